@@ -1,0 +1,3 @@
+"""Heartline: a self-hosted, emotion-aware CRM."""
+
+__version__ = "0.1.0"

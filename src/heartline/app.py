@@ -1,0 +1,101 @@
+"""create_app(): the FastAPI application with the API, the web workspace and one error handler."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from heartline import __version__
+from heartline.api.router import api_router
+from heartline.api.validation import error_details, validation_error
+from heartline.config import Settings, get_settings
+from heartline.db import get_sessionmaker
+from heartline.errors import AppError, ErrorCode
+
+log = logging.getLogger("heartline")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+_HTTP_CODES = {401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
+               405: ErrorCode.BAD_REQUEST, 409: ErrorCode.CONFLICT, 413: ErrorCode.PAYLOAD_TOO_LARGE}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _render_error(request: Request, err: AppError) -> Response:
+    if _wants_html(request):
+        if err.http_status == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        from heartline.web.render import render_error_page
+
+        return render_error_page(request, err)
+    return JSONResponse(err.to_dict(), status_code=err.http_status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application (routes, middleware, error handlers)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Heartline API",
+        version=__version__,
+        description="Emotion-aware CRM. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `heartline tokens create`).",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return _render_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return _render_error(request, validation_error(error_details(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, ErrorCode.BAD_REQUEST)
+        return _render_error(request, AppError(code, str(exc.detail), http_status=exc.status_code))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        ref = uuid.uuid4().hex[:12]
+        log.exception("unhandled error (ref %s) on %s %s", ref, request.method, request.url.path)
+        return _render_error(request, AppError(ErrorCode.INTERNAL_ERROR,
+                                                f"internal error (reference {ref}); nothing was lost"))
+
+    @app.get("/healthz", tags=["ops"], include_in_schema=True)
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability (no auth)."""
+        with get_sessionmaker()() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        return RedirectResponse("/inbox", status_code=303)
+
+    app.include_router(api_router)
+    from heartline.web.router import router as web_router
+
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="heartline_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    return app

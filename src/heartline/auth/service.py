@@ -1,0 +1,177 @@
+"""Users, passwords (argon2), API tokens (SHA-256 of 256 random bits) and permissions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from heartline.auth.models import ApiToken, Team, User
+from heartline.db import utcnow
+from heartline.enums import Role
+from heartline.errors import AppError, ErrorCode
+
+_hasher = PasswordHasher()
+# Verifying against a dummy hash when the email is unknown keeps login timing uniform.
+_DUMMY_HASH = _hasher.hash("heartline-dummy-password")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "hl_"
+
+# What each role may do. Integration tokens push data and read it back; agents work
+# conversations; managers also see dashboards and run playbooks; admins configure everything.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "read": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT, Role.INTEGRATION}),
+    "ingest": frozenset({Role.ADMIN, Role.INTEGRATION}),
+    "work": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    "review": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    "manage": frozenset({Role.ADMIN, Role.MANAGER}),
+    "admin": frozenset({Role.ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in user or an API token."""
+
+    kind: str  # "user" | "token"
+    id: int
+    role: Role
+    name: str
+    user_id: int | None = None
+
+    def can(self, permission: str) -> bool:
+        """Whether this role has the permission."""
+        return self.role in PERMISSIONS[permission]
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def _check_role(role: str, *, allowed: set[Role] | None = None) -> Role:
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"role: must be one of {', '.join(r.value for r in (allowed or set(Role)))}",
+            details=[{"field": "role", "message": "unknown role", "type": "enum"}],
+        ) from None
+    if allowed is not None and parsed not in allowed:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"role: {role} is not allowed here",
+            details=[{"field": "role", "message": "role not allowed", "type": "enum"}],
+        )
+    return parsed
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+    team_id: int | None = None,
+) -> User:
+    """Create a web user; emails are unique (case-insensitive)."""
+    parsed = _check_role(role, allowed={Role.ADMIN, Role.MANAGER, Role.AGENT})
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AppError(ErrorCode.VALIDATION_ERROR, "email: not an email address",
+                       details=[{"field": "email", "message": "invalid email", "type": "value_error"}])
+    if len(password) < MIN_PASSWORD:
+        raise AppError(ErrorCode.VALIDATION_ERROR, f"password: at least {MIN_PASSWORD} characters",
+                       details=[{"field": "password", "message": "too short", "type": "value_error"}])
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise AppError(ErrorCode.CONFLICT, f"a user with email {email} already exists")
+    user = User(email=email, password_hash=hash_password(password), role=parsed.value,
+                name=name or email.split("@")[0], team_id=team_id)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with these credentials, else None."""
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    stored = user.password_hash if user is not None and user.is_active else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def user_principal(user: User) -> Principal:
+    """The principal of a signed-in user."""
+    return Principal("user", user.id, Role(user.role), user.name or user.email, user_id=user.id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, *, name: str, role: str, created_by_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create an API token; the plaintext is returned once and never stored."""
+    parsed = _check_role(role)
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, role=parsed.value, token_hash=_digest(plaintext),
+                     prefix=plaintext[:8], created_by_id=created_by_id)
+    session.add(token)
+    session.flush()
+    return token, plaintext
+
+
+def resolve_token(session: Session, *, token: str) -> Principal | None:
+    """The principal for a bearer token, if it exists and is not revoked."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    # Record use at most once a minute: a busy integration should not write on every call.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+    return Principal("token", row.id, Role(row.role), row.name)
+
+
+def revoke_token(session: Session, *, token_id: int) -> None:
+    """Revoke a token (kept for the audit trail)."""
+    row = session.get(ApiToken, token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+
+
+def list_users(session: Session) -> list[User]:
+    """All users, by email."""
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def get_user(session: Session, *, user_id: int) -> User | None:
+    """A user by id."""
+    return session.get(User, user_id)
+
+
+def get_or_create_team(session: Session, *, name: str) -> Team:
+    """The team with this name, created if needed."""
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+        session.flush()
+    return team

@@ -1,0 +1,189 @@
+"""Customer and order services: plain functions, keyword-only, session passed in, no commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from heartline.customers.models import Customer, Order, OrderItem
+from heartline.customers.schemas import CustomerIn, CustomerRef, OrderIn
+from heartline.errors import not_found, unknown_reference
+from heartline.schemas import UpsertResult, apply_fields
+
+
+def get_customer(session: Session, *, customer_id: int) -> Customer:
+    """The customer, or a 404."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise not_found("customer", customer_id)
+    return customer
+
+
+def find_customer(session: Session, *, external_id: str) -> Customer | None:
+    """The customer with this integrator id, if any."""
+    return session.scalar(select(Customer).where(Customer.external_id == external_id))
+
+
+def resolve_customer_id(session: Session, *, ref: CustomerRef, field_prefix: str = "") -> int:
+    """Heartline's id for a reference by external_id or id; a 422 naming the field if unknown."""
+    if ref.customer_id is not None:
+        if session.get(Customer, ref.customer_id) is None:
+            raise unknown_reference(f"{field_prefix}customer_id", ref.customer_id, "customer")
+        if ref.customer_external_id is None:
+            return ref.customer_id
+    assert ref.customer_external_id is not None
+    found = session.scalar(
+        select(Customer.id).where(Customer.external_id == ref.customer_external_id)
+    )
+    if found is None:
+        raise unknown_reference(
+            f"{field_prefix}customer_external_id", ref.customer_external_id, "customer"
+        )
+    if ref.customer_id is not None and ref.customer_id != found:
+        raise unknown_reference(f"{field_prefix}customer_id", ref.customer_id, "customer matching customer_external_id")
+    return found
+
+
+def _customer_values(data: CustomerIn, *, partial: bool) -> dict[str, object]:
+    fields = data.model_fields_set if partial else set(CustomerIn.model_fields)
+    values: dict[str, object] = {}
+    for name in fields - {"consent", "external_id"}:
+        value = getattr(data, name)
+        if name == "preferred_channel" and value is not None:
+            value = str(value)
+        if name in ("interests", "tags"):
+            value = list(dict.fromkeys(value))  # de-duplicate, keep order
+        values[name] = value
+    consent = data.consent
+    if consent is not None:
+        if consent.emotion_analysis is not None:
+            values["consent_emotion_analysis"] = consent.emotion_analysis
+        if consent.marketing is not None:
+            values["consent_marketing"] = consent.marketing
+        if consent.channels is not None:
+            values["channel_consent"] = {str(k): v for k, v in consent.channels.items()}
+    return values
+
+
+def upsert_customer(session: Session, *, data: CustomerIn) -> UpsertResult[Customer]:
+    """Create a customer, or update the one with the same external_id (only fields sent)."""
+    existing = find_customer(session, external_id=data.external_id) if data.external_id else None
+    if existing is None:
+        customer = Customer(external_id=data.external_id, **_customer_values(data, partial=False))
+        session.add(customer)
+        session.flush()
+        return UpsertResult(customer, "created")
+    changed = apply_fields(existing, _customer_values(data, partial=True))
+    session.flush()
+    return UpsertResult(existing, "updated" if changed else "unchanged")
+
+
+def set_consent(
+    session: Session,
+    *,
+    customer_id: int,
+    emotion_analysis: bool | None = None,
+    marketing: bool | None = None,
+) -> Customer:
+    """Change a customer's consent flags."""
+    customer = get_customer(session, customer_id=customer_id)
+    if emotion_analysis is not None:
+        customer.consent_emotion_analysis = emotion_analysis
+    if marketing is not None:
+        customer.consent_marketing = marketing
+    session.flush()
+    return customer
+
+
+def list_customers(
+    session: Session, *, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Customer], int]:
+    """Customers matching a name/email/external-id search, newest first, with the total."""
+    stmt = select(Customer)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Customer.name).like(like),
+                func.lower(Customer.email).like(like),
+                Customer.external_id == q,
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Customer.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def _order_values(data: OrderIn) -> dict[str, object]:
+    return {
+        "status": str(data.status),
+        "placed_at": data.placed_at,
+        "promised_at": data.promised_at,
+        "delivered_at": data.delivered_at,
+        "total": data.total,
+        "currency": data.currency,
+    }
+
+
+def _item_tuples(items: Sequence[OrderItem]) -> list[tuple[object, ...]]:
+    return [(i.product, i.category, i.sku, i.quantity, i.unit_price) for i in items]
+
+
+def upsert_order(
+    session: Session, *, data: OrderIn, field_prefix: str = ""
+) -> UpsertResult[Order]:
+    """Create an order, or update the one with the same external_id."""
+    customer_id = resolve_customer_id(session, ref=data, field_prefix=field_prefix)
+    items = [OrderItem(**item.model_dump()) for item in data.items]
+    existing = None
+    if data.external_id:
+        existing = session.scalar(
+            select(Order).options(selectinload(Order.items)).where(Order.external_id == data.external_id)
+        )
+    if existing is None:
+        order = Order(external_id=data.external_id, customer_id=customer_id, **_order_values(data))
+        order.items = items
+        session.add(order)
+        session.flush()
+        return UpsertResult(order, "created")
+    values = {"customer_id": customer_id, **_order_values(data)}
+    changed = apply_fields(existing, values)
+    if "items" in data.model_fields_set and _item_tuples(existing.items) != _item_tuples(items):
+        existing.items = items
+        changed = True
+    session.flush()
+    return UpsertResult(existing, "updated" if changed else "unchanged")
+
+
+def get_order(session: Session, *, order_id: int) -> Order:
+    """The order, or a 404."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise not_found("order", order_id)
+    return order
+
+
+def find_order_id(session: Session, *, external_id: str) -> int | None:
+    """Heartline's id of the order with this integrator id."""
+    return session.scalar(select(Order.id).where(Order.external_id == external_id))
+
+
+def customer_orders(session: Session, *, customer_id: int, limit: int = 100) -> list[Order]:
+    """A customer's orders, newest first, with their items."""
+    stmt = (
+        select(Order)
+        .options(selectinload(Order.items))
+        .where(Order.customer_id == customer_id)
+        .order_by(Order.placed_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_customers_by_ids(session: Session, *, ids: set[int]) -> list[Customer]:
+    """The customers with these ids (for labelling lists)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Customer).where(Customer.id.in_(ids))))

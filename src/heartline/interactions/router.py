@@ -1,0 +1,172 @@
+"""HTTP for interactions, bulk ingest, surveys, conversations and the customer timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, Field
+
+from heartline import pipeline
+from heartline.api.deps import Db, Ingester, Reader, Worker
+from heartline.api.validation import parse_item
+from heartline.config import get_settings
+from heartline.customers import service as customer_service
+from heartline.enums import ConversationStatus
+from heartline.errors import AppError, ErrorCode
+from heartline.interactions import service, views
+from heartline.interactions.schemas import (
+    ConversationOut,
+    InteractionIn,
+    InteractionOut,
+    SurveyIn,
+    SurveyOut,
+    TimelineItem,
+)
+from heartline.schemas import BulkItemResult, BulkResult, Page
+
+router = APIRouter(tags=["interactions"])
+
+
+@router.post("/interactions", response_model=InteractionOut, status_code=201,
+             responses={200: {"description": "Existing interaction updated or unchanged"}})
+def create_interaction(body: InteractionIn, db: Db, _: Ingester, response: Response) -> InteractionOut:
+    """Store one message; it is scored by the emotion engine before this returns (inline runner)."""
+    result = service.ingest_interaction(db, data=body)
+    db.commit()
+    if result.status != "created":
+        response.status_code = 200
+    if result.status != "unchanged":
+        pipeline.submit("interaction", [result.obj.id])
+    return views.interaction_out(db, interaction_id=result.obj.id)
+
+
+class BulkInteractions(BaseModel):
+    """Up to `HEARTLINE_BULK_MAX_ITEMS` (default 1,000) interactions, each validated alone."""
+
+    items: list[dict[str, Any]] = Field(
+        ..., description="InteractionIn objects; a bad item is reported, the good ones are stored"
+    )
+
+
+@router.post("/interactions:bulk", response_model=BulkResult)
+def bulk_interactions(body: BulkInteractions, db: Db, _: Ingester) -> BulkResult:
+    """Store many messages; each bad item is reported with its index and fields, the rest stored."""
+    limit = get_settings().bulk_max_items
+    if len(body.items) > limit:
+        raise AppError(ErrorCode.PAYLOAD_TOO_LARGE, f"items: at most {limit} per call, got {len(body.items)}",
+                       details=[{"field": "body.items", "message": f"at most {limit} items", "type": "too_long"}])
+    out = BulkResult()
+    to_score: list[int] = []
+    for index, raw in enumerate(body.items):
+        prefix = ("body", "items", index)
+        try:
+            data = parse_item(InteractionIn, raw, prefix)
+            with db.begin_nested():  # a failing item rolls back alone
+                result = service.ingest_interaction(db, data=data, field_prefix=f"body.items.{index}.")
+        except AppError as exc:
+            out.failed += 1
+            out.results.append(BulkItemResult(index=index, status="error", external_id=_ext(raw),
+                                              error=exc.to_dict()["error"]))
+            continue
+        setattr(out, result.status, getattr(out, result.status) + 1)
+        out.results.append(BulkItemResult(index=index, status=result.status, id=result.obj.id,
+                                          external_id=result.obj.external_id))
+        if result.status != "unchanged":
+            to_score.append(result.obj.id)
+    db.commit()
+    pipeline.submit("interaction", to_score)
+    return out
+
+
+def _ext(raw: Any) -> str | None:
+    value = raw.get("external_id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+@router.get("/interactions/{interaction_id}", response_model=InteractionOut)
+def get_interaction(interaction_id: int, db: Db, _: Reader) -> InteractionOut:
+    """One interaction with its reading."""
+    return views.interaction_out(db, interaction_id=interaction_id)
+
+
+@router.get("/interactions", response_model=Page[InteractionOut])
+def list_interactions(
+    db: Db,
+    _: Reader,
+    customer_id: int | None = Query(None, ge=1),
+    channel: str | None = Query(None, max_length=20),
+    needs_review: bool | None = None,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> Page[InteractionOut]:
+    """Recent interactions, newest first, with their readings."""
+    items, total = views.list_interactions(db, customer_id=customer_id, channel=channel,
+                                           needs_review=needs_review, limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/surveys", response_model=SurveyOut, status_code=201,
+             responses={200: {"description": "Existing answer updated or unchanged"}})
+def create_survey(body: SurveyIn, db: Db, _: Ingester, response: Response) -> SurveyOut:
+    """Store a CSAT/NPS/CES answer; its comment is stored and scored as an interaction."""
+    result, comment = service.ingest_survey(db, data=body)
+    db.commit()
+    if result.status != "created":
+        response.status_code = 200
+    if comment is not None and comment.analysis_status == "pending":
+        pipeline.submit("interaction", [comment.id])
+    if result.status != "unchanged":
+        pipeline.submit("survey", [result.obj.id])
+    return SurveyOut.model_validate(result.obj)
+
+
+@router.get("/customers/{customer_id}/timeline", response_model=Page[TimelineItem])
+def timeline(
+    customer_id: int,
+    db: Db,
+    _: Reader,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> Page[TimelineItem]:
+    """Interactions (with readings), orders and surveys of one customer, newest first."""
+    customer_service.get_customer(db, customer_id=customer_id)
+    items, total = views.timeline(db, customer_id=customer_id, limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/conversations", response_model=Page[ConversationOut])
+def list_conversations(
+    db: Db,
+    _: Reader,
+    queue: str | None = Query(None, max_length=60),
+    status: ConversationStatus | None = None,
+    customer_id: int | None = Query(None, ge=1),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> Page[ConversationOut]:
+    """Conversations, most urgent first (priority, then SLA due time)."""
+    rows, total = views.list_conversations(db, queue=queue, status=status, customer_id=customer_id,
+                                           limit=limit, offset=offset)
+    return Page(items=[ConversationOut.model_validate(c) for c in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+def get_conversation(conversation_id: int, db: Db, _: Reader) -> ConversationOut:
+    """One conversation."""
+    return ConversationOut.model_validate(service.get_conversation(db, conversation_id=conversation_id))
+
+
+class StatusChange(BaseModel):
+    """A new status for a conversation."""
+
+    status: ConversationStatus
+
+
+@router.post("/conversations/{conversation_id}/status", response_model=ConversationOut)
+def change_status(conversation_id: int, db: Db, _: Worker, body: StatusChange = Body(...)) -> ConversationOut:
+    """Resolve, close, park or reopen a conversation."""
+    conv = service.set_conversation_status(db, conversation_id=conversation_id, status=body.status)
+    db.commit()
+    pipeline.submit("conversation", [conv.id])
+    return ConversationOut.model_validate(conv)
