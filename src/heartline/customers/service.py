@@ -27,22 +27,33 @@ def find_customer(session: Session, *, external_id: str) -> Customer | None:
 
 
 def resolve_customer_id(session: Session, *, ref: CustomerRef, field_prefix: str = "") -> int:
-    """Heartline's id for a reference by external_id or id; a 422 naming the field if unknown."""
+    """Heartline's id for a reference by external_id or id; a 422 naming the field if unknown.
+
+    The customer row is loaded into the session (so later `session.get` calls are free) and
+    external ids are memoised per session: an import of 10,000 messages for 300 customers
+    looks each customer up once, not 10,000 times.
+    """
     if ref.customer_id is not None:
         if session.get(Customer, ref.customer_id) is None:
             raise unknown_reference(f"{field_prefix}customer_id", ref.customer_id, "customer")
         if ref.customer_external_id is None:
             return ref.customer_id
     assert ref.customer_external_id is not None
-    found = session.scalar(
-        select(Customer.id).where(Customer.external_id == ref.customer_external_id)
-    )
-    if found is None:
-        raise unknown_reference(
-            f"{field_prefix}customer_external_id", ref.customer_external_id, "customer"
-        )
+    # Holding the objects (the identity map only keeps weak references) keeps them loaded.
+    memo: dict[str, Customer] = session.info.setdefault("customers_by_external_id", {})
+    customer = memo.get(ref.customer_external_id)
+    if customer is None or customer not in session:
+        customer = find_customer(session, external_id=ref.customer_external_id)
+        if customer is None:
+            raise unknown_reference(
+                f"{field_prefix}customer_external_id", ref.customer_external_id, "customer"
+            )
+        memo[ref.customer_external_id] = customer
+    found = customer.id
     if ref.customer_id is not None and ref.customer_id != found:
-        raise unknown_reference(f"{field_prefix}customer_id", ref.customer_id, "customer matching customer_external_id")
+        raise unknown_reference(
+            f"{field_prefix}customer_id", ref.customer_id, "customer matching customer_external_id"
+        )
     return found
 
 

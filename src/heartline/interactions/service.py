@@ -108,6 +108,14 @@ def ingest_interaction(
     session: Session, *, data: InteractionIn, field_prefix: str = ""
 ) -> UpsertResult[Interaction]:
     """Store a message (idempotent by external_id); it is then scored by the pipeline."""
+    # Lookups below need no pending rows flushed first; flushing happens once, at the end.
+    with session.no_autoflush:
+        return _ingest_interaction(session, data=data, field_prefix=field_prefix)
+
+
+def _ingest_interaction(
+    session: Session, *, data: InteractionIn, field_prefix: str
+) -> UpsertResult[Interaction]:
     customer_id = customer_service.resolve_customer_id(session, ref=data, field_prefix=field_prefix)
     occurred_at = data.occurred_at or utcnow()
     existing = None

@@ -1,0 +1,159 @@
+"""Ingestion throughput: API bulk and file import, 100,000 interactions, SQLite and PostgreSQL.
+
+Prints rows/s for storing (validation, upsert, threading into conversations) with scoring
+deferred, then the scoring stage alone on a slice, so the two costs are visible separately.
+Usage: python bench/bench_ingest.py [--rows 100000] [--score-rows 5000] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("HEARTLINE_DATA_DIR", tempfile.mkdtemp(prefix="heartline-bench-"))
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from heartline import db as dbmod  # noqa: E402
+from heartline import migrate, pipeline  # noqa: E402
+from heartline.auth import service as auth_service  # noqa: E402
+from heartline.customers.models import Customer  # noqa: E402
+from heartline.interactions.importers import import_file  # noqa: E402
+
+PG = os.environ.get("HEARTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+OPENERS = ["Hi,", "Hello team,", "Hey", "", "Good morning,"]
+BODIES = [
+    "my order still hasn't arrived and it's been a week.", "thanks so much, the new kettle is perfect!",
+    "I was charged twice for the same order, please refund me.", "the box arrived crushed and the lamp is broken.",
+    "Great, another delay. Just what I needed.", "how do I change the delivery address?",
+    "I've been waiting 3 days and still no reply.", "love the quality, will buy again.",
+    "I can't log in to my account since yesterday.", "please cancel my subscription.",
+]
+CHANNELS = ["email", "chat", "whatsapp", "sms", "review", "social"]
+
+
+def interactions(n: int, customers: int, seed: int = 1):
+    """Deterministic varied messages spread over customers."""
+    rnd = random.Random(seed)
+    for i in range(n):
+        text_ = f"{rnd.choice(OPENERS)} {rnd.choice(BODIES)} (ref {rnd.randint(1000, 99999)})".strip()
+        yield {"external_id": f"bench-{i}", "customer_external_id": f"bc-{rnd.randrange(customers)}",
+               "channel": rnd.choice(CHANNELS), "text": text_,
+               "occurred_at": f"2026-{rnd.randint(1, 10):02d}-{rnd.randint(1, 28):02d}T{rnd.randint(0, 23):02d}:00:00Z"}
+
+
+def fresh_db(backend: str, tmp: Path) -> tuple[str, callable]:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / f'{uuid.uuid4().hex[:6]}.db'}", lambda: None
+    name = f"heartline_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return PG.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def setup(url: str, customers: int) -> None:
+    engine = dbmod.make_engine(url)
+    migrate.upgrade(engine)
+    dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
+    with dbmod.session_scope() as s:
+        s.add_all(Customer(external_id=f"bc-{i}", name=f"Bench {i}") for i in range(customers))
+
+
+def bench_backend(backend: str, rows: int, score_rows: int, tmp: Path) -> dict[str, float]:
+    results: dict[str, float] = {}
+    customers = max(100, rows // 30)
+    deferred = pipeline.submit
+    # --- API bulk, scoring deferred (measures the ingest stage alone)
+    url, drop = fresh_db(backend, tmp)
+    try:
+        setup(url, customers)
+        from heartline.app import create_app
+
+        with dbmod.session_scope() as s:
+            _, token = auth_service.create_token(s, name="bench", role="integration")
+        client = TestClient(create_app())
+        headers = {"Authorization": f"Bearer {token}"}
+        pipeline.submit = lambda event, ids: None  # type: ignore[assignment]
+        batch: list[dict] = []
+        start = time.perf_counter()
+        for item in interactions(rows, customers):
+            batch.append(item)
+            if len(batch) == 1000:
+                r = client.post("/api/v1/interactions:bulk", json={"items": batch}, headers=headers)
+                assert r.status_code == 200 and r.json()["failed"] == 0, r.text[:300]
+                batch = []
+        if batch:
+            client.post("/api/v1/interactions:bulk", json={"items": batch}, headers=headers)
+        results["api_bulk_rows_s"] = rows / (time.perf_counter() - start)
+        pipeline.submit = deferred  # type: ignore[assignment]
+        # --- scoring stage on a slice of what was stored
+        from heartline.emotion import get_engine
+        from heartline.emotion.tasks import score_interactions
+
+        engine_name = get_engine().model_id
+        with dbmod.session_scope() as s:
+            ids = [r[0] for r in s.execute(text(f"SELECT id FROM interactions ORDER BY id LIMIT {score_rows}"))]
+        start = time.perf_counter()
+        for i in range(0, len(ids), 1000):
+            with dbmod.session_scope() as s:
+                score_interactions(s, ids[i : i + 1000])
+        results["score_rows_s"] = len(ids) / (time.perf_counter() - start)
+        results["engine"] = engine_name  # type: ignore[assignment]
+    finally:
+        pipeline.submit = deferred  # type: ignore[assignment]
+        dbmod.get_engine().dispose()
+        drop()
+    # --- file import (JSONL), scoring deferred
+    url, drop = fresh_db(backend, tmp)
+    try:
+        setup(url, customers)
+        path = tmp / "bench.jsonl"
+        with path.open("w") as f:
+            for item in interactions(rows, customers, seed=2):
+                f.write(json.dumps(item) + "\n")
+        start = time.perf_counter()
+        report = import_file(dbmod.get_sessionmaker(), kind="interactions", path=path, batch_size=1000, score=False)
+        assert report.failed == 0
+        results["import_rows_s"] = rows / (time.perf_counter() - start)
+    finally:
+        dbmod.get_engine().dispose()
+        drop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--score-rows", type=int, default=5_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    print(f"ingestion of {args.rows:,} interactions (scoring deferred), then scoring {args.score_rows:,}")
+    print(f"{'backend':<11} {'API bulk rows/s':>16} {'import rows/s':>14} {'score rows/s':>13}  engine")
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            try:
+                r = bench_backend(backend, args.rows, args.score_rows, Path(tmp))
+            except Exception as exc:  # e.g. PostgreSQL not running: say so, keep going
+                print(f"{backend:<11} skipped: {exc}", file=sys.stderr)
+                continue
+            print(f"{backend:<11} {r['api_bulk_rows_s']:>16,.0f} {r['import_rows_s']:>14,.0f} "
+                  f"{r['score_rows_s']:>13,.0f}  {r['engine']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

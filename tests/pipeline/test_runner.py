@@ -1,0 +1,116 @@
+"""The pipeline runners: stages run in order after commit, failures lose nothing."""
+
+import time
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from heartline import db as dbmod
+from heartline import migrate
+
+from heartline import pipeline
+from heartline.config import get_settings
+from heartline.interactions.models import Interaction
+from heartline.mood.models import EmotionReading
+from heartline.pipeline import stages as stages_mod
+from heartline.pipeline.runner import CeleryRunner, InlineRunner
+
+from ..conftest import new_database
+
+
+def test_failing_stage_keeps_committed_data(api, customer, db, monkeypatch, caplog):
+    calls = []
+
+    def boom(session, ids):
+        calls.append(list(ids))
+        raise RuntimeError("stage exploded")
+
+    score = stages_mod.PIPELINES["interaction"][0]
+    assert score.name == "score"
+    monkeypatch.setitem(stages_mod.PIPELINES, "interaction", [score, stages_mod.Stage("boom", boom)])
+    r = api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Where is my parcel?"})
+    assert r.status_code == 201
+    assert calls == [[r.json()["id"]]]
+    assert r.json()["analysis_status"] == "scored"  # the earlier stage committed
+    assert "stage exploded" in caplog.text
+
+
+def test_score_stage_is_idempotent(api, customer, db):
+    r = api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "I love it"})
+    reading_id = r.json()["reading"]["id"]
+    InlineRunner().submit("interaction", [r.json()["id"]])
+    assert db.scalar(select(func.count()).select_from(EmotionReading)) == 1
+    assert db.scalar(select(EmotionReading.id)) == reading_id
+
+
+def test_consent_withdrawn_before_scoring(api, customer, db, monkeypatch):
+    monkeypatch.setattr(pipeline.runner, "get_runner", lambda: _Deferred())
+    r = api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Meh."})
+    assert r.json()["analysis_status"] == "pending"
+    api.post("/customers", json={"external_id": "cust-1", "consent": {"emotion_analysis": False}})
+    InlineRunner().submit("interaction", [r.json()["id"]])
+    db.expire_all()
+    row = db.get(Interaction, r.json()["id"])
+    assert row.analysis_status == "skipped" and "opted out" in row.analysis_note
+    assert db.scalar(select(func.count()).select_from(EmotionReading)) == 0
+
+
+class _Deferred:
+    def submit(self, event, ids):
+        pass
+
+
+@pytest.fixture
+def committed_db(backend, tmp_path):
+    """A fresh migrated database with real commits (a worker thread needs its own connections)."""
+    url, cleanup = new_database(backend, str(tmp_path))
+    engine = dbmod.make_engine(url)
+    migrate.upgrade(engine)
+    dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
+    yield engine
+    dbmod.set_sessionmaker(None, None)
+    engine.dispose()
+    cleanup()
+
+
+def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):
+    """Stages run on a Celery worker over the real Redis broker; nothing else in the code changes."""
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from heartline.app import create_app
+    from heartline.auth import service as auth_service
+    from heartline.pipeline.tasks import celery_app
+
+    url = get_settings().broker_url
+    try:
+        redis.Redis.from_url(url).ping()
+    except Exception as exc:
+        pytest.skip(f"Redis not reachable at {url}: {exc}")
+    with dbmod.session_scope() as s:
+        _, token = auth_service.create_token(s, name="t", role="integration")
+    queue = f"heartline-test-{backend}-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
+    monkeypatch.setattr(pipeline.runner, "get_runner", lambda: CeleryRunner())
+    client = TestClient(create_app())
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post("/api/v1/customers", json={"external_id": "w1"}, headers=headers)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]):
+        r = client.post("/api/v1/interactions", headers=headers,
+                        json={"customer_external_id": "w1", "channel": "email", "text": "This is the worst service ever"})
+        assert r.status_code == 201
+        assert r.json()["analysis_status"] == "pending"  # queued, not run in the request
+        interaction_id = r.json()["id"]
+        deadline = time.monotonic() + 60
+        status = "pending"
+        while time.monotonic() < deadline and status != "scored":
+            time.sleep(0.1)
+            with dbmod.session_scope() as s:
+                status = s.get(Interaction, interaction_id).analysis_status
+    assert status == "scored"
+    with dbmod.session_scope() as s:
+        reading = s.scalar(select(EmotionReading).where(EmotionReading.interaction_id == interaction_id))
+        assert reading.sentiment == "negative"
