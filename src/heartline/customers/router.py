@@ -9,6 +9,7 @@ from heartline.api.deps import Db, Ingester, Reader
 from heartline.customers import service
 from heartline.customers.schemas import CustomerIn, CustomerOut, OrderIn, OrderOut
 from heartline.errors import not_found
+from heartline.privacy import service as privacy_service
 from heartline.schemas import Page
 
 router = APIRouter(tags=["customers"])
@@ -16,9 +17,12 @@ router = APIRouter(tags=["customers"])
 
 @router.post("/customers", response_model=CustomerOut, status_code=201,
              responses={200: {"description": "Existing customer updated or unchanged"}})
-def upsert_customer(body: CustomerIn, db: Db, _: Ingester, response: Response) -> CustomerOut:
+def upsert_customer(body: CustomerIn, db: Db, who: Ingester, response: Response) -> CustomerOut:
     """Create a customer, or update the one with the same external_id."""
     result = service.upsert_customer(db, data=body)
+    if body.consent is not None and result.status != "unchanged":
+        privacy_service.record(db, actor=who, action="consent", entity="customer", entity_id=result.obj.id,
+                               details=body.consent.model_dump(mode="json", exclude_none=True))
     db.commit()
     if result.status != "created":
         response.status_code = 200
@@ -44,9 +48,12 @@ def list_customers(
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: int, db: Db, _: Reader) -> CustomerOut:
-    """One customer."""
-    return CustomerOut.model_validate(service.get_customer(db, customer_id=customer_id))
+def get_customer(customer_id: int, db: Db, who: Reader) -> CustomerOut:
+    """One customer (the view is recorded in the audit trail)."""
+    out = CustomerOut.model_validate(service.get_customer(db, customer_id=customer_id))
+    privacy_service.record(db, actor=who, action="view", entity="customer", entity_id=customer_id)
+    db.commit()
+    return out
 
 
 @router.post("/orders", response_model=OrderOut, status_code=201,

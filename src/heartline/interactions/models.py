@@ -33,6 +33,9 @@ class Conversation(Base):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     routing: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The newest message in either direction: threading and "waiting since" read this, not
+    # updated_at, which any stage (routing, playbooks) bumps.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

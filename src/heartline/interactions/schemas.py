@@ -106,6 +106,7 @@ class ConversationOut(OutModel):
     sla_due_at: datetime | None
     routing: dict[str, Any]
     opened_at: datetime
+    last_activity_at: datetime
     last_inbound_at: datetime | None
     resolved_at: datetime | None
 

@@ -71,9 +71,9 @@ def _resolve_conversation(
                 Conversation.customer_id == customer_id,
                 Conversation.channel == channel,
                 Conversation.status.in_([ConversationStatus.OPEN, ConversationStatus.PENDING]),
-                Conversation.updated_at >= at - THREAD_WINDOW,
+                Conversation.last_activity_at >= at - THREAD_WINDOW,
             )
-            .order_by(Conversation.updated_at.desc())
+            .order_by(Conversation.last_activity_at.desc())
             .limit(1)
         )
         if conv is not None or direction == Direction.OUTBOUND:
@@ -84,6 +84,7 @@ def _resolve_conversation(
         channel=channel,
         subject=subject or _headline(text),
         opened_at=at,
+        last_activity_at=at,
     )
     session.add(conv)
     session.flush()
@@ -179,7 +180,7 @@ def _mark_for_analysis(session: Session, interaction: Interaction) -> None:
 
 
 def _touch_conversation(conv: Conversation, interaction: Interaction) -> None:
-    conv.updated_at = max(conv.updated_at or interaction.occurred_at, interaction.occurred_at)
+    conv.last_activity_at = max(conv.last_activity_at or interaction.occurred_at, interaction.occurred_at)
     if interaction.direction == Direction.INBOUND:
         conv.last_inbound_at = interaction.occurred_at
         if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
@@ -238,13 +239,17 @@ def ingest_survey(
 
 
 def set_conversation_status(
-    session: Session, *, conversation_id: int, status: ConversationStatus
+    session: Session,
+    *,
+    conversation_id: int,
+    status: ConversationStatus,
+    at: datetime | None = None,
 ) -> Conversation:
-    """Open, park, resolve or close a ticket."""
+    """Open, park, resolve or close a ticket (`at` for imported history; default now)."""
     conv = get_conversation(session, conversation_id=conversation_id)
     conv.status = status
     if status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
-        conv.resolved_at = conv.resolved_at or utcnow()
+        conv.resolved_at = conv.resolved_at or at or utcnow()
     else:
         conv.resolved_at = None
     session.flush()

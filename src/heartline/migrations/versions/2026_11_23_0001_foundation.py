@@ -100,6 +100,7 @@ def upgrade() -> None:
     sa.Column('sla_due_at', heartline.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('routing', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('opened_at', heartline.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_activity_at', heartline.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_inbound_at', heartline.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_response_at', heartline.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', heartline.db.UTCDateTime(timezone=True), nullable=True),

@@ -1,0 +1,474 @@
+"""Simulated customers: orders at their cadence, things going wrong, support handling it well or
+badly, and a churn decision that follows from how they were treated (plus noise).
+
+Goodwill is the hidden state: bad experiences lower it, good recoveries raise it (a little more
+than the damage, the service-recovery effect), ignored complaints lower it further. The churn
+decision after each order is drawn from that history, and recorded as ground truth.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+
+from heartline.demo import language
+from heartline.demo.people import CADENCE_DAYS, Profile, customer_payload, weighted
+from heartline.demo.timeline import CustomerPlan, OrderRef, Timeline
+
+WINDOW_DAYS = 540  # 18 months of history
+# Weekly buyers place many small orders; per-order incident and contact rates are scaled so
+# that everyone's history reads plausibly (a weekly buyer does not complain every month).
+RATE_SCALE = {"weekly": 0.35, "monthly": 1.0, "quarterly": 1.5, "one_off": 2.0}
+OUTCOMES = [
+    ("delayed", 0.11),
+    ("damaged", 0.035),
+    ("wrong_item", 0.02),
+    ("quality", 0.03),
+    ("cancelled", 0.01),
+]
+# Probability of deciding to leave right after an incident, by how support handled it.
+CHURN_AFTER = {"great": 0.02, "slow": 0.1, "poor": 0.42, "silent": 0.15}
+HANDLING = [("great", 0.5), ("slow", 0.28), ("poor", 0.22)]
+ISSUE_INTENT = {
+    "delayed": "late_delivery",
+    "damaged": "damaged",
+    "wrong_item": "wrong_item",
+    "quality": "quality",
+}
+ISSUE_SUBJECT = {
+    "delayed": "Order {order} is late",
+    "damaged": "Damaged item in {order}",
+    "wrong_item": "Wrong item in {order}",
+    "quality": "Problem with my {product}",
+}
+REPLY_KIND = {
+    "delayed": "apology_delay",
+    "damaged": "apology_damaged",
+    "wrong_item": "apology_damaged",
+    "quality": "apology_damaged",
+}
+OPEN_WINDOW = timedelta(days=21)  # unresolved tickets older than this were closed unsolved
+
+
+def hours(h: float) -> timedelta:
+    """A timedelta of `h` hours."""
+    return timedelta(hours=h)
+
+
+def contact_channel(tl: Timeline) -> str:
+    """The channel this customer writes on for support (social fans still email sometimes)."""
+    ch = tl.profile.channel
+    if ch == "social" and tl.rng.random() < 0.5:
+        return "email"
+    return ch
+
+
+def nudge(tl: Timeline, conv: str, channel: str, at: datetime, p: float) -> None:
+    """On messaging channels people often send a second, shorter message while they wait."""
+    if channel in ("chat", "whatsapp", "sms") and tl.rng.random() < p:
+        tl.message(
+            at + timedelta(minutes=tl.rng.uniform(2, 15)),
+            conv,
+            language.pick(tl.rng, "nudge", {}),
+            channel=channel,
+            intent="nudge",
+        )
+
+
+def complaint(tl: Timeline, order: OrderRef, issue: str, handling: str, at: datetime) -> str:
+    """An incident conversation handled great, slowly or poorly; returns the conversation id."""
+    rng, ch = tl.rng, contact_channel(tl)
+    conv = tl.conversation()
+    agent = tl.agent(senior=handling != "great" and rng.random() < 0.5)
+    slots = tl.slots(order, agent)
+    subject = language.fill(ISSUE_SUBJECT[issue], slots)
+    # Some incidents surface as a refund or charge question rather than the issue itself.
+    refundable = issue in ("damaged", "wrong_item", "quality")
+    intent = "billing" if refundable and rng.random() < 0.2 else ISSUE_INTENT[issue]
+    tl.message(
+        at,
+        conv,
+        language.customer_text(rng, intent, channel=ch, slots=slots),
+        channel=ch,
+        intent=intent,
+        order=order,
+        subject=subject,
+    )
+    nudge(tl, conv, ch, at, 0.6)
+    reply = REPLY_KIND[issue] if intent != "billing" else "billing"
+    if handling == "great":
+        t = at + hours(rng.uniform(0.3, 5))
+        tl.message(
+            t,
+            conv,
+            language.agent_text(rng, reply, channel=ch, slots=slots),
+            channel=ch,
+            intent=reply,
+            outbound=True,
+            order=order,
+            agent=agent,
+        )
+        if rng.random() < 0.7:
+            t += hours(rng.uniform(6, 48))
+            kind = "delight" if rng.random() < 0.25 else "gratitude_fix"
+            tl.message(
+                t,
+                conv,
+                language.customer_text(rng, kind, channel=ch, slots=slots),
+                channel=ch,
+                intent=kind,
+                order=order,
+            )
+        if rng.random() < 0.4:
+            t += hours(rng.uniform(20, 72))
+            tl.message(
+                t,
+                conv,
+                language.agent_text(rng, "followup", channel=ch, slots=slots),
+                channel=ch,
+                intent="followup",
+                outbound=True,
+                order=order,
+                agent=agent,
+            )
+        tl.close(conv, "resolved", t + hours(rng.uniform(0.5, 8)))
+    elif handling == "slow":
+        t = at + hours(rng.uniform(30, 70))
+        tl.message(
+            t,
+            conv,
+            language.customer_text(rng, "no_reply", channel=ch, slots=slots),
+            channel=ch,
+            intent="no_reply",
+            order=order,
+        )
+        t += hours(rng.uniform(20, 60))
+        tl.message(
+            t,
+            conv,
+            language.agent_text(rng, reply, channel=ch, slots=slots),
+            channel=ch,
+            intent=reply,
+            outbound=True,
+            order=order,
+            agent=agent,
+        )
+        if rng.random() < 0.6:
+            t += hours(rng.uniform(2, 30))
+            tl.message(
+                t,
+                conv,
+                language.customer_text(rng, "resigned", channel=ch, slots=slots),
+                channel=ch,
+                intent="resigned",
+                order=order,
+            )
+        tl.close(conv, "resolved", t + hours(rng.uniform(1, 24)))
+    else:
+        t = at + hours(rng.uniform(40, 100))
+        if rng.random() < 0.5:
+            tl.message(
+                t,
+                conv,
+                language.agent_text(rng, "cold", channel=ch, slots=slots),
+                channel=ch,
+                intent="cold",
+                outbound=True,
+                order=order,
+                agent=agent,
+            )
+            t += hours(rng.uniform(2, 20))
+        follow = "delay_followup" if issue == "delayed" or rng.random() < 0.4 else "no_reply"
+        tl.message(
+            t,
+            conv,
+            language.customer_text(rng, follow, channel=ch, slots=slots),
+            channel=ch,
+            intent=follow,
+            order=order,
+        )
+        if tl.now - t > OPEN_WINDOW:
+            tl.close(conv, "closed", t + timedelta(days=rng.uniform(5, 14)))
+    return conv
+
+
+def question(tl: Timeline, order: OrderRef | None, at: datetime) -> None:
+    """A routine question (confusion, waiting, anxiety, account, billing) answered quickly."""
+    rng, ch = tl.rng, contact_channel(tl)
+    intent = weighted(
+        rng,
+        [
+            ("confusion", 0.3),
+            ("waiting", 0.3),
+            ("anxiety", 0.15),
+            ("account", 0.15),
+            ("billing", 0.1),
+        ],
+    )
+    conv, agent = tl.conversation(), tl.agent()
+    slots = tl.slots(order, agent)
+    tl.message(
+        at,
+        conv,
+        language.customer_text(rng, intent, channel=ch, slots=slots),
+        channel=ch,
+        intent=intent,
+        order=order,
+    )
+    nudge(tl, conv, ch, at, 0.35)
+    t = at + hours(rng.uniform(0.2, 10))
+    kind = "billing" if intent == "billing" else f"help_{intent}"
+    tl.message(
+        t,
+        conv,
+        language.agent_text(rng, kind, channel=ch, slots=slots),
+        channel=ch,
+        intent=kind,
+        outbound=True,
+        order=order,
+        agent=agent,
+    )
+    if rng.random() < 0.45:
+        t += hours(rng.uniform(0.2, 12))
+        tl.message(
+            t,
+            conv,
+            language.customer_text(rng, "gratitude", channel=ch, slots=slots),
+            channel=ch,
+            intent="gratitude",
+            order=order,
+        )
+    elif rng.random() < 0.4:
+        # Not sorted by the first answer: one more round.
+        t += hours(rng.uniform(1, 20))
+        tl.message(
+            t,
+            conv,
+            language.customer_text(rng, "confusion", channel=ch, slots=slots),
+            channel=ch,
+            intent="confusion",
+            order=order,
+        )
+        t += hours(rng.uniform(0.5, 8))
+        tl.message(
+            t,
+            conv,
+            language.agent_text(rng, "help_confusion", channel=ch, slots=slots),
+            channel=ch,
+            intent="help_confusion",
+            outbound=True,
+            order=order,
+            agent=agent,
+        )
+    tl.close(conv, "resolved", t + hours(rng.uniform(0.2, 6)))
+    if rng.random() < 0.3:
+        survey_after(
+            tl,
+            conv,
+            "great" if rng.random() < 0.8 else "slow",
+            t + hours(rng.uniform(8, 48)),
+            order,
+        )
+
+
+def praise(tl: Timeline, order: OrderRef, at: datetime) -> None:
+    """Unprompted praise, sometimes in public, usually thanked by an agent."""
+    rng = tl.rng
+    ch = "social" if rng.random() < 0.3 else contact_channel(tl)
+    conv, agent = tl.conversation(), tl.agent()
+    slots = tl.slots(order, agent)
+    tl.message(
+        at,
+        conv,
+        language.customer_text(rng, "praise", channel=ch, slots=slots),
+        channel=ch,
+        intent="praise",
+        order=order,
+    )
+    t = at + hours(rng.uniform(1, 20))
+    if rng.random() < 0.6:
+        tl.message(
+            t,
+            conv,
+            language.agent_text(rng, "thanks", channel=ch, slots=slots),
+            channel=ch,
+            intent="thanks",
+            outbound=True,
+            order=order,
+            agent=agent,
+        )
+    tl.close(conv, "closed", t + hours(1))
+
+
+def review(tl: Timeline, order: OrderRef, tone: str, at: datetime) -> None:
+    """A product review (channel review), closed unless it is a recent bad one."""
+    rng = tl.rng
+    conv = tl.conversation()
+    title, text = language.review(rng, tone, tl.slots(order))
+    rating = {"positive": rng.choice([4, 5, 5]), "negative": rng.choice([1, 1, 2]), "mixed": 3}[
+        tone
+    ]
+    tl.message(
+        at,
+        conv,
+        text,
+        channel="review",
+        intent=f"review_{tone}",
+        order=order,
+        subject=title,
+        meta={"rating": rating},
+    )
+    if tone != "negative" or tl.now - at > OPEN_WINDOW:
+        tl.close(conv, "closed", at + hours(rng.uniform(2, 48)))
+
+
+def survey_after(
+    tl: Timeline, conv: str, handling: str, at: datetime, order: OrderRef | None
+) -> None:
+    """CSAT (and sometimes CES) after a support conversation, scored by how it went."""
+    rng = tl.rng
+    band = {"great": "high", "slow": "mid", "poor": "low"}[handling]
+    csat = {
+        "high": rng.choice([4, 5, 5]),
+        "mid": rng.choice([2, 3, 3, 4]),
+        "low": rng.choice([1, 1, 2]),
+    }
+    comment = (
+        language.survey_comment(rng, band, tl.slots(order, tl.agent()))
+        if rng.random() < 0.6
+        else None
+    )
+    tl.survey(at, "csat", csat[band], comment=comment, conv=conv, order=order)
+    if rng.random() < 0.35:
+        ces = {"high": rng.choice([6, 7]), "mid": rng.choice([3, 4, 5]), "low": rng.choice([1, 2])}
+        tl.survey(at + hours(0.1), "ces", ces[band], conv=conv)
+
+
+def nps(
+    tl: Timeline,
+    goodwill: float,
+    at: datetime,
+    *,
+    score: int | None = None,
+    comment: str | None = None,
+) -> None:
+    """An NPS answer driven by goodwill; a commented one becomes a (closed) survey ticket."""
+    rng = tl.rng
+    if score is None:
+        score = max(0, min(10, round(6.5 + 3 * goodwill + rng.gauss(0, 1.2))))
+    band = "low" if score <= 6 else "mid" if score <= 8 else "high"
+    if comment is None and rng.random() < 0.55:
+        comment = language.survey_comment(rng, band, tl.slots(None), about_support=False)
+    conv = tl.conversation() if comment else None
+    tl.survey(at, "nps", score, comment=comment, conv=conv)
+    if conv and (band != "low" or tl.now - at > OPEN_WINDOW):
+        tl.close(conv, "closed", at + hours(rng.uniform(1, 72)))
+
+
+def choose_since(rng: random.Random, profile: Profile, now: datetime) -> datetime:
+    """When a simulated customer first bought (some long before the 18-month window)."""
+    if profile.cadence == "one_off":
+        return now - timedelta(days=rng.uniform(2, WINDOW_DAYS))
+    older = rng.random() < 0.3
+    return now - timedelta(
+        days=rng.uniform(WINDOW_DAYS, 2200) if older else rng.uniform(20, WINDOW_DAYS)
+    )
+
+
+def history(
+    tl: Timeline, *, since: datetime, loyal: bool = False, until: datetime | None = None
+) -> tuple[bool, datetime | None, int, float]:
+    """Orders and contacts from `since` to `until` (default now): (churned, when, bad, goodwill).
+
+    A loyal history has no incidents and no churn (the scripted stories add their own).
+    """
+    rng, profile, now = tl.rng, tl.profile, tl.now
+    until = until or now
+    scale = RATE_SCALE[profile.cadence]
+    interval = CADENCE_DAYS[profile.cadence]
+    # The first purchase makes someone a customer; older customers' history starts somewhere
+    # in their cadence when the 18-month window opens.
+    t = since
+    window_start = now - timedelta(days=WINDOW_DAYS)
+    if since < window_start:
+        t = window_start + timedelta(days=rng.uniform(0, interval or 1))
+    goodwill = 0.6 + profile.temperament + (0.6 if loyal else 0.0)
+    bad, nps_count = 0, 0
+    while t < until:
+        outcome = "ok"
+        if not loyal and rng.random() < sum(w for _, w in OUTCOMES) * scale:
+            outcome = weighted(rng, OUTCOMES)
+        order = tl.order(t, outcome=outcome)
+        settled = (order.delivered_at or order.promised_at) + hours(rng.uniform(2, 30))
+        churn_p = 0.0
+        if outcome in ISSUE_INTENT:
+            bad += 1
+            goodwill -= 0.45
+            issue_at = (
+                order.promised_at + hours(rng.uniform(20, 60)) if outcome == "delayed" else settled
+            )
+            if rng.random() < 0.8:
+                handling = weighted(rng, HANDLING)
+                conv = complaint(tl, order, outcome, handling, issue_at)
+                goodwill += {"great": 0.55, "slow": -0.1, "poor": -0.45}[handling]
+                churn_p = CHURN_AFTER[handling]
+                if handling != "poor" and rng.random() < 0.45:
+                    survey_after(
+                        tl, conv, handling, issue_at + timedelta(days=rng.uniform(2, 5)), order
+                    )
+                if handling == "poor" and rng.random() < 0.3:
+                    review(tl, order, "negative", issue_at + timedelta(days=rng.uniform(3, 8)))
+            else:
+                churn_p = CHURN_AFTER["silent"]
+                if rng.random() < 0.25:
+                    review(tl, order, "negative", settled + timedelta(days=1))
+            settled = issue_at + timedelta(days=6)
+        elif outcome == "ok":
+            goodwill = min(2.0, goodwill + 0.05)
+            roll = rng.random()
+            if roll < 0.08 * scale * (1 + max(0.0, goodwill)):
+                praise(tl, order, settled)
+            elif roll < 0.4 * scale:
+                question(tl, order, order.placed_at + hours(rng.uniform(4, 60)))
+            elif roll < 0.5 * scale:
+                review(
+                    tl,
+                    order,
+                    "positive" if goodwill > 0.3 else "mixed",
+                    settled + timedelta(days=2),
+                )
+        if nps_count < 2 and rng.random() < 0.1 * scale:
+            nps_count += 1
+            nps(tl, goodwill, settled + timedelta(days=rng.uniform(3, 10)))
+        goodwill = max(-1.5, min(2.0, goodwill))
+        # Background churn (moved, budget, taste) rises as goodwill falls; delighted customers
+        # (goodwill > 1) rarely leave even after an incident.
+        churn_p += 0.004 * (interval or 30) / 30 * math.exp(-1.2 * goodwill)
+        if goodwill > 1.0:
+            churn_p *= 0.3
+        if not loyal and rng.random() < churn_p and settled < now:
+            if bad and rng.random() < 0.35:
+                ch = contact_channel(tl)
+                tl.message(
+                    settled + timedelta(days=1),
+                    tl.conversation(),
+                    language.customer_text(rng, "churn_goodbye", channel=ch, slots=tl.slots(order)),
+                    channel=ch,
+                    intent="churn_goodbye",
+                    order=order,
+                )
+            return True, settled, bad, goodwill
+        if profile.cadence == "one_off":
+            break
+        t += timedelta(days=interval * math.exp(rng.gauss(0, 0.25)))
+    return False, None, bad, goodwill
+
+
+def simulate(rng: random.Random, profile: Profile, now: datetime) -> CustomerPlan:
+    """One simulated customer's 18 months, with the churn ground truth."""
+    tl = Timeline(rng, profile, now)
+    since = choose_since(rng, profile, now)
+    churned, churn_after, bad, _ = history(tl, since=since)
+    customer = customer_payload(profile, customer_since=since, attributes={})
+    return tl.plan(customer, churned=churned, churn_after=churn_after, bad=bad)

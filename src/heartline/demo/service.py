@@ -1,0 +1,204 @@
+"""Write the demo workspace through the domain services, then feed the pipeline.
+
+The plan (pure, seeded) is written in batches of customers: each batch is one transaction;
+after it commits its ids go to the pipeline, so messages are scored and later stages run as
+they would for live data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from heartline import pipeline
+from heartline.auth import service as auth_service
+from heartline.customers import service as customer_service
+from heartline.customers.models import Customer
+from heartline.customers.schemas import CustomerIn, OrderIn
+from heartline.db import session_scope
+from heartline.demo.people import DEMO_PASSWORD, STAFF, TEAMS
+from heartline.demo.plan import DemoPlan, build_plan
+from heartline.demo.timeline import CustomerPlan
+from heartline.enums import ConversationStatus
+from heartline.interactions import service as interaction_service
+from heartline.interactions.schemas import InteractionIn, SurveyIn
+
+BATCH_CUSTOMERS = 25  # ~250 messages per transaction: one scoring batch, short write locks
+
+
+@dataclass
+class DemoSummary:
+    """What a demo build wrote, and how to sign in."""
+
+    seed: int
+    now: datetime
+    customers: int = 0
+    orders: int = 0
+    interactions: int = 0
+    surveys: int = 0
+    conversations: int = 0
+    resolved: int = 0
+    open: int = 0
+    churned: int = 0
+    seconds: float = 0.0
+    logins: list[tuple[str, str, str, bool]] = field(default_factory=list)  # email, role, pw, new
+
+
+@dataclass
+class _BatchIds:
+    orders: list[int] = field(default_factory=list)
+    interactions: list[int] = field(default_factory=list)
+    surveys: list[int] = field(default_factory=list)
+    conversations: list[int] = field(default_factory=list)
+
+
+def is_empty(session: Session) -> bool:
+    """True when the database holds no customers (the demo may be loaded)."""
+    return not session.scalar(select(func.count()).select_from(Customer))
+
+
+def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:
+    """Teams and demo users; existing users are left alone (their password is not reset)."""
+    existing = {u.email for u in auth_service.list_users(session)}
+    teams = {name: auth_service.get_or_create_team(session, name=name).id for name in TEAMS}
+    logins = []
+    for member in STAFF:
+        created = member.email not in existing
+        if created:
+            auth_service.create_user(
+                session,
+                email=member.email,
+                password=DEMO_PASSWORD,
+                role=member.role,
+                name=member.name,
+                team_id=teams[member.team] if member.team else None,
+            )
+        logins.append((member.email, member.role, DEMO_PASSWORD, created))
+    return logins
+
+
+def _write_customer(session: Session, plan: CustomerPlan, ids: _BatchIds) -> None:
+    customer = customer_service.upsert_customer(session, data=CustomerIn(**plan.customer)).obj
+    conv_ids: dict[str, int] = {}
+    for kind, payload in plan.events:
+        if kind == "order":
+            data = OrderIn(**{**payload, "customer_external_id": None, "customer_id": customer.id})
+            ids.orders.append(customer_service.upsert_order(session, data=data).obj.id)
+        elif kind == "message":
+            msg = InteractionIn(
+                **{**payload, "customer_external_id": None, "customer_id": customer.id}
+            )
+            interaction = interaction_service.ingest_interaction(session, data=msg).obj
+            ids.interactions.append(interaction.id)
+            if msg.conversation_external_id and interaction.conversation_id:
+                conv_ids[msg.conversation_external_id] = interaction.conversation_id
+        else:
+            values: dict[str, Any] = {
+                **payload,
+                "customer_external_id": None,
+                "customer_id": customer.id,
+            }
+            conv = values.get("conversation_external_id")
+            if not values["comment"] and conv in conv_ids:
+                # Without a comment the service links a survey by conversation id only.
+                values["conversation_external_id"], values["conversation_id"] = None, conv_ids[conv]
+            result, comment = interaction_service.ingest_survey(session, data=SurveyIn(**values))
+            ids.surveys.append(result.obj.id)
+            if comment is not None:
+                ids.interactions.append(comment.id)
+                if conv and comment.conversation_id:
+                    conv_ids[conv] = comment.conversation_id
+    # Statuses last: an inbound message (a survey comment) reopens a resolved ticket.
+    for conv_ext, status, at in plan.closings:
+        if conv_ext not in conv_ids:
+            continue
+        conv = interaction_service.set_conversation_status(
+            session, conversation_id=conv_ids[conv_ext], status=ConversationStatus(status), at=at
+        )
+        ids.conversations.append(conv.id)
+
+
+def _submit(ids: _BatchIds) -> None:
+    pipeline.submit("order", ids.orders)
+    pipeline.submit("interaction", ids.interactions)
+    pipeline.submit("survey", ids.surveys)
+    pipeline.submit("conversation", ids.conversations)
+
+
+def _batches(items: Sequence[CustomerPlan], size: int) -> list[Sequence[CustomerPlan]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
+    """Write a plan through the services, batch by batch, feeding the pipeline after each."""
+    started = time.perf_counter()
+    summary = DemoSummary(seed=plan.seed, now=plan.now)
+    with session_scope() as session:
+        summary.logins = _ensure_staff(session)
+    total = len(plan.customers)
+    for n, batch in enumerate(_batches(plan.customers, BATCH_CUSTOMERS), start=1):
+        ids = _BatchIds()
+        with session_scope() as session:
+            for customer in batch:
+                _write_customer(session, customer, ids)
+        _submit(ids)
+        summary.orders += len(ids.orders)
+        summary.interactions += len(ids.interactions)
+        summary.surveys += len(ids.surveys)
+        summary.resolved += len(ids.conversations)
+        if console is not None:
+            done = min(n * BATCH_CUSTOMERS, total)
+            console.print(
+                f"  demo: {done}/{total} customers written and scored "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+    summary.customers = total
+    summary.churned = sum(1 for c in plan.customers if c.churned)
+    summary.conversations = len(
+        {
+            p["conversation_external_id"]
+            for c in plan.customers
+            for k, p in c.events
+            if p.get("conversation_external_id")
+        }
+    )
+    summary.open = summary.conversations - summary.resolved
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def build_demo_workspace(
+    *, seed: int = 7, customers: int = 300, console: Any = None, now: datetime | None = None
+) -> DemoSummary:
+    """Build the deterministic demo workspace (default `now`: today at 12:00 UTC)."""
+    plan = build_plan(seed=seed, customers=customers, now=now)
+    if console is not None:
+        console.print(
+            f"Building the Heartline demo workspace: {customers} customers, seed {seed}, "
+            f"history up to {plan.now:%Y-%m-%d %H:%M} UTC"
+        )
+    summary = write_plan(plan, console=console)
+    if console is not None:
+        print_summary(summary, console)
+    return summary
+
+
+def print_summary(summary: DemoSummary, console: Any) -> None:
+    """The counts and the sign-in accounts, printed clearly."""
+    console.print(
+        f"\nDemo ready in {summary.seconds:.1f} s: {summary.customers} customers, "
+        f"{summary.orders} orders, "
+        f"{summary.interactions} interactions, {summary.surveys} survey answers, "
+        f"{summary.conversations} conversations ({summary.open} open), "
+        f"{summary.churned} customers churned (ground truth in attributes.demo_churned)."
+    )
+    console.print("\nSign in with (demo accounts, change these passwords before real use):")
+    for email, role, password, created in summary.logins:
+        note = "" if created else "  (already existed: password left unchanged)"
+        console.print(f"  {role:<8} {email:<28} password: {password}{note}")

@@ -1,0 +1,115 @@
+"""Privacy: audit trail, export or erase one customer completely, raw-text retention."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from heartline.auth.service import Principal
+from heartline.customers import service as customer_service
+from heartline.customers.models import Customer
+from heartline.db import Base, utcnow
+from heartline.interactions.models import Interaction
+from heartline.privacy.models import AuditEvent
+
+SYSTEM = Principal("system", 0, role=None, name="system")  # type: ignore[arg-type]
+EXPIRED_TEXT = ""  # what an expired message's text becomes; the reading and metadata stay
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an audit event (flushes; the caller's transaction commits it)."""
+    actor = actor or SYSTEM
+    event = AuditEvent(actor_kind=actor.kind, actor_id=actor.id if actor.kind != "system" else None,
+                       actor_name=actor.name, action=action, entity=entity, entity_id=entity_id,
+                       details=details or {})
+    session.add(event)
+    session.flush()
+    return event
+
+
+def audit_trail(
+    session: Session, *, entity: str, entity_id: int, limit: int = 100, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """Events about one entity, newest first, and their total."""
+    where = (AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
+    rows = session.scalars(select(AuditEvent).where(*where)
+                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def customer_tables() -> list[Table]:
+    """Every table that holds rows about a customer (has a customer_id column), any domain."""
+    return [t for t in Base.metadata.sorted_tables if "customer_id" in t.c and t.name != "customers"]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def export_customer(session: Session, *, customer_id: int) -> dict[str, Any]:
+    """Everything Heartline holds about one customer, as JSON-ready data (right of access)."""
+    customer = customer_service.get_customer(session, customer_id=customer_id)
+    out: dict[str, Any] = {"customer": {c.key: _jsonable(getattr(customer, c.key))
+                                        for c in Customer.__mapper__.column_attrs}}
+    for table in customer_tables():
+        rows = session.execute(select(table).where(table.c.customer_id == customer_id)).mappings()
+        out[table.name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+    # Child rows keyed through another table (order items) come with their parent.
+    if "order_items" in Base.metadata.tables and out.get("orders"):
+        items = Base.metadata.tables["order_items"]
+        order_ids = [o["id"] for o in out["orders"]]
+        out["order_items"] = [{k: _jsonable(v) for k, v in r.items()} for r in
+                              session.execute(select(items).where(items.c.order_id.in_(order_ids))).mappings()]
+    return out
+
+
+def erase_customer(session: Session, *, customer_id: int, actor: Principal | None) -> dict[str, int]:
+    """Delete a customer and every row about them in every domain (right to erasure).
+
+    Rows are deleted explicitly, children first, rather than trusting every foreign key to
+    cascade, so a table added later with a `customer_id` column is covered automatically.
+    The audit event keeps only counts, never the erased content.
+    """
+    customer_service.get_customer(session, customer_id=customer_id)
+    counts: dict[str, int] = {}
+    for table in reversed(customer_tables()):
+        result = session.execute(delete(table).where(table.c.customer_id == customer_id))
+        if result.rowcount:
+            counts[table.name] = result.rowcount
+    session.execute(delete(Customer).where(Customer.id == customer_id))
+    session.expunge_all()
+    record(session, actor=actor, action="erase", entity="customer", entity_id=customer_id,
+           details={"deleted": counts})
+    return counts
+
+
+def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | None = None) -> int:
+    """Blank the text of messages older than the retention period; readings are kept."""
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    result = session.execute(
+        update(Interaction)
+        .where(Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None))
+        .values(text=EXPIRED_TEXT, subject="", text_expired_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        record(session, actor=None, action="retention", entity="interactions", entity_id=None,
+               details={"expired": result.rowcount, "older_than_days": older_than_days})
+    return int(result.rowcount or 0)
