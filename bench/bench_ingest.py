@@ -19,15 +19,15 @@ from pathlib import Path
 
 os.environ.setdefault("HEARTLINE_DATA_DIR", tempfile.mkdtemp(prefix="heartline-bench-"))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.orm import sessionmaker  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
 
-from heartline import db as dbmod  # noqa: E402
-from heartline import migrate, pipeline  # noqa: E402
-from heartline.auth import service as auth_service  # noqa: E402
-from heartline.customers.models import Customer  # noqa: E402
-from heartline.interactions.importers import import_file  # noqa: E402
+from heartline import db as dbmod
+from heartline import migrate, pipeline
+from heartline.auth import service as auth_service
+from heartline.customers.models import Customer
+from heartline.interactions.importers import import_file
 
 PG = os.environ.get("HEARTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 OPENERS = ["Hi,", "Hello team,", "Hey", "", "Good morning,"]

@@ -109,6 +109,10 @@ def get_engine() -> Engine:
 
 def get_sessionmaker() -> sessionmaker[Session]:
     """The process session factory (tests may install their own with set_sessionmaker)."""
+    # Foreign keys name tables of other domains (customers.account_owner_id -> users): every
+    # model must be registered before the first flush, whichever module asked for a session.
+    import heartline.models  # noqa: F401
+
     if _state.factory is None:
         _state.factory = sessionmaker(bind=get_engine(), expire_on_commit=False)
     return _state.factory

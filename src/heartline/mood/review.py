@@ -1,0 +1,196 @@
+"""Human oversight: the review queue and reviewers' confirmations and corrections.
+
+A correction is applied onto the reading row (so mood, routing and metrics all see it) and
+re-applied if the reading is recomputed; the model's original output stays in ReadingReview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from heartline.errors import AppError, ErrorCode, not_found
+from heartline.interactions.models import Interaction
+from heartline.mood.models import EmotionReading, ReadingReview
+
+SENTIMENTS = ("negative", "neutral", "positive")
+CS_EMOTIONS = (
+    "anger",
+    "frustration",
+    "disappointment",
+    "sadness",
+    "anxiety",
+    "confusion",
+    "surprise",
+    "joy",
+    "gratitude",
+    "satisfaction",
+    "neutral",
+)
+# When a reviewer flips the sentiment, the valence takes the new sign with at least this size.
+MIN_CORRECTED_VALENCE = 0.4
+
+
+def queue(
+    session: Session, *, limit: int = 50, offset: int = 0, reason: str | None = None
+) -> tuple[list[tuple[EmotionReading, Interaction]], int]:
+    """Readings waiting for a reviewer, oldest first, with their interactions."""
+    stmt = (
+        select(EmotionReading, Interaction)
+        .join(Interaction, Interaction.id == EmotionReading.interaction_id)
+        .where(EmotionReading.needs_review.is_(True))
+    )
+    rows = [
+        (r, i)
+        for r, i in session.execute(stmt.order_by(EmotionReading.occurred_at, EmotionReading.id))
+    ]
+    if reason is not None:  # reasons live in the JSON payload; filtered here to stay portable
+        rows = [(r, i) for r, i in rows if reason in ((r.data or {}).get("review_reasons") or [])]
+    return rows[offset : offset + limit], len(rows)
+
+
+def queue_size(session: Session) -> int:
+    """How many readings wait for review."""
+    return session.scalar(select(func.count()).where(EmotionReading.needs_review.is_(True))) or 0
+
+
+def latest_review(session: Session, *, reading_id: int) -> ReadingReview | None:
+    """The newest review of a reading."""
+    return session.scalar(
+        select(ReadingReview)
+        .where(ReadingReview.reading_id == reading_id)
+        .order_by(ReadingReview.id.desc())
+        .limit(1)
+    )
+
+
+def _original(row: EmotionReading) -> dict[str, Any]:
+    data = dict(row.data or {})
+    data.pop("review", None)
+    return data
+
+
+def apply_correction(row: EmotionReading, review: ReadingReview) -> None:
+    """Make the reading say what the reviewer said (idempotent)."""
+    original = review.original or {}
+    sentiment = review.sentiment or original.get("sentiment") or row.sentiment
+    valence = float(original.get("valence") or 0.0)
+    if sentiment == "negative":
+        valence = -max(abs(valence), MIN_CORRECTED_VALENCE)
+    elif sentiment == "positive":
+        valence = max(abs(valence), MIN_CORRECTED_VALENCE)
+    elif sentiment == "neutral":
+        valence = 0.0
+    row.sentiment = sentiment
+    row.valence = round(valence, 4)
+    row.intensity = (
+        max(float(original.get("intensity") or 0.0), abs(valence))
+        if sentiment != "neutral"
+        else 0.0
+    )
+    if review.emotions:
+        row.top_emotion = review.emotions[0]
+    if review.sarcasm is not None:
+        row.sarcasm = 1.0 if review.sarcasm else 0.0
+    row.needs_review = False
+    data = dict(row.data or {})
+    data["review"] = {
+        "review_id": review.id,
+        "action": review.action,
+        "sentiment": sentiment,
+        "emotions": list(review.emotions or []),
+        "sarcasm": review.sarcasm,
+        "reviewer": review.reviewer,
+        "reviewed_at": review.created_at.isoformat(),
+    }
+    row.data = data
+
+
+def reapply(session: Session, row: EmotionReading) -> None:
+    """After a reading is recomputed, the latest review still wins."""
+    review = latest_review(session, reading_id=row.id)
+    if review is not None:
+        review.original = _original(row)  # the audit keeps the newest model output
+        apply_correction(row, review)
+
+
+def review_reading(
+    session: Session,
+    *,
+    reading_id: int,
+    action: str,
+    sentiment: str | None,
+    emotions: list[str],
+    sarcasm: bool | None,
+    note: str,
+    reviewer: str,
+    reviewer_user_id: int | None,
+) -> ReadingReview:
+    """Confirm or correct a reading; the original output is kept for audit."""
+    row = session.get(EmotionReading, reading_id)
+    if row is None:
+        raise not_found("reading", reading_id)
+    if action == "correct" and sentiment is None and not emotions and sarcasm is None:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "a correction must change sentiment, emotions or sarcasm",
+            details=[
+                {"field": "body.sentiment", "message": "nothing to correct", "type": "missing"}
+            ],
+        )
+    if action == "confirm":
+        sentiment, emotions, sarcasm = row.sentiment, [], None
+    previous = latest_review(session, reading_id=reading_id)
+    original = previous.original if previous is not None else _original(row)
+    review = ReadingReview(
+        reading_id=row.id,
+        interaction_id=row.interaction_id,
+        action=action,
+        sentiment=sentiment,
+        emotions=emotions,
+        sarcasm=sarcasm,
+        note=note,
+        original=original,
+        reviewer=reviewer,
+        reviewer_user_id=reviewer_user_id,
+    )
+    session.add(review)
+    session.flush()
+    apply_correction(row, review)
+    session.flush()
+    return review
+
+
+def corrections(session: Session) -> Iterator[dict[str, Any]]:
+    """Corrections as training examples (text, original output, corrected labels, who, when)."""
+    stmt = (
+        select(ReadingReview, Interaction.text)
+        .join(Interaction, Interaction.id == ReadingReview.interaction_id)
+        .where(ReadingReview.action == "correct")
+        .order_by(ReadingReview.id)
+    )
+    for review, text in session.execute(stmt).yield_per(500):
+        original = review.original or {}
+        yield {
+            "text": text,
+            "interaction_id": review.interaction_id,
+            "reading_id": review.reading_id,
+            "model": original.get("model"),
+            "original": {
+                "sentiment": original.get("sentiment"),
+                "top_emotion": original.get("top_emotion"),
+                "sarcasm": original.get("sarcasm"),
+                "review_reasons": original.get("review_reasons"),
+            },
+            "corrected": {
+                "sentiment": review.sentiment,
+                "emotions": list(review.emotions or []),
+                "sarcasm": review.sarcasm,
+            },
+            "note": review.note,
+            "reviewer": review.reviewer,
+            "reviewed_at": review.created_at.isoformat(),
+        }

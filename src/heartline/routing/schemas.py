@@ -1,0 +1,77 @@
+"""Routing configuration: rules (first match wins), the default, and SLA targets per priority."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from heartline.mood import filters
+from heartline.schemas import InModel
+
+Priority = Literal["low", "normal", "high", "urgent"]
+PRIORITY_VALUE = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
+PRIORITY_NAME = {v: k for k, v in PRIORITY_VALUE.items()}
+QueueName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_-]{0,59}$")
+]
+
+# What a rule's `when` may test, with types (checked when the rules are loaded or PUT).
+FIELDS: dict[str, str] = {
+    "reading.sentiment": "text", "reading.valence": "number", "reading.intensity": "number",
+    "reading.top_emotion": "text", "reading.sarcasm": "number", "reading.confidence": "number",
+    "reading.needs_review": "bool", "complaint.reason": "text", "complaint.confidence": "number",
+    "channel": "text", "customer.vip": "bool", "customer.tags": "list",
+    "customer.previous_negative": "bool", "customer.days_since_previous_negative": "number",
+    "churn.risk": "number", "mood.label": "text", "mood.open_issues": "number",
+    **{f"reading.{e}": "number" for e in ("anger", "frustration", "disappointment", "sadness", "anxiety",  # noqa: E501
+                                            "confusion", "surprise", "joy", "gratitude", "satisfaction")},  # noqa: E501
+}  # fmt: skip
+
+
+class Action(InModel):
+    """Where a matching conversation goes."""
+
+    queue: QueueName
+    priority: Priority
+
+
+class Rule(InModel):
+    """A named condition and the action it takes."""
+
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,80}$")
+    ]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    when: dict[str, Any]
+    then: Action
+
+    @field_validator("when")
+    @classmethod
+    def _valid_filter(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            filters.validate(value, FIELDS, path="when")
+        except filters.FilterError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class RoutingRules(InModel):
+    """The whole rule set."""
+
+    sla_hours: dict[Priority, Annotated[float, Field(gt=0, le=24 * 90)]] = Field(
+        default_factory=lambda: {"urgent": 1, "high": 4, "normal": 24, "low": 72}
+    )
+    default: Action = Action(queue="general", priority="normal")
+    rules: list[Rule] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RoutingRules:
+        missing = [p for p in PRIORITY_VALUE if p not in self.sla_hours]
+        if missing:
+            raise ValueError(f"sla_hours: missing a target for {', '.join(missing)}")
+        names = [r.name for r in self.rules]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rules: duplicate rule name(s) {', '.join(dupes)}")
+        return self

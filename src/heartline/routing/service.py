@@ -1,0 +1,220 @@
+"""ACT: route every inbound message's conversation to a queue with a priority and an SLA.
+
+Rules come from the API-stored config if one was PUT, else the YAML file at
+HEARTLINE_ROUTING_RULES_PATH, else the shipped default_rules.yaml.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from heartline.api.validation import error_details, validation_error
+from heartline.config import get_settings
+from heartline.customers import service as customer_service
+from heartline.db import utcnow
+from heartline.errors import AppError, ErrorCode
+from heartline.interactions import service as interaction_service
+from heartline.mood import filters
+from heartline.mood import service as mood_service
+from heartline.routing.models import RoutingConfig
+from heartline.routing.schemas import PRIORITY_NAME, PRIORITY_VALUE, RoutingRules
+
+DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
+_file_cache: dict[tuple[str, int, int], RoutingRules] = {}
+
+
+def validate_rules(raw: Any, *, source: str = "body") -> RoutingRules:
+    """Parse and check a rule set; a 422 naming each problem (e.g. body.rules.2.when)."""
+    if not isinstance(raw, dict):
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"{source}: routing rules must be a mapping",
+            details=[{"field": source, "message": "expected an object", "type": "type_error"}],
+        )
+    try:
+        return RoutingRules.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(error_details(exc.errors(include_url=False), (source,))) from None
+
+
+def _rules_path() -> Path:
+    return get_settings().routing_rules_path or DEFAULT_RULES
+
+
+def load_file(path: Path) -> RoutingRules:
+    """Rules from a YAML file (cached until the file changes)."""
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError as exc:
+        raise AppError(
+            ErrorCode.BAD_REQUEST, f"routing rules file {path} cannot be read: {exc}"
+        ) from None
+    if key not in _file_cache:
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise AppError(
+                ErrorCode.VALIDATION_ERROR, f"routing rules file {path} is not valid YAML: {exc}"
+            ) from None
+        _file_cache[key] = validate_rules(raw, source=path.name)
+    return _file_cache[key]
+
+
+def get_rules(session: Session) -> tuple[RoutingRules, str]:
+    """The active rules and where they come from ('api' or the file path)."""
+    row = session.get(RoutingConfig, 1)
+    if row is not None:
+        return RoutingRules.model_validate(row.config), "api"
+    path = _rules_path()
+    return load_file(path), str(path)
+
+
+def put_rules(session: Session, *, raw: Any, user: str, user_id: int | None) -> RoutingRules:
+    """Validate and store a rule set (replaces the file's rules until deleted)."""
+    rules = validate_rules(raw)
+    row = session.get(RoutingConfig, 1) or RoutingConfig(id=1)
+    row.config = rules.model_dump(mode="json")
+    row.updated_by, row.updated_by_user_id, row.updated_at = user, user_id, utcnow()
+    session.add(row)
+    session.flush()
+    return rules
+
+
+def reset_rules(session: Session) -> None:
+    """Drop the API-stored rules so the file's rules apply again."""
+    row = session.get(RoutingConfig, 1)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def facts(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
+    """What routing rules see about one inbound message."""
+    interaction = interaction_service.get_interaction(session, interaction_id=interaction_id)
+    if interaction.direction != "inbound" or interaction.conversation_id is None:
+        return None
+    reading = mood_service.readings_for(session, interaction_ids=[interaction_id]).get(
+        interaction_id
+    )
+    complaint = mood_service.complaint_for(session, interaction_id=interaction_id)
+    customer = customer_service.get_customer(session, customer_id=interaction.customer_id)
+    mood = mood_service.get_mood(session, customer_id=customer.id)
+    prev = mood_service.previous_negative(
+        session,
+        customer_id=customer.id,
+        before=interaction.occurred_at,
+        exclude_interaction_id=interaction_id,
+    )
+    out: dict[str, Any] = {
+        "channel": interaction.channel,
+        "customer.vip": bool(customer.vip),
+        "customer.tags": list(customer.tags or []),
+        "customer.previous_negative": prev is not None,
+        "customer.days_since_previous_negative": (
+            round((interaction.occurred_at - prev.occurred_at).total_seconds() / 86400, 2)
+            if prev
+            else None
+        ),
+        "churn.risk": mood.churn_risk,
+        "mood.label": mood.label,
+        "mood.open_issues": len(mood.open_issues or []),
+        "complaint.reason": complaint.reason if complaint else None,
+        "complaint.confidence": complaint.confidence if complaint else None,
+    }
+    if reading is not None:
+        out.update(
+            {
+                "reading.sentiment": reading.sentiment,
+                "reading.valence": reading.valence,
+                "reading.intensity": reading.intensity,
+                "reading.top_emotion": reading.top_emotion,
+                "reading.sarcasm": reading.sarcasm,
+                "reading.confidence": reading.confidence,
+                "reading.needs_review": reading.needs_review,
+            }
+        )
+        review = (reading.data or {}).get("review") or {}
+        emotions = (
+            {e: 1.0 for e in review.get("emotions") or []}
+            or (reading.data or {}).get("cs_emotions")
+            or {}
+        )
+        for name, value in emotions.items():
+            out[f"reading.{name}"] = float(value)
+    return out
+
+
+def decide(rules: RoutingRules, facts_: dict[str, Any]) -> dict[str, Any]:
+    """The first matching rule's action (or the default), with the reasons it matched."""
+    for rule in rules.rules:
+        why: list[str] = []
+        if filters.evaluate(rule.when, facts_, why):
+            return {
+                "rule": rule.name,
+                "reason": rule.reason or rule.name,
+                "queue": rule.then.queue,
+                "priority": rule.then.priority,
+                "matched": why,
+            }
+    return {
+        "rule": None,
+        "reason": "no rule matched",
+        "queue": rules.default.queue,
+        "priority": rules.default.priority,
+        "matched": [],
+    }
+
+
+def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
+    """Set the conversation's queue, priority and SLA from the rules (escalate only; idempotent)."""
+    f = facts(session, interaction_id=interaction_id)
+    if f is None:
+        return None
+    interaction = interaction_service.get_interaction(session, interaction_id=interaction_id)
+    assert interaction.conversation_id is not None
+    conv = interaction_service.get_conversation(
+        session, conversation_id=interaction.conversation_id
+    )
+    if conv.status not in ("open", "pending"):
+        return None
+    rules, source = get_rules(session)
+    decision = decide(rules, f)
+    value = PRIORITY_VALUE[decision["priority"]]
+    routed_before = bool(conv.routing)
+    if routed_before and value < conv.priority:
+        return None  # never lower: an earlier, angrier message set it
+    if routed_before and value == conv.priority and conv.queue == decision["queue"]:
+        return conv.routing  # same outcome: keep the first reason and SLA
+    due = interaction.occurred_at + timedelta(hours=rules.sla_hours[decision["priority"]])
+    if conv.sla_due_at is not None and routed_before:
+        due = min(due, conv.sla_due_at)  # escalation can only bring the deadline closer
+    conv.queue = decision["queue"]
+    conv.priority = value
+    conv.sla_due_at = due
+    conv.routing = {
+        **decision,
+        "interaction_id": interaction_id,
+        "source": source,
+        "sla_hours": rules.sla_hours[decision["priority"]],
+        "routed_at": utcnow().isoformat(),
+        "history": [
+            *((conv.routing or {}).get("history") or [])[-9:],
+            {k: (conv.routing or {}).get(k) for k in ("rule", "queue", "priority")},
+        ]
+        if routed_before
+        else [],
+    }
+    session.flush()
+    return conv.routing
+
+
+def priority_name(value: int) -> str:
+    """low / normal / high / urgent for a stored priority."""
+    return PRIORITY_NAME.get(value, "normal")
