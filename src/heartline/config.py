@@ -34,6 +34,44 @@ class Settings(BaseSettings):
     session_max_age_s: int = 12 * 3600
     cookie_secure: bool = False
     timezone: str = "UTC"
+    # Raw message text older than this many days is blanked (readings stay); unset keeps it.
+    retention_days: int | None = Field(default=None, ge=1)
+    # Emotional memory: a reading's weight halves every this many days (mood profile, baseline).
+    mood_half_life_days: float = Field(default=14.0, gt=0)
+    # Routing rules YAML; unset means the shipped defaults (routing/default_rules.yaml).
+    routing_rules_path: Path | None = None
+
+    # --- playbooks and delivery (playbooks/, channels/) ---
+    # SMTP: with no smtp_host, email goes to .eml files under data_dir/outbox (dev sink).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Heartline <no-reply@heartline.local>"
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 15.0
+    # Twilio-style SMS/WhatsApp provider; with no base url, texts go to a file sink.
+    sms_provider_url: str | None = None
+    sms_account_sid: str | None = None
+    sms_auth_token: str | None = None
+    sms_from: str = "+10000000000"
+    whatsapp_from: str | None = None
+    # Signed outbound webhooks (HMAC-SHA256 of "timestamp.body").
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    # Preferred channel per region where the customer has no preference, e.g. {"BR": "whatsapp"}.
+    channel_region_defaults: dict[str, str] = Field(default_factory=dict)
+    # Quiet hours in the customer's own zone: [start, end) local hours, wrapping midnight.
+    quiet_hours_start: int = Field(default=21, ge=0, le=23)
+    quiet_hours_end: int = Field(default=8, ge=0, le=23)
+    # At most this many messages per customer in any rolling window of frequency_cap_days,
+    # and at most promotional_cap promotional ones.
+    frequency_cap_messages: int = Field(default=3, ge=1)
+    promotional_cap: int = Field(default=1, ge=0)
+    frequency_cap_days: int = Field(default=7, ge=1)
+    outbox_max_attempts: int = Field(default=6, ge=1)
+    # In-process scheduler for time-based playbooks (embedded default); 0 disables it.
+    scheduler_interval_s: int = Field(default=3600, ge=0)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or an SQLite file under data_dir."""

@@ -4,6 +4,10 @@ from heartline.auth import models as auth_models
 from heartline.customers import models as customer_models
 from heartline.db import Base
 from heartline.interactions import models as interaction_models
+from heartline.metrics import models as metrics_models  # noqa: F401  (emotional memory)
 from heartline.mood import models as mood_models
+from heartline.playbooks import models as playbook_models  # noqa: F401  (playbooks)
+from heartline.privacy import models as privacy_models  # noqa: F401  (audit trail)
+from heartline.routing import models as routing_models  # noqa: F401  (emotional memory)
 
 __all__ = ["Base", "auth_models", "customer_models", "interaction_models", "mood_models"]

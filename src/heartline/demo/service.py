@@ -184,9 +184,24 @@ def build_demo_workspace(
             f"history up to {plan.now:%Y-%m-%d %H:%M} UTC"
         )
     summary = write_plan(plan, console=console)
+    _run_playbooks(plan.now, console)
     if console is not None:
         print_summary(summary, console)
     return summary
+
+
+def _run_playbooks(now: datetime, console: Any) -> None:
+    """Let the playbooks act on the fresh history so the outbox and timelines show examples."""
+    from heartline.playbooks import service as playbooks
+
+    with session_scope() as session:
+        result = playbooks.run_scheduled(session, now=now, backfill_days=60)
+    with session_scope() as session:
+        playbooks.deliver(session, now=now)
+    if console is not None:
+        fired = {k: v.get("fired", 0) for k, v in result.get("schedule", {}).items() if v.get("fired")}
+        console.print(f"  demo: playbooks queued {result.get('queued', 0)} messages and tasks "
+                      f"({', '.join(f'{k} {v}' for k, v in fired.items())})")
 
 
 def print_summary(summary: DemoSummary, console: Any) -> None:

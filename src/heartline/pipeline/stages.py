@@ -31,14 +31,97 @@ def _score(session: Session, ids: Sequence[int]) -> Sequence[int]:
     return ids
 
 
+# --- emotional memory (mood/, routing/): remember then route -------------------------------
+def _remember(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.mood.tasks import remember_interactions
+
+    return remember_interactions(session, ids)
+
+
+def _route(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.routing.tasks import route_interactions
+
+    return route_interactions(session, ids)
+
+
+def _remember_surveys(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.mood.tasks import remember_surveys
+
+    return remember_surveys(session, ids)
+
+
+def _remember_orders(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.mood.tasks import remember_orders
+
+    return remember_orders(session, ids)
+
+
+def _remember_conversations(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.mood.tasks import remember_conversations
+
+    return remember_conversations(session, ids)
+# --- end emotional memory ------------------------------------------------------------------
+
+
 # event -> ordered stages. Events: "interaction" (ids of interactions), "survey" (survey ids),
 # "order" (order ids), "conversation" (conversation ids, on status change).
 PIPELINES: dict[str, list[Stage]] = {
-    "interaction": [Stage("score", _score)],
-    "survey": [],
-    "order": [],
-    "conversation": [],
+    "interaction": [Stage("score", _score), Stage("remember", _remember), Stage("route", _route)],
+    "survey": [Stage("remember", _remember_surveys)],
+    "order": [Stage("remember", _remember_orders)],
+    "conversation": [Stage("remember", _remember_conversations)],
 }
+
+
+# --- playbooks (playbooks/): record channel outcomes, act, deliver -------------------------
+def _channel_outcomes(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.playbooks.tasks import record_outcomes
+
+    return record_outcomes(session, ids)
+
+
+def _playbooks_for(event: str) -> StageFn:
+    def _act(session: Session, ids: Sequence[int]) -> Sequence[int]:
+        from heartline.playbooks.tasks import act_on_event
+
+        return act_on_event(session, event, ids)  # -> outbox ids for the deliver stage
+
+    return _act
+
+
+def _deliver(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.playbooks.tasks import deliver_outbox
+
+    return deliver_outbox(session, ids)
+
+
+PIPELINES["interaction"].append(Stage("channel_outcomes", _channel_outcomes))
+for _event in ("interaction", "order", "survey", "conversation"):
+    PIPELINES[_event] += [Stage("playbooks", _playbooks_for(_event)), Stage("deliver", _deliver)]
+# --- end playbooks -------------------------------------------------------------------------
+
+
+# --- metrics (metrics/): daily rollup after routing, so slices see the queue/agent ----------
+def _rollup_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.metrics.tasks import rollup_interactions
+
+    return rollup_interactions(session, ids)
+
+
+def _rollup_conversations(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.metrics.tasks import rollup_conversations
+
+    return rollup_conversations(session, ids)
+
+
+def _insert_after(event: str, after: str, stage: Stage) -> None:
+    names = [s.name for s in PIPELINES[event]]
+    PIPELINES[event].insert(names.index(after) + 1, stage)
+
+
+_insert_after("interaction", "route", Stage("rollup", _rollup_interactions))
+_insert_after("conversation", "remember", Stage("rollup", _rollup_conversations))
+# --- end metrics ---------------------------------------------------------------------------
 
 
 def stages_for(event: str) -> list[Stage]:

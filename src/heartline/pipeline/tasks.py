@@ -9,7 +9,8 @@ from celery import Celery
 from heartline.config import get_settings
 from heartline.pipeline.stages import stages_for
 
-celery_app = Celery("heartline", broker=get_settings().broker_url)
+# include: the playbooks module registers the beat task `heartline.playbooks.run_scheduled`.
+celery_app = Celery("heartline", broker=get_settings().broker_url, include=["heartline.playbooks.tasks"])
 celery_app.conf.update(
     task_acks_late=True,  # a worker crash re-delivers the task; stages are idempotent
     task_reject_on_worker_lost=True,

@@ -1,0 +1,96 @@
+"""Email over SMTP (with a Message-ID made from the idempotency key), or to .eml files."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from pathlib import Path
+
+from heartline.channels.base import DeliveryError, OutboundMessage
+from heartline.config import Settings
+
+
+def build_email(message: OutboundMessage, sender: str) -> EmailMessage:
+    """The MIME message; Message-ID derives from the idempotency key so copies are recognisable."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.recipient
+    mail["Subject"] = message.subject or "A note from us"
+    mail["Date"] = formatdate(localtime=False)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "heartline.local"
+    mail["Message-ID"] = f"<{message.idempotency_key}@{domain}>"
+    mail["X-Heartline-Idempotency-Key"] = message.idempotency_key
+    mail.set_content(message.body)
+    return mail
+
+
+class SmtpAdapter:
+    """Plain SMTP. A server does not dedupe, so an unconfirmed DATA is never resent blindly."""
+
+    name = "email"
+    resend_safe = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, message: OutboundMessage, *, handover: Callable[[], None]) -> str:
+        """Deliver through the configured SMTP server; returns the Message-ID."""
+        s = self.settings
+        assert s.smtp_host
+        mail = build_email(message, s.smtp_from)
+        sender = parseaddr(s.smtp_from)[1]
+        try:
+            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
+                smtp.ehlo()
+                if s.smtp_starttls:
+                    smtp.starttls()
+                    smtp.ehlo()
+                if s.smtp_username:
+                    smtp.login(s.smtp_username, s.smtp_password or "")
+                code, resp = smtp.mail(sender)
+                if code != 250:
+                    raise DeliveryError(
+                        f"MAIL FROM refused: {code} {resp!r}", permanent=code >= 500
+                    )
+                code, resp = smtp.rcpt(message.recipient)
+                if code not in (250, 251):
+                    raise DeliveryError(f"RCPT TO refused: {code} {resp!r}", permanent=code >= 500)
+                # Up to here the server holds nothing; from DATA on it may accept the message.
+                handover()
+                code, resp = smtp.data(mail.as_bytes())
+                if code != 250:
+                    raise DeliveryError(f"DATA refused: {code} {resp!r}", permanent=code >= 500)
+        except smtplib.SMTPDataError as exc:
+            raise DeliveryError(
+                f"DATA refused: {exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(
+                f"SMTP {exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500
+            ) from exc
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"SMTP connection failed: {exc}") from exc
+        return str(mail["Message-ID"])
+
+
+class FileMailAdapter:
+    """Writes each message to data_dir/outbox/<key>.eml (the no-SMTP embedded default).
+
+    Writing the same key twice replaces the file, so resending is harmless."""
+
+    name = "email"
+    resend_safe = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.folder = Path(settings.data_dir) / "outbox"
+
+    def send(self, message: OutboundMessage, *, handover: Callable[[], None]) -> str:
+        """Write the .eml file; returns its Message-ID."""
+        mail = build_email(message, self.settings.smtp_from)
+        handover()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / f"{message.idempotency_key}.eml").write_bytes(mail.as_bytes())
+        return str(mail["Message-ID"])
