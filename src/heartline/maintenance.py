@@ -23,16 +23,25 @@ def run_due(now: datetime | None = None, *, force: bool = False) -> dict[str, An
     now = now or utcnow()
     done: dict[str, Any] = {}
     if force or now - _last_run.get("segments", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY:
+        from heartline.metrics import rollup
         from heartline.mood import segments
 
+        # Churn risk and "days since" conditions move with time alone: recompute, then refresh
+        # the recent rollup days so reassigned conversations count under their new queue/team.
         with session_scope() as session:
-            done["segments_refreshed"] = segments.refresh_all(session, now=now)
+            done["segments_refreshed"] = segments.daily_refresh(session, now=now)
+        with session_scope() as session:
+            rollup.refresh_recent(session, days=7, now=now)
         _last_run["segments"] = now
     days = get_settings().retention_days
-    if days and (force or now - _last_run.get("retention", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY):
+    if days and (
+        force or now - _last_run.get("retention", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY
+    ):
         from heartline.privacy import service as privacy_service
 
         with session_scope() as session:
-            done["texts_expired"] = privacy_service.expire_raw_text(session, older_than_days=days, now=now)
+            done["texts_expired"] = privacy_service.expire_raw_text(
+                session, older_than_days=days, now=now
+            )
         _last_run["retention"] = now
     return done

@@ -138,7 +138,9 @@ def test_monthly_buyer_delay_story(api, api_as, customer):
     assert r.json()["original"]["sentiment"] == sarcastic["reading"]["sentiment"]
     after = api.get(f"/customers/{cid}/mood").json()
     assert after["label"] == "frustrated"
-    assert after["valence"] < 0 <= before["valence"] or after["valence"] < before["valence"]
+    assert after["valence"] < 0
+    if sarcastic["reading"]["sentiment"] != "negative":  # the engine missed the sarcasm
+        assert after["valence"] < before["valence"]
     assert after["last_negative"]["interaction_id"] == sarcastic["id"]
     assert after["last_negative"]["reason"] == "delivery_delay"
     assert sarcastic["id"] not in [

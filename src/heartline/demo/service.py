@@ -199,9 +199,13 @@ def _run_playbooks(now: datetime, console: Any) -> None:
     with session_scope() as session:
         playbooks.deliver(session, now=now)
     if console is not None:
-        fired = {k: v.get("fired", 0) for k, v in result.get("schedule", {}).items() if v.get("fired")}
-        console.print(f"  demo: playbooks queued {result.get('queued', 0)} messages and tasks "
-                      f"({', '.join(f'{k} {v}' for k, v in fired.items())})")
+        fired = {
+            k: v.get("fired", 0) for k, v in result.get("schedule", {}).items() if v.get("fired")
+        }
+        console.print(
+            f"  demo: playbooks queued {result.get('queued', 0)} messages and tasks "
+            f"({', '.join(f'{k} {v}' for k, v in fired.items())})"
+        )
 
 
 def print_summary(summary: DemoSummary, console: Any) -> None:

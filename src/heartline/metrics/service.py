@@ -1,124 +1,44 @@
 """CX metrics: CSAT, NPS, CES, sentiment trend, emotion mix, recovery and retention.
 
-Reading-based figures sliced only by time and channel come from the daily rollup (kept by the
-pipeline's remember stage); slices by team, agent, queue or product category join the raw
-readings through indexed keys.
+Reading figures (trend, sentiment and emotion mix, valence) and survey scores come from the
+daily rollup kept by the pipeline (metrics/rollup.py): every slice and filter reads one grain of
+it, so a year's dashboard sums thousands of rows, not a million readings. Complaint reasons,
+recovery and retention read their own (smaller) tables live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from typing import Any
 
-from sqlalchemy import (
-    Date,
-    and_,
-    case,
-    cast,
-    delete,
-    distinct,
-    func,
-    insert,
-    literal,
-    literal_column,
-    select,
-)
+from sqlalchemy import Date, cast, distinct, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from heartline.customers.models import Order, OrderItem
+from heartline.customers.models import Order
 from heartline.db import utcnow
-from heartline.interactions.models import Conversation, Interaction, SurveyResponse
+from heartline.metrics.models import CS_EMOTIONS, SENTIMENTS
 from heartline.metrics.models import DailyReadingRollup as R
-from heartline.mood.models import Complaint, EmotionReading, RecoveryStory
+from heartline.metrics.rollup import (  # noqa: F401  (public through this module)
+    DIM_COLUMNS,
+    READING_MEASURES,
+    SURVEY_MEASURES,
+    day_of,
+    rebuild_rollup,
+    refresh_recent,
+    refresh_rollup,
+)
+from heartline.mood.models import Complaint, RecoveryStory
 
 SLICES = ("channel", "team", "agent", "queue", "category")
-# Inlined (not a bound parameter) so PostgreSQL sees the SELECT and GROUP BY expressions as equal.
-NONE = literal_column("'none'")
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def day_of(session: Session, col: Any) -> ColumnElement[Any]:
-    """The UTC calendar day of a timestamp column."""
-    if _dialect(session) == "sqlite":
-        return func.date(col)
-    return cast(func.timezone(literal_column("'UTC'"), col), Date)
 
 
 def week_of_day(session: Session, col: Any) -> ColumnElement[Any]:
     """The Monday starting the week of a date (or timestamp) column."""
-    if _dialect(session) == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         return func.date(col, literal_column("'weekday 0'"), literal_column("'-6 days'"))
     return cast(func.date_trunc(literal_column("'week'"), col), Date)
-
-
-def _bucket(session: Session, col: Any, bucket: str, *, is_day: bool) -> ColumnElement[Any]:
-    day = col if is_day else day_of(session, col)
-    return day if bucket == "day" else week_of_day(session, day)
-
-
-def _day_range(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
-def refresh_rollup(session: Session, *, days: Iterable[date]) -> None:
-    """Recompute the rollup rows of these days from the readings (idempotent)."""
-    for day in sorted(set(days)):
-        start, end = _day_range(day)
-        session.execute(delete(R).where(R.day == day))
-        src = (
-            select(
-                literal(day, Date),
-                EmotionReading.channel,
-                func.coalesce(EmotionReading.sentiment, NONE),
-                func.coalesce(EmotionReading.top_emotion, NONE),
-                func.count(),
-                func.sum(EmotionReading.valence),
-                func.sum(EmotionReading.intensity),
-            )
-            .where(EmotionReading.occurred_at >= start, EmotionReading.occurred_at < end)
-            .group_by(
-                EmotionReading.channel,
-                func.coalesce(EmotionReading.sentiment, NONE),
-                func.coalesce(EmotionReading.top_emotion, NONE),
-            )
-        )
-        session.execute(
-            insert(R).from_select(
-                ["day", "channel", "sentiment", "top_emotion", "n", "valence_sum", "intensity_sum"],
-                src,
-            )
-        )
-    session.flush()
-
-
-def rebuild_rollup(session: Session) -> int:
-    """Rebuild the whole rollup in one pass (after a bulk load); returns rows written."""
-    session.execute(delete(R))
-    day = day_of(session, EmotionReading.occurred_at)
-    sent = func.coalesce(EmotionReading.sentiment, NONE)
-    emo = func.coalesce(EmotionReading.top_emotion, NONE)
-    src = select(
-        day,
-        EmotionReading.channel,
-        sent,
-        emo,
-        func.count(),
-        func.sum(EmotionReading.valence),
-        func.sum(EmotionReading.intensity),
-    ).group_by(day, EmotionReading.channel, sent, emo)
-    session.execute(
-        insert(R).from_select(
-            ["day", "channel", "sentiment", "top_emotion", "n", "valence_sum", "intensity_sum"], src
-        )
-    )
-    session.flush()
-    return session.scalar(select(func.count()).select_from(R)) or 0
 
 
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -126,35 +46,70 @@ def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, date
     return start or end - timedelta(days=30), end
 
 
-def _slice_col(by: str) -> ColumnElement[Any]:
-    return {
-        "channel": EmotionReading.channel,
-        "team": Conversation.team_id,
-        "agent": Conversation.assignee_id,
-        "queue": Conversation.queue,
-        "category": OrderItem.category,
-    }[by]
+def _day_bounds(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Rollup days that overlap [start, end) (the rollup is day-granular)."""
+    end_utc = end.astimezone(UTC)
+    last = end_utc.date() if end_utc.time() != time_of_day() else end_utc.date() - timedelta(1)
+    return [R.day >= start.astimezone(UTC).date(), R.day <= last]
 
 
-def _live(stmt: Any, needs: set[str]) -> Any:
-    """Join what the slices and filters need onto a readings query."""
-    if needs & {"team", "agent", "queue", "category"}:
-        stmt = stmt.join(Interaction, Interaction.id == EmotionReading.interaction_id)
-    if needs & {"team", "agent", "queue"}:
-        stmt = stmt.outerjoin(Conversation, Conversation.id == Interaction.conversation_id)
-    if "category" in needs:
-        stmt = stmt.outerjoin(Complaint, Complaint.interaction_id == EmotionReading.interaction_id)
-        stmt = stmt.join(
-            OrderItem, OrderItem.order_id == func.coalesce(Interaction.order_id, Complaint.order_id)
-        )
-    return stmt
+def _grain(needs: set[str]) -> str:
+    """The narrowest rollup grain that holds every dimension asked for."""
+    if needs <= {"channel"}:
+        return "channel"
+    if len(needs) == 1:
+        return next(iter(needs))
+    return "category_full" if "category" in needs else "full"
 
 
-def _filters(f: dict[str, Any]) -> list[ColumnElement[bool]]:
+def _reading_rows(
+    session: Session,
+    *,
+    bucket: str | None,
+    by: str | None,
+    start: datetime,
+    end: datetime,
+    where: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Summed rollup rows per (bucket, key), each with its sentiment and emotion counts."""
+    grain = _grain({*where, *([by] if by else [])})
+    cols: list[Any] = []
+    if bucket == "day":
+        cols.append(R.day)
+    elif bucket == "week":
+        cols.append(week_of_day(session, R.day))
+    if by:
+        cols.append(getattr(R, DIM_COLUMNS[by]))
+    sums = [func.sum(getattr(R, m)) for m in READING_MEASURES]
+    stmt = select(*cols, *sums).where(
+        R.grain == grain,
+        *_day_bounds(start, end),
+        *(getattr(R, DIM_COLUMNS[k]) == v for k, v in where.items()),
+    )
+    if cols:
+        stmt = stmt.group_by(*cols)
+    k = len(cols)
+    s0, e0 = k + READING_MEASURES.index("s_negative"), k + READING_MEASURES.index("e_anger")
+    sentiments = (*SENTIMENTS, "none")
     out = []
-    for key, value in f.items():
-        if value is not None:
-            out.append(_slice_col(key) == value)
+    # Core rows (no ORM layer) and positional unpacking: a year by day x agent is ~20k rows.
+    for row in session.connection().execute(stmt):
+        n = int(row[k] or 0)
+        if n:
+            out.append(
+                {
+                    "bucket": str(row[0]) if bucket else None,
+                    "key": row[k - 1] if by else "all",
+                    "n": n,
+                    "valence_sum": float(row[k + 1] or 0),
+                    "sentiment": {
+                        s: int(v) for s, v in zip(sentiments, row[s0:e0], strict=True) if v
+                    },
+                    "emotions": {
+                        e: int(v) for e, v in zip(CS_EMOTIONS, row[e0:], strict=True) if v
+                    },
+                }
+            )
     return out
 
 
@@ -170,84 +125,14 @@ def sentiment_trend(
     """Valence, sentiment shares and emotion mix per day or week (optionally per slice)."""
     start, end = _range(start, end)
     where = {k: v for k, v in (where or {}).items() if v is not None}
-    rows: dict[tuple[str, Any], dict[str, Any]] = {}
-    if set(where) <= {"channel"} and by in (None, "channel"):
-        b = _bucket(session, R.day, bucket, is_day=True)
-        key_col = R.channel if by else literal("all")
-        stmt = (
-            select(b, key_col, R.sentiment, R.top_emotion, func.sum(R.n), func.sum(R.valence_sum))
-            .where(
-                R.day >= start.date(),
-                R.day <= end.date(),
-                *([R.channel == where["channel"]] if "channel" in where else []),
-            )
-            .group_by(b, key_col, R.sentiment, R.top_emotion)
-        )
-    else:
-        b = _bucket(session, EmotionReading.occurred_at, bucket, is_day=False)
-        key_col = _slice_col(by) if by else literal("all")
-        stmt = _live(
-            select(
-                b,
-                key_col,
-                func.coalesce(EmotionReading.sentiment, NONE),
-                func.coalesce(EmotionReading.top_emotion, NONE),
-                func.count(distinct(EmotionReading.id)),
-                func.sum(EmotionReading.valence),
-            ),
-            {*where, *([by] if by else [])},
-        )
-        stmt = stmt.where(
-            EmotionReading.occurred_at >= start, EmotionReading.occurred_at < end, *_filters(where)
-        ).group_by(b, key_col, EmotionReading.sentiment, EmotionReading.top_emotion)
-    for bk, key, sentiment, emotion, n, vsum in session.execute(stmt):
-        item = rows.setdefault(
-            (str(bk), key),
-            {
-                "bucket": str(bk),
-                "key": key,
-                "n": 0,
-                "valence_sum": 0.0,
-                "sentiment": {},
-                "emotions": {},
-            },
-        )
-        item["n"] += int(n)
-        item["valence_sum"] += float(vsum or 0)
-        item["sentiment"][sentiment] = item["sentiment"].get(sentiment, 0) + int(n)
-        if emotion != "none":
-            item["emotions"][emotion] = item["emotions"].get(emotion, 0) + int(n)
+    rows = _reading_rows(session, bucket=bucket, by=by, start=start, end=end, where=where)
     out = []
-    for item in sorted(rows.values(), key=lambda i: (i["bucket"], str(i["key"]))):
-        n = item.pop("n")
-        vsum = item.pop("valence_sum")
-        item.update(
-            {
-                "n": n,
-                "avg_valence": round(vsum / n, 4) if n else None,
-                "negative_share": round(item["sentiment"].get("negative", 0) / n, 4) if n else None,
-            }
-        )
+    for item in sorted(rows, key=lambda i: (i["bucket"], str(i["key"]))):
+        n, vsum = item["n"], item.pop("valence_sum")
+        item["avg_valence"] = round(vsum / n, 4)
+        item["negative_share"] = round(item["sentiment"].get("negative", 0) / n, 4)
         out.append(item)
     return out
-
-
-def _survey_stmt(cols: list[Any], by: str | None, where: dict[str, Any]) -> Any:
-    stmt = select(*cols)
-    needs = {*where, *([by] if by else [])}
-    if needs & {"channel"}:
-        stmt = stmt.outerjoin(Interaction, Interaction.id == SurveyResponse.interaction_id)
-    if needs & {"team", "agent", "queue"}:
-        stmt = stmt.outerjoin(Conversation, Conversation.id == SurveyResponse.conversation_id)
-    if "category" in needs:
-        stmt = stmt.join(OrderItem, OrderItem.order_id == SurveyResponse.order_id)
-    return stmt
-
-
-def _survey_slice(by: str) -> ColumnElement[Any]:
-    if by == "channel":
-        return func.coalesce(Interaction.channel, "survey")
-    return _slice_col(by)
 
 
 def surveys(
@@ -261,48 +146,35 @@ def surveys(
     """CSAT (share of 4-5), NPS (promoters minus detractors) and CES (mean effort) per slice."""
     start, end = _range(start, end)
     where = {k: v for k, v in (where or {}).items() if v is not None}
-    key_col = _survey_slice(by) if by else literal("all")
-    s = SurveyResponse.score
-    cols = [
-        key_col,
-        SurveyResponse.kind,
-        func.count(distinct(SurveyResponse.id)),
-        func.sum(case((and_(SurveyResponse.kind == "csat", s >= 4), 1), else_=0)),
-        func.sum(case((and_(SurveyResponse.kind == "nps", s >= 9), 1), else_=0)),
-        func.sum(case((and_(SurveyResponse.kind == "nps", s <= 6), 1), else_=0)),
-        func.avg(s),
-    ]
-    stmt = (
-        _survey_stmt(cols, by, where)
-        .where(
-            SurveyResponse.responded_at >= start,
-            SurveyResponse.responded_at < end,
-            *[(_survey_slice(k) == v) for k, v in where.items()],
-        )
-        .group_by(key_col, SurveyResponse.kind)
+    grain = _grain({*where, *([by] if by else [])})
+    key_cols = [getattr(R, DIM_COLUMNS[by])] if by else []
+    stmt = select(*key_cols, *(func.sum(getattr(R, m)) for m in SURVEY_MEASURES)).where(
+        R.grain == grain,
+        *_day_bounds(start, end),
+        *(getattr(R, DIM_COLUMNS[k]) == v for k, v in where.items()),
     )
-    out: dict[Any, dict[str, Any]] = {}
-    for key, kind, n, csat_good, promoters, detractors, avg in session.execute(stmt):
-        item = out.setdefault(
-            key,
+    if key_cols:
+        stmt = stmt.group_by(*key_cols)
+    out = []
+    for row in session.connection().execute(stmt):
+        key = row[0] if by else "all"
+        csat_n, csat_good, nps_n, promoters, detractors, ces_n, ces_sum = (
+            int(v or 0) for v in row[len(key_cols) :]
+        )
+        if not (csat_n or nps_n or ces_n):
+            continue
+        out.append(
             {
                 "key": key,
-                "csat": None,
-                "csat_n": 0,
-                "nps": None,
-                "nps_n": 0,
-                "ces": None,
-                "ces_n": 0,
-            },
+                "csat": round(csat_good / csat_n, 4) if csat_n else None,
+                "csat_n": csat_n,
+                "nps": round(100 * (promoters - detractors) / nps_n, 1) if nps_n else None,
+                "nps_n": nps_n,
+                "ces": round(ces_sum / ces_n, 3) if ces_n else None,
+                "ces_n": ces_n,
+            }
         )
-        n = int(n)
-        if kind == "csat":
-            item.update(csat=round(int(csat_good) / n, 4), csat_n=n)
-        elif kind == "nps":
-            item.update(nps=round(100 * (int(promoters) - int(detractors)) / n, 1), nps_n=n)
-        elif kind == "ces":
-            item.update(ces=round(float(avg), 3), ces_n=n)
-    return sorted(out.values(), key=lambda i: str(i["key"]))
+    return sorted(out, key=lambda i: str(i["key"]))
 
 
 def recovery(
@@ -343,17 +215,12 @@ def summary(
 ) -> dict[str, Any]:
     """The dashboard's headline figures for a period and slice."""
     start, end = _range(start, end)
-    trend = sentiment_trend(session, bucket="week", start=start, end=end, where=where)
-    n = sum(t["n"] for t in trend)
-    sentiment: dict[str, int] = {}
-    emotions: dict[str, int] = {}
-    vsum = 0.0
-    for t in trend:
-        vsum += (t["avg_valence"] or 0) * t["n"]
-        for k, v in t["sentiment"].items():
-            sentiment[k] = sentiment.get(k, 0) + v
-        for k, v in t["emotions"].items():
-            emotions[k] = emotions.get(k, 0) + v
+    where = {k: v for k, v in (where or {}).items() if v is not None}
+    rows = _reading_rows(session, bucket=None, by=None, start=start, end=end, where=where)
+    n: int = rows[0]["n"] if rows else 0
+    vsum: float = rows[0]["valence_sum"] if rows else 0.0
+    sentiment: dict[str, int] = rows[0]["sentiment"] if rows else {}
+    emotions: dict[str, int] = rows[0]["emotions"] if rows else {}
     survey = surveys(session, start=start, end=end, where=where)
     reasons = dict(
         session.execute(

@@ -12,11 +12,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
-from heartline.customers.models import Customer
+from heartline.customers.models import Customer, Order
 from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode, not_found
 from heartline.interactions.models import SurveyResponse
-from heartline.mood import churn, filters
+from heartline.mood import churn, filters, state
 from heartline.mood.models import MoodState, Segment, SegmentMember
 
 # The fields a segment may filter on, with their types (validated before a definition is stored).
@@ -76,7 +76,8 @@ BUILTIN: dict[str, dict[str, Any]] = {
     },
     "at_risk": {
         "name": "At risk of churn",
-        "description": f"Churn risk {churn.HIGH} or more (high).",
+        "description": f"Churn risk {churn.HIGH} or more: more likely than not to churn "
+        "(calibrated on a demo build, see mood/churn.py).",
         "definition": {"field": "churn.risk", "op": "gte", "value": churn.HIGH},
     },
     "quiet": {
@@ -223,12 +224,31 @@ def refresh(
 
 
 def refresh_all(
-    session: Session, *, now: datetime | None = None, segment: Segment | None = None
+    session: Session,
+    *,
+    now: datetime | None = None,
+    segment: Segment | None = None,
+    recompute: bool = False,
 ) -> int:
-    """Re-evaluate every customer (a new custom segment, a nightly sweep); returns how many."""
+    """Re-evaluate every customer (a new custom segment, a nightly sweep); returns how many.
+
+    With `recompute`, each customer's mood state and churn risk are rebuilt as of `now` first:
+    risk moves with time alone (a buying rhythm breaks, a negative feeling decays), so a daily
+    job should pass it; a new custom segment does not need it."""
     ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
+    if recompute:
+        active = set(session.scalars(select(MoodState.customer_id)))
+        active |= set(session.scalars(select(Order.customer_id).distinct()))
+        for cid in ids:
+            if cid in active:
+                state.recompute(session, customer_id=cid, now=now)
     refresh(session, customer_ids=ids, now=now, segments=[segment] if segment else None)
     return len(ids)
+
+
+def daily_refresh(session: Session, *, now: datetime | None = None) -> int:
+    """The scheduler's daily job: time-based churn and "days since" segments as of `now`."""
+    return refresh_all(session, now=now, recompute=True)
 
 
 def create_segment(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 import heartline.models  # noqa: F401  (stages run in bare processes: CLI, workers; load every table)
 from heartline.customers.models import Order
-from heartline.interactions.models import Conversation, Interaction, SurveyResponse
+from heartline.interactions.models import Conversation, SurveyResponse
 from heartline.mood import service as mood_service
 
 
@@ -21,21 +21,12 @@ def _update(session: Session, customer_ids: set[int]) -> None:
 
 def remember_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
     """Complaint reasons for the messages, then their customers' mood, churn and segments."""
-    from heartline.metrics import service as metrics_service
-
     customers: set[int] = set()
     for iid in ids:
         cid = mood_service.remember_interaction(session, interaction_id=iid)
         if cid is not None:
             customers.add(cid)
     _update(session, customers)
-    days = {
-        at.date()
-        for at in session.scalars(
-            select(Interaction.occurred_at).where(Interaction.id.in_(list(ids)))
-        )
-    }
-    metrics_service.refresh_rollup(session, days=days)
     return ids
 
 

@@ -114,6 +114,12 @@ def _rollup_conversations(session: Session, ids: Sequence[int]) -> Sequence[int]
     return rollup_conversations(session, ids)
 
 
+def _rollup_surveys(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.metrics.tasks import rollup_surveys
+
+    return rollup_surveys(session, ids)
+
+
 def _insert_after(event: str, after: str, stage: Stage) -> None:
     names = [s.name for s in PIPELINES[event]]
     PIPELINES[event].insert(names.index(after) + 1, stage)
@@ -121,6 +127,7 @@ def _insert_after(event: str, after: str, stage: Stage) -> None:
 
 _insert_after("interaction", "route", Stage("rollup", _rollup_interactions))
 _insert_after("conversation", "remember", Stage("rollup", _rollup_conversations))
+_insert_after("survey", "remember", Stage("rollup", _rollup_surveys))
 # --- end metrics ---------------------------------------------------------------------------
 
 

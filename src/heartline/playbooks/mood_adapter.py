@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from heartline.mood import churn
 from heartline.mood import service as mood_service
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 # A negative episode this recent (or still open) makes a customer "recently frustrated":
 # only service messages go to them until it is resolved.
 FRUSTRATION_WINDOW = timedelta(days=14)
-AT_RISK = 0.5  # mood.churn.HIGH
+AT_RISK = churn.HIGH  # the calibrated at-risk cut, shared with the at_risk segment
 NEGATIVE_LABELS = {"angry", "frustrated", "disappointed", "sad", "anxious", "negative", "upset"}
 DELIGHTED_LABELS = {"delighted", "joyful", "grateful", "happy"}
 SEGMENT_TAG = "segment:"

@@ -62,5 +62,9 @@ def audit(
     offset: int = Query(0, ge=0),
 ) -> Page[AuditOut]:
     """Who viewed, exported or changed an entity, newest first."""
-    rows, total = service.audit_trail(db, entity=entity, entity_id=entity_id, limit=limit, offset=offset)
-    return Page(items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+    rows, total = service.audit_trail(
+        db, entity=entity, entity_id=entity_id, limit=limit, offset=offset
+    )
+    return Page(
+        items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )

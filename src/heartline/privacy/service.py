@@ -31,9 +31,15 @@ def record(
 ) -> AuditEvent:
     """Append an audit event (flushes; the caller's transaction commits it)."""
     actor = actor or SYSTEM
-    event = AuditEvent(actor_kind=actor.kind, actor_id=actor.id if actor.kind != "system" else None,
-                       actor_name=actor.name, action=action, entity=entity, entity_id=entity_id,
-                       details=details or {})
+    event = AuditEvent(
+        actor_kind=actor.kind,
+        actor_id=actor.id if actor.kind != "system" else None,
+        actor_name=actor.name,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        details=details or {},
+    )
     session.add(event)
     session.flush()
     return event
@@ -45,14 +51,21 @@ def audit_trail(
     """Events about one entity, newest first, and their total."""
     where = (AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
-    rows = session.scalars(select(AuditEvent).where(*where)
-                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(*where)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return list(rows), total
 
 
 def customer_tables() -> list[Table]:
     """Every table that holds rows about a customer (has a customer_id column), any domain."""
-    return [t for t in Base.metadata.sorted_tables if "customer_id" in t.c and t.name != "customers"]
+    return [
+        t for t in Base.metadata.sorted_tables if "customer_id" in t.c and t.name != "customers"
+    ]
 
 
 def _jsonable(value: Any) -> Any:
@@ -66,8 +79,11 @@ def _jsonable(value: Any) -> Any:
 def export_customer(session: Session, *, customer_id: int) -> dict[str, Any]:
     """Everything Heartline holds about one customer, as JSON-ready data (right of access)."""
     customer = customer_service.get_customer(session, customer_id=customer_id)
-    out: dict[str, Any] = {"customer": {c.key: _jsonable(getattr(customer, c.key))
-                                        for c in Customer.__mapper__.column_attrs}}
+    out: dict[str, Any] = {
+        "customer": {
+            c.key: _jsonable(getattr(customer, c.key)) for c in Customer.__mapper__.column_attrs
+        }
+    }
     for table in customer_tables():
         rows = session.execute(select(table).where(table.c.customer_id == customer_id)).mappings()
         out[table.name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
@@ -75,12 +91,18 @@ def export_customer(session: Session, *, customer_id: int) -> dict[str, Any]:
     if "order_items" in Base.metadata.tables and out.get("orders"):
         items = Base.metadata.tables["order_items"]
         order_ids = [o["id"] for o in out["orders"]]
-        out["order_items"] = [{k: _jsonable(v) for k, v in r.items()} for r in
-                              session.execute(select(items).where(items.c.order_id.in_(order_ids))).mappings()]
+        out["order_items"] = [
+            {k: _jsonable(v) for k, v in r.items()}
+            for r in session.execute(
+                select(items).where(items.c.order_id.in_(order_ids))
+            ).mappings()
+        ]
     return out
 
 
-def erase_customer(session: Session, *, customer_id: int, actor: Principal | None) -> dict[str, int]:
+def erase_customer(
+    session: Session, *, customer_id: int, actor: Principal | None
+) -> dict[str, int]:
     """Delete a customer and every row about them in every domain (right to erasure).
 
     Rows are deleted explicitly, children first, rather than trusting every foreign key to
@@ -95,8 +117,14 @@ def erase_customer(session: Session, *, customer_id: int, actor: Principal | Non
             counts[table.name] = result.rowcount
     session.execute(delete(Customer).where(Customer.id == customer_id))
     session.expunge_all()
-    record(session, actor=actor, action="erase", entity="customer", entity_id=customer_id,
-           details={"deleted": counts})
+    record(
+        session,
+        actor=actor,
+        action="erase",
+        entity="customer",
+        entity_id=customer_id,
+        details={"deleted": counts},
+    )
     return counts
 
 
@@ -110,6 +138,12 @@ def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | N
         .execution_options(synchronize_session=False)
     )
     if result.rowcount:
-        record(session, actor=None, action="retention", entity="interactions", entity_id=None,
-               details={"expired": result.rowcount, "older_than_days": older_than_days})
+        record(
+            session,
+            actor=None,
+            action="retention",
+            entity="interactions",
+            entity_id=None,
+            details={"expired": result.rowcount, "older_than_days": older_than_days},
+        )
     return int(result.rowcount or 0)

@@ -23,7 +23,7 @@ FIELDS: dict[str, str] = {
     "reading.needs_review": "bool", "complaint.reason": "text", "complaint.confidence": "number",
     "channel": "text", "customer.vip": "bool", "customer.tags": "list",
     "customer.previous_negative": "bool", "customer.days_since_previous_negative": "number",
-    "churn.risk": "number", "mood.label": "text", "mood.open_issues": "number",
+    "churn.risk": "number", "churn.level": "text", "mood.label": "text", "mood.open_issues": "number",
     **{f"reading.{e}": "number" for e in ("anger", "frustration", "disappointment", "sadness", "anxiety",  # noqa: E501
                                             "confusion", "surprise", "joy", "gratitude", "satisfaction")},  # noqa: E501
 }  # fmt: skip

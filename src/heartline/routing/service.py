@@ -20,7 +20,7 @@ from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
-from heartline.mood import filters
+from heartline.mood import churn, filters
 from heartline.mood import service as mood_service
 from heartline.routing.models import RoutingConfig
 from heartline.routing.schemas import PRIORITY_NAME, PRIORITY_VALUE, RoutingRules
@@ -123,6 +123,8 @@ def facts(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
             else None
         ),
         "churn.risk": mood.churn_risk,
+        # The calibrated level (low / medium / high): rules stay right when the calibration moves.
+        "churn.level": churn.level(mood.churn_risk or 0.0),
         "mood.label": mood.label,
         "mood.open_issues": len(mood.open_issues or []),
         "complaint.reason": complaint.reason if complaint else None,

@@ -21,15 +21,47 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('metric_daily_readings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('grain', sa.String(length=16), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('channel', sa.String(length=20), nullable=False),
-    sa.Column('sentiment', sa.String(length=10), nullable=False),
-    sa.Column('top_emotion', sa.String(length=30), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=True),
+    sa.Column('queue', sa.String(length=60), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('category', sa.String(length=120), nullable=True),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.Column('valence_sum', sa.Float(), nullable=False),
     sa.Column('intensity_sum', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'channel', 'sentiment', 'top_emotion', name=op.f('pk_metric_daily_readings'))
+    sa.Column('s_negative', sa.Integer(), nullable=False),
+    sa.Column('s_neutral', sa.Integer(), nullable=False),
+    sa.Column('s_positive', sa.Integer(), nullable=False),
+    sa.Column('s_none', sa.Integer(), nullable=False),
+    sa.Column('e_anger', sa.Integer(), nullable=False),
+    sa.Column('e_frustration', sa.Integer(), nullable=False),
+    sa.Column('e_disappointment', sa.Integer(), nullable=False),
+    sa.Column('e_sadness', sa.Integer(), nullable=False),
+    sa.Column('e_anxiety', sa.Integer(), nullable=False),
+    sa.Column('e_confusion', sa.Integer(), nullable=False),
+    sa.Column('e_surprise', sa.Integer(), nullable=False),
+    sa.Column('e_joy', sa.Integer(), nullable=False),
+    sa.Column('e_gratitude', sa.Integer(), nullable=False),
+    sa.Column('e_satisfaction', sa.Integer(), nullable=False),
+    sa.Column('e_neutral', sa.Integer(), nullable=False),
+    sa.Column('csat_n', sa.Integer(), nullable=False),
+    sa.Column('csat_good', sa.Integer(), nullable=False),
+    sa.Column('nps_n', sa.Integer(), nullable=False),
+    sa.Column('nps_promoters', sa.Integer(), nullable=False),
+    sa.Column('nps_detractors', sa.Integer(), nullable=False),
+    sa.Column('ces_n', sa.Integer(), nullable=False),
+    sa.Column('ces_sum', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_metric_daily_readings'))
     )
+    op.create_index('ix_metric_daily_readings_grain_day', 'metric_daily_readings', ['grain', 'day'], unique=False)
+    op.create_index('ix_metric_daily_readings_channel', 'metric_daily_readings', ['grain', 'channel', 'day'], unique=False)
+    op.create_index('ix_metric_daily_readings_queue', 'metric_daily_readings', ['grain', 'queue', 'day'], unique=False)
+    op.create_index('ix_metric_daily_readings_team', 'metric_daily_readings', ['grain', 'team_id', 'day'], unique=False)
+    op.create_index('ix_metric_daily_readings_agent', 'metric_daily_readings', ['grain', 'agent_id', 'day'], unique=False)
+    op.create_index('ix_metric_daily_readings_category', 'metric_daily_readings', ['grain', 'category', 'day'], unique=False)
     op.create_table('segments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=60), nullable=False),
@@ -165,4 +197,10 @@ def downgrade() -> None:
     op.drop_table('mood_states')
     op.drop_table('routing_configs')
     op.drop_table('segments')
+    op.drop_index('ix_metric_daily_readings_category', table_name='metric_daily_readings')
+    op.drop_index('ix_metric_daily_readings_agent', table_name='metric_daily_readings')
+    op.drop_index('ix_metric_daily_readings_team', table_name='metric_daily_readings')
+    op.drop_index('ix_metric_daily_readings_queue', table_name='metric_daily_readings')
+    op.drop_index('ix_metric_daily_readings_channel', table_name='metric_daily_readings')
+    op.drop_index('ix_metric_daily_readings_grain_day', table_name='metric_daily_readings')
     op.drop_table('metric_daily_readings')

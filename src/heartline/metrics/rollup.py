@@ -1,0 +1,230 @@
+"""Keeping the daily rollup: refresh the days a batch touched, or rebuild it all.
+
+Readings and survey answers land in separate rows of the same grains (a survey row has n = 0,
+a reading row zero survey counts), so any sum over a grain adds both up.
+
+Readings carry their conversation's queue, team and assignee as they are when the day is
+refreshed (the pipeline's rollup stage runs after routing; `refresh_recent` picks up later
+reassignments when a scheduler calls it). A reading tied to an order (directly or through its
+complaint) counts once in each product category of that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal_column, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from heartline.customers.models import OrderItem
+from heartline.db import utcnow
+from heartline.interactions.models import Conversation, Interaction, SurveyResponse
+from heartline.metrics.models import CS_EMOTIONS, GRAINS, SENTIMENTS
+from heartline.metrics.models import DailyReadingRollup as R
+from heartline.mood.models import Complaint, EmotionReading
+
+DIM_COLUMNS = {
+    "channel": "channel",
+    "queue": "queue",
+    "team": "team_id",
+    "agent": "agent_id",
+    "category": "category",
+}
+READING_MEASURES = (
+    "n",
+    "valence_sum",
+    "intensity_sum",
+    *(f"s_{s}" for s in (*SENTIMENTS, "none")),
+    *(f"e_{e}" for e in CS_EMOTIONS),
+)
+SURVEY_MEASURES = (
+    "csat_n",
+    "csat_good",
+    "nps_n",
+    "nps_promoters",
+    "nps_detractors",
+    "ces_n",
+    "ces_sum",
+)
+MEASURES = (*READING_MEASURES, *SURVEY_MEASURES)
+ZERO: ColumnElement[Any] = literal_column("0")
+
+
+def day_of(session: Session, col: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp column."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(col)
+    return cast(func.timezone(literal_column("'UTC'"), col), Date)
+
+
+def _source(session: Session, start: datetime | None, end: datetime | None, category: bool) -> Any:
+    """One row per reading (per reading and category) with its day and slicing dimensions."""
+    er = EmotionReading
+    stmt = (
+        select(
+            day_of(session, er.occurred_at).label("day"),
+            er.id.label("rid"),
+            er.channel.label("channel"),
+            Conversation.queue.label("queue"),
+            Conversation.team_id.label("team_id"),
+            Conversation.assignee_id.label("agent_id"),
+            er.sentiment.label("sentiment"),
+            er.top_emotion.label("top_emotion"),
+            er.valence.label("valence"),
+            er.intensity.label("intensity"),
+        )
+        .select_from(er)
+        .join(Interaction, Interaction.id == er.interaction_id)
+        .outerjoin(Conversation, Conversation.id == Interaction.conversation_id)
+    )
+    if start is not None and end is not None:
+        stmt = stmt.where(er.occurred_at >= start, er.occurred_at < end)
+    if category:
+        order_id = func.coalesce(Interaction.order_id, Complaint.order_id)
+        stmt = (
+            stmt.outerjoin(Complaint, Complaint.interaction_id == er.interaction_id)
+            .join(OrderItem, OrderItem.order_id == order_id)
+            .add_columns(OrderItem.category.label("category"))
+            .where(OrderItem.category.is_not(None))
+            .distinct()  # two lines of one category count the reading once
+        )
+    return stmt.subquery()
+
+
+def _survey_source(
+    session: Session, start: datetime | None, end: datetime | None, category: bool
+) -> Any:
+    """One row per survey answer (per answer and category of its order) with its dimensions."""
+    sr = SurveyResponse
+    stmt = (
+        select(
+            day_of(session, sr.responded_at).label("day"),
+            sr.id.label("sid"),
+            func.coalesce(Interaction.channel, literal_column("'survey'")).label("channel"),
+            Conversation.queue.label("queue"),
+            Conversation.team_id.label("team_id"),
+            Conversation.assignee_id.label("agent_id"),
+            sr.kind.label("kind"),
+            sr.score.label("score"),
+        )
+        .select_from(sr)
+        .outerjoin(Interaction, Interaction.id == sr.interaction_id)
+        .outerjoin(Conversation, Conversation.id == sr.conversation_id)
+    )
+    if start is not None and end is not None:
+        stmt = stmt.where(sr.responded_at >= start, sr.responded_at < end)
+    if category:
+        stmt = (
+            stmt.join(OrderItem, OrderItem.order_id == sr.order_id)
+            .add_columns(OrderItem.category.label("category"))
+            .where(OrderItem.category.is_not(None))
+            .distinct()
+        )
+    return stmt.subquery()
+
+
+def _count_if(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _insert_from_source(session: Session, grain: str, src: Any) -> None:
+    dims = [src.c[DIM_COLUMNS[d]] for d in GRAINS[grain]]
+    measures = [
+        func.count(),
+        func.coalesce(func.sum(src.c.valence), 0.0),
+        func.coalesce(func.sum(src.c.intensity), 0.0),
+        *(_count_if(src.c.sentiment == s) for s in SENTIMENTS),
+        _count_if(src.c.sentiment.is_(None)),
+        *(_count_if(src.c.top_emotion == e) for e in CS_EMOTIONS),
+        *(ZERO for _ in SURVEY_MEASURES),
+    ]
+    sel = select(literal_column(f"'{grain}'"), src.c.day, *dims, *measures).group_by(
+        src.c.day, *dims
+    )
+    cols = ["grain", "day", *(DIM_COLUMNS[d] for d in GRAINS[grain]), *MEASURES]
+    session.execute(insert(R).from_select(cols, sel))
+
+
+def _insert_surveys(session: Session, grain: str, src: Any) -> None:
+    dims = [src.c[DIM_COLUMNS[d]] for d in GRAINS[grain]]
+    kind, score = src.c.kind, src.c.score
+    measures = [
+        *(ZERO for _ in READING_MEASURES),
+        _count_if(kind == "csat"),
+        _count_if(and_(kind == "csat", score >= 4)),
+        _count_if(kind == "nps"),
+        _count_if(and_(kind == "nps", score >= 9)),
+        _count_if(and_(kind == "nps", score <= 6)),
+        _count_if(kind == "ces"),
+        func.sum(case((kind == "ces", score), else_=0)),
+    ]
+    sel = select(literal_column(f"'{grain}'"), src.c.day, *dims, *measures).group_by(
+        src.c.day, *dims
+    )
+    cols = ["grain", "day", *(DIM_COLUMNS[d] for d in GRAINS[grain]), *MEASURES]
+    session.execute(insert(R).from_select(cols, sel))
+
+
+def _insert_from_grain(
+    session: Session, grain: str, parent: str, d0: date | None, d1: date | None
+) -> None:
+    """A narrow grain is the sum of its wide parent's rows (sums add up)."""
+    dims = [getattr(R, DIM_COLUMNS[d]) for d in GRAINS[grain]]
+    sel = select(
+        literal_column(f"'{grain}'"), R.day, *dims, *(func.sum(getattr(R, m)) for m in MEASURES)
+    ).where(R.grain == parent)
+    if d0 is not None and d1 is not None:
+        sel = sel.where(R.day >= d0, R.day < d1)
+    sel = sel.group_by(R.day, *dims)
+    cols = ["grain", "day", *(DIM_COLUMNS[d] for d in GRAINS[grain]), *MEASURES]
+    session.execute(insert(R).from_select(cols, sel))
+
+
+def _fill(session: Session, d0: date | None, d1: date | None) -> None:
+    start = end = None
+    if d0 is not None and d1 is not None:
+        start = datetime(d0.year, d0.month, d0.day, tzinfo=UTC)
+        end = datetime(d1.year, d1.month, d1.day, tzinfo=UTC)
+    _insert_from_source(session, "full", _source(session, start, end, category=False))
+    _insert_from_source(session, "category_full", _source(session, start, end, category=True))
+    _insert_surveys(session, "full", _survey_source(session, start, end, category=False))
+    _insert_surveys(session, "category_full", _survey_source(session, start, end, category=True))
+    for grain in ("channel", "queue", "team", "agent"):
+        _insert_from_grain(session, grain, "full", d0, d1)
+    _insert_from_grain(session, "category", "category_full", d0, d1)
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Contiguous [first, last + 1 day) runs of the given days."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
+def refresh_rollup(session: Session, *, days: Iterable[date]) -> None:
+    """Recompute every grain's rows of these UTC days from the readings (idempotent)."""
+    for d0, d1 in _runs(days):
+        session.execute(delete(R).where(R.day >= d0, R.day < d1))
+        _fill(session, d0, d1)
+    session.flush()
+
+
+def refresh_recent(session: Session, *, days: int = 7, now: datetime | None = None) -> None:
+    """Refresh the last `days` days (a daily job: picks up reassigned conversations)."""
+    today = (now or utcnow()).date()
+    refresh_rollup(session, days=[today - timedelta(days=i) for i in range(days)])
+
+
+def rebuild_rollup(session: Session) -> int:
+    """Rebuild the whole rollup in one pass (after a bulk load); returns rows written."""
+    session.execute(delete(R))
+    _fill(session, None, None)
+    session.flush()
+    return session.scalar(select(func.count()).select_from(R)) or 0
