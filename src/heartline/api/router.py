@@ -2,9 +2,21 @@
 
 from fastapi import APIRouter
 
+from heartline.assist.router import router as assist_router
 from heartline.customers.router import router as customers_router
 from heartline.interactions.router import router as interactions_router
+from heartline.metrics.router import router as metrics_router
+from heartline.mood.router import router as mood_router
+from heartline.playbooks.router import router as playbooks_router
+from heartline.privacy.router import router as privacy_router
+from heartline.routing.router import router as routing_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(customers_router)
 api_router.include_router(interactions_router)
+api_router.include_router(assist_router)
+api_router.include_router(mood_router)
+api_router.include_router(routing_router)
+api_router.include_router(metrics_router)
+api_router.include_router(playbooks_router)
+api_router.include_router(privacy_router)

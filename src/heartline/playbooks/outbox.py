@@ -150,7 +150,8 @@ def _timeline(session: Session, msg: OutboxMessage, now: datetime) -> int | None
 def _mark_sent(session: Session, msg: OutboxMessage, provider_id: str, now: datetime) -> None:
     msg.status, msg.phase, msg.lease_until = "sent", None, None
     msg.provider_message_id, msg.sent_at, msg.last_error = provider_id[:200], now, None
-    msg.interaction_id = _timeline(session, msg, now)
+    if msg.interaction_id is None:  # an agent's reply is on the timeline already
+        msg.interaction_id = _timeline(session, msg, now)
     session.commit()
 
 
@@ -210,6 +211,60 @@ def deliver_one(
     _mark_sent(session, msg, provider_id, now)
     report.sent.append(msg.id)
     return "sent"
+
+
+def enqueue_reply(
+    session: Session,
+    *,
+    customer_id: int,
+    channel: str,
+    body: str,
+    interaction_id: int,
+    subject: str = "",
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue an agent's reply (already on the timeline) for delivery; None if it cannot go out.
+
+    Email, SMS and WhatsApp go to the customer's address on that channel. Chat, social and
+    review replies live in the integrator's own system, so they go out as a signed
+    `reply.created` webhook when one is configured. Idempotent per reply interaction.
+    """
+    import json
+
+    from heartline.customers import service as customer_service
+
+    key = f"reply:{interaction_id}"
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    settings = get_settings()
+    customer = customer_service.get_customer(session, customer_id=customer_id)
+    address = {"email": customer.email, "sms": customer.phone, "whatsapp": customer.phone}
+    recipient = address.get(channel)
+    target = channel
+    if not recipient:
+        if not settings.webhook_url:
+            return None
+        target, recipient = "webhook", settings.webhook_url
+        body = json.dumps({"event": "reply.created", "customer_id": customer_id,
+                           "customer_external_id": customer.external_id, "channel": channel,
+                           "interaction_id": interaction_id, "text": body})
+    msg = OutboxMessage(idempotency_key=key, customer_id=customer_id, channel=target,
+                        recipient=recipient, category="service", subject=subject or "Re: your message",
+                        body=body, status="queued", next_attempt_at=now, interaction_id=interaction_id,
+                        created_at=now, updated_at=now, meta={"reply": True, "channel_requested": channel})
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def deliver_reply(session: Session, *, interaction_id: int, now: datetime | None = None) -> str | None:
+    """Deliver the queued reply of an interaction now (a failure is retried by the scheduler)."""
+    msg_id = session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == f"reply:{interaction_id}")
+    )
+    return None if msg_id is None else deliver_one(session, outbox_id=msg_id, now=now)
 
 
 def deliver_due(

@@ -381,3 +381,10 @@ def record_channel_outcomes(session: Session, *, interaction_ids: Sequence[int])
     return outbox.record_replies(
         session, interactions=[(r[0], r[1], r[2]) for r in rows], valence_of=valence_of
     )
+
+
+def enqueue_reply(session: Session, **kwargs: Any) -> Any:
+    """Queue an agent's reply for delivery (see outbox.enqueue_reply)."""
+    from heartline.playbooks import outbox
+
+    return outbox.enqueue_reply(session, **kwargs)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from heartline.errors import AppError, ErrorCode
 
@@ -41,6 +42,32 @@ def mood_chip(key: str | None, sentiment: str | None = None) -> dict[str, str]:
     return {"css": css, "icon": icon, "word": word, "key": key}
 
 
+# The mood service's adjectives (mood.state.EMOTION_LABEL) back to emotion keys.
+LABEL_EMOTION = {
+    "angry": "anger",
+    "frustrated": "frustration",
+    "disappointed": "disappointment",
+    "sad": "sadness",
+    "anxious": "anxiety",
+    "confused": "confusion",
+    "surprised": "surprise",
+    "delighted": "joy",
+    "grateful": "gratitude",
+    "satisfied": "satisfaction",
+    "neutral": "neutral",
+}
+
+
+def label_chip(label: str | None, valence: float | None = None) -> dict[str, str]:
+    """A chip for a mood adjective ('frustrated'), falling back to the valence's sign."""
+    v = valence or 0.0
+    sentiment = "negative" if v < -0.15 else "positive" if v > 0.15 else "neutral"
+    chip = mood_chip(LABEL_EMOTION.get(label or ""), sentiment)
+    if label in LABEL_EMOTION:
+        chip = {**chip, "word": str(label).capitalize()}
+    return chip
+
+
 def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%d %b %Y %H:%M") -> str:
     """A UTC timestamp shown in the viewer's zone."""
     if value is None:
@@ -61,7 +88,68 @@ def ago(value: datetime | None) -> str:
     return "now"
 
 
-TEMPLATES.env.globals.update(mood_chip=mood_chip, local_time=local_time, ago=ago)
+def highlight(text: str, evidence: list[dict[str, Any]] | None) -> Markup:
+    """The text, escaped, each evidence phrase in <mark> (offsets checked, overlaps dropped)."""
+    spans: list[tuple[int, int, float]] = []
+    for ev in evidence or []:
+        start, end, phrase = ev.get("start", -1), ev.get("end", -1), str(ev.get("text") or "")
+        if not (
+            isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+        ) or (phrase and text[start:end] != phrase):
+            # Offsets that do not match the stored text (edited, trimmed): fall back to a search.
+            start = text.find(phrase) if phrase else -1
+            end = start + len(phrase)
+        if start >= 0 and end > start:
+            spans.append((start, end, float(ev.get("weight") or 0)))
+    out, pos = [], 0
+    for start, end, weight in sorted(spans):
+        if start < pos:
+            continue
+        out.append(escape(text[pos:start]))
+        out.append(
+            Markup('<mark class="evidence" title="evidence, weight {:.2f}">{}</mark>').format(
+                weight, text[start:end]
+            )
+        )
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def sla_state(due: datetime | None) -> dict[str, str]:
+    """How an SLA deadline stands: overdue, due soon (under an hour) or fine, with a word."""
+    if due is None:
+        return {"css": "sla-none", "word": "no SLA"}
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    left = (due - datetime.now(UTC)).total_seconds()
+    if left < 0:
+        return {"css": "sla-over", "word": f"overdue {ago(due)}"}
+    mins = int(left // 60)
+    word = f"due in {mins // 60}h {mins % 60}m" if mins >= 60 else f"due in {mins}m"
+    return {"css": "sla-soon" if left < 3600 else "sla-ok", "word": word}
+
+
+PRIORITIES = {1: "Low", 2: "Normal", 3: "High", 4: "Urgent"}
+
+
+def user_can(user: Any, permission: str) -> bool:
+    """Whether the signed-in user's role has a permission (for navigation and buttons)."""
+    from heartline.web.deps import user_can as _can
+
+    return _can(user, permission)
+
+
+TEMPLATES.env.globals.update(
+    mood_chip=mood_chip,
+    local_time=local_time,
+    ago=ago,
+    highlight=highlight,
+    sla_state=sla_state,
+    priorities=PRIORITIES,
+    can=user_can,
+    label_chip=label_chip,
+)
 
 
 def csrf_token(request: Request) -> str:
@@ -77,14 +165,24 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     """Reject a form post whose token does not match the session's."""
     expected = request.session.get("csrf")
     if not expected or not submitted or not secrets.compare_digest(str(expected), submitted):
-        raise AppError(ErrorCode.FORBIDDEN, "the form expired or came from another site; reload and retry")
+        raise AppError(
+            ErrorCode.FORBIDDEN, "the form expired or came from another site; reload and retry"
+        )
 
 
-def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
     """Render a page with the common context (user, csrf token, viewer time zone)."""
-    base = {"request": request, "csrf": csrf_token(request), "user": getattr(request.state, "user", None),
-            "tz": getattr(getattr(request.state, "user", None), "timezone", "UTC") or "UTC"}
-    return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    base = {
+        "request": request,
+        "csrf": csrf_token(request),
+        "user": getattr(request.state, "user", None),
+        "tz": getattr(getattr(request.state, "user", None), "timezone", "UTC") or "UTC",
+    }
+    return TEMPLATES.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code
+    )
 
 
 def render_error_page(request: Request, err: AppError) -> HTMLResponse:

@@ -1,0 +1,156 @@
+"""Take the README screenshots from a demo workspace (not a test).
+
+Builds the demo workspace in a temporary SQLite database, serves it with uvicorn on a free
+loopback port, signs in with Debian's Chromium through Playwright and saves 1280x800 PNGs to
+docs/screenshots/. Usage: .venv/bin/python scripts/screenshots.py [--customers 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build(url: str, customers: int) -> None:
+    """Migrate and fill the database with the demo workspace."""
+    from heartline import db as dbmod
+    from heartline import migrate
+    from heartline.demo.service import build_demo_workspace
+
+    engine = dbmod.make_engine(url)
+    migrate.upgrade(engine)
+    from sqlalchemy.orm import sessionmaker
+
+    dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
+    build_demo_workspace(customers=customers)
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """Start uvicorn and wait until /healthz answers."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "heartline.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def shoot(base: str) -> None:
+    """Sign in and capture the four pages."""
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+        def login(email: str) -> None:
+            page.context.clear_cookies()
+            page.goto(f"{base}/login")
+            page.fill("#email", email)
+            page.fill("#password", "heartline-demo")
+            page.click("button[type=submit]")
+            page.wait_for_url("**/inbox**")
+
+        login("sam@heartline.local")
+        page.screenshot(path=str(OUT / "inbox.png"))
+        # An urgent conversation whose customer is upset about a late order (else any upset one).
+        upset = page.locator(
+            "table.inbox tbody tr", has=page.locator(".chip.mood-red, .chip.mood-amber")
+        )
+        late = upset.filter(has_text="late")
+        (late if late.count() else upset).first.locator("a.conv-link").click()
+        page.wait_for_selector(".thread")
+        page.click("#suggest-btn")
+        page.wait_for_selector("#suggested-text")
+        page.fill("#reply-text", "Per our policy, please return the item with receipt.")
+        page.locator("#reply-text").dispatch_event("input")
+        page.wait_for_selector(".tone-cold")
+        # Scroll so the flagged draft sits at the bottom of the view, above it the suggestion and
+        # the latest messages; the customer's mood panel is sticky and stays in view.
+        page.evaluate(
+            "window.scrollTo(0, document.querySelector('#tone-result')"
+            ".getBoundingClientRect().bottom + window.scrollY - window.innerHeight + 12)"
+        )
+        page.screenshot(path=str(OUT / "conversation.png"))
+        page.locator(".side-col h2 a").first.click()
+        page.wait_for_selector(".timeline")
+        page.screenshot(path=str(OUT / "customer.png"))
+        login("manager@heartline.local")
+        page.goto(f"{base}/dashboard")
+        page.wait_for_function("window.heartlineCharts && window.heartlineCharts.emotions")
+        page.wait_for_timeout(600)  # let the 300 ms chart animation finish
+        page.screenshot(path=str(OUT / "dashboard.png"))
+        browser.close()
+
+
+def main() -> None:
+    """Build, serve, shoot."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=300)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="heartline-shots-")
+    url = f"sqlite:///{tmp}/demo.db"
+    env = {**os.environ, "HEARTLINE_DATABASE_URL": url, "HEARTLINE_DATA_DIR": tmp}
+    os.environ.update(env)
+    t0 = time.perf_counter()
+    build(url, args.customers)
+    print(f"demo built in {time.perf_counter() - t0:.1f} s")
+    port = free_port()
+    proc = serve(env, port)
+    try:
+        shoot(f"http://127.0.0.1:{port}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()

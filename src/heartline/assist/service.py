@@ -1,0 +1,150 @@
+"""Assist: suggested replies and tone checks in context, and sending an agent's reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from heartline.assist import workspace
+from heartline.assist.suggest import ReplyContext, Suggestion, suggest_reply
+from heartline.assist.tone import ToneResult, check_tone
+from heartline.auth.models import User
+from heartline.customers import service as customer_service
+from heartline.enums import Direction
+from heartline.errors import AppError, ErrorCode
+from heartline.interactions import service as interaction_service
+from heartline.interactions.models import Interaction
+from heartline.interactions.schemas import InteractionIn, InteractionOut
+
+NEGATIVE_EMOTIONS = {"anger", "frustration", "disappointment", "sadness", "anxiety"}
+
+
+def mood_of(session: Session, *, customer_id: int) -> dict[str, Any] | None:
+    """The customer's mood (mood_service.mood_view), or None when the mood service lacks it."""
+    from heartline.mood import service as mood_service
+
+    view = getattr(mood_service, "mood_view", None)
+    if view is None:
+        return None
+    return dict(view(session, customer_id=customer_id))
+
+
+def complaint_reason(mood: dict[str, Any] | None) -> str | None:
+    """The reason of the customer's last negative episode, while it is unresolved."""
+    last = (mood or {}).get("last_negative") or {}
+    if not isinstance(last, dict) or last.get("resolved"):
+        return None
+    return str(last["reason"]) if last.get("reason") else None
+
+
+def message_reason(session: Session, *, interaction_id: int) -> str | None:
+    """The complaint reason the mood service found in one message, if it offers that."""
+    from heartline.mood import service as mood_service
+
+    fn = getattr(mood_service, "complaint_for", None)
+    complaint = fn(session, interaction_id=interaction_id) if fn else None
+    if complaint is None or not complaint.reason or complaint.reason == "other":
+        return None  # "other" names nothing; the mood's last episode may say more
+    return str(complaint.reason)
+
+
+def latest_customer_message(messages: list[InteractionOut]) -> InteractionOut | None:
+    """The newest inbound message of a thread."""
+    inbound = [m for m in messages if m.direction == Direction.INBOUND]
+    return inbound[-1] if inbound else None
+
+
+def suggest_for_conversation(
+    session: Session, *, conversation_id: int, agent_name: str = ""
+) -> Suggestion:
+    """A suggested empathetic reply to the latest customer message of a conversation."""
+    conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
+    customer = customer_service.get_customer(session, customer_id=conv.customer_id)
+    messages = workspace.conversation_messages(session, conversation_id=conversation_id, limit=50)
+    last = latest_customer_message(messages)
+    mood = mood_of(session, customer_id=customer.id)
+    reading = last.reading if last else None
+    negatives = sum(1 for m in messages if m.reading and m.reading.sentiment == "negative")
+    ctx = ReplyContext(
+        customer_name=customer.name,
+        message=last.text if last else "",
+        top_emotion=reading.top_emotion if reading else None,
+        sentiment=reading.sentiment if reading else None,
+        complaint_reason=(message_reason(session, interaction_id=last.id) if last else None)
+        or complaint_reason(mood),
+        repeat_issue=negatives >= 2,
+        agent_name=agent_name,
+    )
+    return suggest_reply(ctx)
+
+
+def tone_for_conversation(
+    session: Session, *, conversation_id: int | None, draft: str
+) -> ToneResult:
+    """Tone check of a draft; stricter about missing empathy when the customer is upset."""
+    upset = True
+    if conversation_id is not None:
+        messages = workspace.conversation_messages(
+            session, conversation_id=conversation_id, limit=20
+        )
+        last = latest_customer_message(messages)
+        if last is not None and last.reading is not None:
+            upset = (
+                last.reading.sentiment == "negative"
+                or (last.reading.top_emotion or "") in NEGATIVE_EMOTIONS
+            )
+    return check_tone(draft, customer_upset=upset)
+
+
+def _enqueue_delivery(session: Session, *, interaction: Interaction, channel: str) -> str:
+    """Hand the reply to the delivery outbox when the playbooks package offers `enqueue_reply`.
+
+    Returns "queued", or "recorded" when there is no outbox for replies yet (the reply is then
+    only on the timeline). The outbox must not write a second timeline entry: the interaction
+    already exists and is passed by id.
+    """
+    from heartline.playbooks import service as playbook_service
+
+    enqueue = getattr(playbook_service, "enqueue_reply", None)
+    if enqueue is None:
+        return "recorded"
+    queued = enqueue(
+        session,
+        customer_id=interaction.customer_id,
+        channel=channel,
+        body=interaction.text,
+        interaction_id=interaction.id,
+    )
+    return "queued" if queued is not None else "recorded"
+
+
+def send_reply(
+    session: Session, *, conversation_id: int, user: User, text: str
+) -> tuple[Interaction, str]:
+    """Record an agent's reply on the conversation and queue it for delivery; flushes only."""
+    text = (text or "").strip()
+    if not text:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "text: the reply is empty",
+            details=[{"field": "text", "message": "required", "type": "missing"}],
+        )
+    conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
+    result = interaction_service.ingest_interaction(
+        session,
+        data=InteractionIn(
+            customer_id=conv.customer_id,
+            conversation_id=conv.id,
+            channel=conv.channel,
+            direction=Direction.OUTBOUND,
+            author=user.name or user.email,
+            text=text,
+            metadata={"user_id": user.id, "source": "web"},
+        ),
+    )
+    interaction = result.obj
+    # The column exists for exactly this; InteractionIn has no field for it.
+    interaction.author_user_id = user.id
+    session.flush()
+    return interaction, _enqueue_delivery(session, interaction=interaction, channel=conv.channel)

@@ -1,0 +1,65 @@
+"""Page dependencies: the signed-in user, and a role check per page (403 when not allowed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from heartline.api.deps import Db
+from heartline.auth import service as auth_service
+from heartline.auth.models import User
+from heartline.auth.service import Principal
+from heartline.enums import Role
+from heartline.errors import AppError, ErrorCode
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A detached copy of the signed-in user for templates: error pages render after the
+    request's session is closed, when the ORM row can no longer load attributes."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    timezone: str
+
+
+def current_user(request: Request, db: Db) -> User:
+    """The signed-in user; unauthenticated visitors are sent to the login page."""
+    user_id = request.session.get("user_id")
+    user = auth_service.get_user(db, user_id=int(user_id)) if user_id else None
+    if user is None or not user.is_active:
+        raise AppError(ErrorCode.UNAUTHORIZED, "please sign in")
+    request.state.user = Viewer(user.id, user.email, user.name, user.role, user.timezone or "UTC")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def user_can(user: User | Viewer | None, permission: str) -> bool:
+    """Whether a web user's role has a permission (auth.service.PERMISSIONS)."""
+    return user is not None and Principal("user", user.id, Role(user.role), user.name).can(
+        permission
+    )
+
+
+def page_user(permission: str) -> Callable[..., User]:
+    """A dependency admitting signed-in users whose role has `permission`; others get a 403 page."""
+
+    def _check(user: CurrentUser) -> User:
+        if not user_can(user, permission):
+            raise AppError(ErrorCode.FORBIDDEN, f"your role ({user.role}) cannot open this page")
+        return user
+
+    return _check
+
+
+AgentUser = Annotated[User, Depends(page_user("work"))]
+ReviewerUser = Annotated[User, Depends(page_user("review"))]
+ManagerUser = Annotated[User, Depends(page_user("manage"))]
+AdminUser = Annotated[User, Depends(page_user("admin"))]

@@ -1,0 +1,246 @@
+"""Manager dashboard: colour-coded sentiment over time, survey tiles with trends, breakdowns,
+trouble spots, recovery stories, segments with drill-down and queue load. Every filter lives in
+the URL so a view can be shared."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from heartline.api.deps import Db
+from heartline.assist import dashboard as data
+from heartline.customers import service as customer_service
+from heartline.db import utcnow
+from heartline.errors import AppError, ErrorCode
+from heartline.metrics import service as metrics_service
+from heartline.mood import service as mood_service
+from heartline.web.deps import ManagerUser
+from heartline.web.render import render
+
+router = APIRouter(include_in_schema=False)
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+# Chart colours: red anger, amber frustration, yellow neutral, green satisfaction (design brief).
+EMOTION_COLOURS = {
+    "anger": "#c62828", "frustration": "#e08a00", "disappointment": "#b45309", "sadness": "#7c5295",
+    "anxiety": "#a16207", "confusion": "#8d99ae", "surprise": "#4f83cc", "neutral": "#f2d024",
+    "joy": "#2e9d4f", "gratitude": "#1f7a3d", "satisfaction": "#4caf50",
+}  # fmt: skip
+
+
+def _bad(field: str, message: str) -> AppError:
+    return AppError(
+        ErrorCode.VALIDATION_ERROR,
+        f"{field}: {message}",
+        details=[{"field": field, "message": message, "type": "value_error"}],
+    )
+
+
+def parse_filters(
+    start: date | None, end: date | None, channel: str, queue: str, team: int | None, category: str
+) -> data.Filters:
+    """Filters from the query string; the default view is the last 30 days."""
+    end = end or utcnow().date()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise _bad("from", "must be on or before 'to'")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise _bad("from", f"a range covers at most {MAX_DAYS} days")
+    return data.Filters(
+        start=start,
+        end=end,
+        channel=channel or None,
+        queue=queue or None,
+        team_id=team,
+        category=category or None,
+    )
+
+
+def _trend(
+    now: float | None, before: float | None, higher_is_better: bool = True
+) -> dict[str, Any]:
+    if now is None or before is None:
+        return {"word": "no earlier data", "icon": "·", "css": "trend-flat"}
+    delta = now - before
+    if abs(delta) < 0.05:
+        return {"word": "no change", "icon": "→", "css": "trend-flat", "delta": delta}
+    good = (delta > 0) == higher_is_better
+    return {
+        "word": f"{'up' if delta > 0 else 'down'} {abs(delta):.1f}",
+        "icon": "↗" if delta > 0 else "↘",
+        "css": "trend-good" if good else "trend-bad",
+        "delta": delta,
+    }
+
+
+def _surveys(db: Db, f: data.Filters, *, previous: bool = False) -> dict[str, float | None]:
+    p = f.previous() if previous else f
+    where = {"channel": f.channel, "queue": f.queue, "team": f.team_id, "category": f.category}
+    rows = metrics_service.surveys(db, start=p.t0, end=p.t1, where=where)
+    row = rows[0] if rows else {}
+    csat = row.get("csat")
+    return {
+        "csat": None if csat is None else 100 * csat,
+        "nps": row.get("nps"),
+        "ces": row.get("ces"),
+    }
+
+
+def _retention(db: Db, as_of: datetime) -> float | None:
+    """Share of customers who ever ordered that still buy (an order in the last 90 days)."""
+    cohorts = metrics_service.retention(db, as_of=as_of)
+    total = sum(c["customers"] for c in cohorts)
+    return 100 * sum(c["active"] for c in cohorts) / total if total else None
+
+
+def tiles(db: Db, f: data.Filters, stats: data.ReadingStats) -> list[dict[str, Any]]:
+    """CSAT, NPS, CES, retention and negative share, each against the previous period."""
+    now, before = _surveys(db, f), _surveys(db, f, previous=True)
+    ret_now, ret_before = _retention(db, f.t1), _retention(db, f.previous().t1)
+    neg_now, neg_before = stats.share["now"], stats.share["before"]
+
+    def pct(v: float | None) -> float | None:
+        return None if v is None else 100 * v
+
+    return [
+        {"key": "csat", "name": "CSAT", "value": now["csat"], "fmt": "{:.0f}%",
+         "hint": "share of 4–5 answers", "trend": _trend(now["csat"], before["csat"])},
+        {"key": "nps", "name": "NPS", "value": now["nps"], "fmt": "{:+.0f}",
+         "hint": "promoters − detractors", "trend": _trend(now["nps"], before["nps"])},
+        {"key": "ces", "name": "CES", "value": now["ces"], "fmt": "{:.1f}",
+         "hint": "effort, 1–7, lower is easier",
+         "trend": _trend(now["ces"], before["ces"], higher_is_better=False)},
+        {"key": "retention", "name": "Retention", "value": ret_now, "fmt": "{:.0f}%",
+         "hint": "customers with an order in the last 90 days",
+         "trend": _trend(ret_now, ret_before)},
+        {"key": "negative", "name": "Negative messages", "value": pct(neg_now["negative_share"]),
+         "fmt": "{:.0f}%", "hint": f"of {neg_now['total']} scored messages",
+         "trend": _trend(pct(neg_now["negative_share"]), pct(neg_before["negative_share"]),
+                         higher_is_better=False)},
+    ]  # fmt: skip
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    db: Db,
+    user: ManagerUser,
+    start: date | None = Query(None, alias="from"),
+    end: date | None = Query(None, alias="to"),
+    channel: str = "",
+    queue: str = "",
+    team: int | None = None,
+    category: str = "",
+) -> Response:
+    """The manager dashboard for a date range and slice."""
+    f = parse_filters(start, end, channel, queue, team, category)
+    stats = data.reading_stats(db, f)
+    chart = {
+        "labels": stats.labels,
+        "display": [d.strftime("%d %b") for d in f.days()],
+        "datasets": [
+            {
+                "label": e.capitalize(),
+                "key": e,
+                "data": v,
+                "backgroundColor": EMOTION_COLOURS.get(e, "#999"),
+            }
+            for e, v in stats.series.items()
+        ],
+    }
+    options = data.filter_options(db)
+    load = data.queue_load(db)
+    stories = [
+        mood_service.story_view(s) for s in mood_service.recovery_stories(db, since=f.t0, limit=8)
+    ]
+    names = {
+        c.id: c.name
+        for c in customer_service.list_customers_by_ids(db, ids={s["customer_id"] for s in stories})
+    }
+    counts = mood_service.segments.member_counts(db) if hasattr(mood_service, "segments") else {}
+    segments = [
+        {"key": s.key, "name": s.name, "n": counts.get(s.key, 0)}
+        for s in mood_service.list_segments(db)
+    ]
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "f": f,
+            "chart": chart,
+            "tiles": tiles(db, f, stats),
+            "options": options,
+            "breakdowns": stats.breakdowns,
+            "spots": _spot_links(stats.spots, f, options),
+            "stories": stories,
+            "names": names,
+            "segments": segments,
+            "load": load,
+            "load_chart": _load_chart(load),
+            "query": request.url.query,
+        },
+    )
+
+
+def _spot_links(
+    spots: list[dict[str, Any]], f: data.Filters, options: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Each trouble spot links to the dashboard filtered to that slice."""
+    team_ids = {name: tid for tid, name in options["teams"]}
+    out = []
+    for s in spots:
+        params = {"from": f.start.isoformat(), "to": f.end.isoformat()}
+        if s["dimension"] == "team":
+            if s["key"] in team_ids:
+                params["team"] = str(team_ids[s["key"]])
+        else:
+            params[s["dimension"]] = s["key"]
+        out.append({**s, "href": "/dashboard?" + urlencode(params)})
+    return out
+
+
+def _load_chart(load: list[dict[str, Any]]) -> dict[str, Any]:
+    teams = sorted({r["team"] for r in load})
+    queues = sorted({r["queue"] for r in load})
+    palette = [
+        "#1b4fb3",
+        "#0f766e",
+        "#9333ea",
+        "#b45309",
+        "#be123c",
+        "#4d7c0f",
+        "#0369a1",
+        "#6b7280",
+    ]
+    by = {(r["team"], r["queue"]): r["open"] for r in load}
+    return {
+        "labels": teams,
+        "datasets": [
+            {
+                "label": q,
+                "data": [by.get((t, q), 0) for t in teams],
+                "backgroundColor": palette[i % len(palette)],
+            }
+            for i, q in enumerate(queues)
+        ],
+    }
+
+
+@router.get("/dashboard/segments/{key}", response_class=HTMLResponse)
+def segment(
+    request: Request, key: str, db: Db, user: ManagerUser, page: int = Query(1, ge=1)
+) -> Response:
+    """Drill-down: the customers in a segment with their mood."""
+    seg = next((s for s in mood_service.list_segments(db) if s.key == key), None)
+    if seg is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"segment {key} not found")
+    rows, total = mood_service.segment_members(db, key=key, limit=50, offset=(page - 1) * 50)
+    return render(
+        request,
+        "segment.html",
+        {"seg": seg, "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // 50))},
+    )

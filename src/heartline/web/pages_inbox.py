@@ -1,0 +1,213 @@
+"""Agent inbox: conversations by need, the conversation view with readings and evidence, suggested
+replies, live tone check, sending a reply, and "How did they feel?"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from heartline import pipeline
+from heartline.api.deps import Db
+from heartline.assist import service as assist_service
+from heartline.assist import workspace
+from heartline.auth import service as auth_service
+from heartline.customers import service as customer_service
+from heartline.enums import ConversationStatus
+from heartline.errors import AppError, ErrorCode
+from heartline.interactions import service as interaction_service
+from heartline.interactions import views as interaction_views
+from heartline.web.deps import AgentUser, user_can
+from heartline.web.render import check_csrf, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+STATUSES = [s.value for s in ConversationStatus]
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    db: Db,
+    user: AgentUser,
+    queue: str | None = None,
+    status: str = "open",
+    page: int = Query(1, ge=1),
+) -> Response:
+    """Conversations most urgent first (priority, then SLA), filterable by queue and status."""
+    if status not in STATUSES and status != "all":
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"status: one of {', '.join(STATUSES)} or all",
+            details=[{"field": "status", "message": "unknown status", "type": "enum"}],
+        )
+    convs, total = interaction_views.list_conversations(
+        db,
+        queue=queue or None,
+        status=None if status == "all" else ConversationStatus(status),
+        limit=PAGE,
+        offset=(page - 1) * PAGE,
+    )
+    latest = workspace.latest_inbound(db, conversation_ids=[c.id for c in convs])
+    customers = {
+        c.id: c
+        for c in customer_service.list_customers_by_ids(db, ids={c.customer_id for c in convs})
+    }
+    return render(
+        request,
+        "inbox.html",
+        {
+            "convs": convs,
+            "latest": latest,
+            "customers": customers,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE)),
+            "queue": queue or "",
+            "status": status,
+            "queues": workspace.queue_names(db),
+            "counts": workspace.conversation_counts(db),
+            "statuses": STATUSES,
+        },
+    )
+
+
+def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
+    conv = interaction_service.get_conversation(db, conversation_id=conversation_id)
+    customer = customer_service.get_customer(db, customer_id=conv.customer_id)
+    messages = workspace.conversation_messages(db, conversation_id=conv.id)
+    last = assist_service.latest_customer_message(messages)
+    mood = assist_service.mood_of(db, customer_id=customer.id)
+    db.commit()  # a mood computed on first view is kept (as GET /customers/{id}/mood does)
+    return {
+        "conv": conv,
+        "customer": customer,
+        "messages": messages,
+        "last": last,
+        "mood": mood,
+        "reason": assist_service.complaint_reason(mood),
+    }
+
+
+@router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
+def conversation(
+    request: Request, conversation_id: int, db: Db, user: AgentUser, sent: str | None = None
+) -> Response:
+    """One conversation: messages with readings and evidence, mood, suggested reply, composer."""
+    ctx = _conversation_context(db, conversation_id)
+    return render(request, "conversation.html", {**ctx, "sent": sent, "draft": ""})
+
+
+@router.post("/conversations/{conversation_id}/suggest", response_class=HTMLResponse)
+def suggest(
+    request: Request,
+    conversation_id: int,
+    db: Db,
+    user: AgentUser,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The suggested empathetic reply (an HTMX fragment)."""
+    check_csrf(request, csrf)
+    suggestion = assist_service.suggest_for_conversation(
+        db, conversation_id=conversation_id, agent_name=user.name
+    )
+    return render(request, "_suggestion.html", {"s": suggestion})
+
+
+@router.post("/conversations/{conversation_id}/tone", response_class=HTMLResponse)
+def tone(
+    request: Request,
+    conversation_id: int,
+    db: Db,
+    user: AgentUser,
+    text: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Tone check of the draft as the agent types (an HTMX fragment)."""
+    check_csrf(request, csrf)
+    result = assist_service.tone_for_conversation(
+        db, conversation_id=conversation_id, draft=text[:20_000]
+    )
+    return render(request, "_tone.html", {"t": result})
+
+
+@router.post("/conversations/{conversation_id}/reply")
+def reply(
+    request: Request,
+    conversation_id: int,
+    db: Db,
+    user: AgentUser,
+    text: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Record the reply on the timeline and hand it to the outbox for delivery."""
+    check_csrf(request, csrf)
+    if not text.strip():
+        ctx = _conversation_context(db, conversation_id)
+        return render(
+            request,
+            "conversation.html",
+            {**ctx, "sent": None, "draft": "", "error": "Write a reply before sending."},
+            status_code=422,
+        )
+    interaction, delivery = assist_service.send_reply(
+        db, conversation_id=conversation_id, user=user, text=text
+    )
+    db.commit()
+    pipeline.submit("interaction", [interaction.id])
+    if delivery == "queued":
+        from heartline.playbooks import outbox
+
+        # Send now (embedded default); a failure stays queued and the scheduler retries it.
+        status = outbox.deliver_reply(db, interaction_id=interaction.id)
+        delivery = "sent" if status == "sent" else "queued"
+    return RedirectResponse(
+        f"/conversations/{conversation_id}?sent={delivery}#m{interaction.id}", status_code=303
+    )
+
+
+@router.post("/conversations/{conversation_id}/status")
+def set_status(
+    request: Request,
+    conversation_id: int,
+    db: Db,
+    user: AgentUser,
+    status: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Resolve, park or reopen a conversation."""
+    check_csrf(request, csrf)
+    if status not in STATUSES:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"status: one of {', '.join(STATUSES)}",
+            details=[{"field": "status", "message": "unknown status", "type": "enum"}],
+        )
+    interaction_service.set_conversation_status(
+        db, conversation_id=conversation_id, status=ConversationStatus(status)
+    )
+    db.commit()
+    pipeline.submit("conversation", [conversation_id])
+    return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
+
+
+@router.get("/feelings", response_class=HTMLResponse)
+def feelings(request: Request, db: Db, user: AgentUser, agent_id: int | None = None) -> Response:
+    """An agent's last 10 customer messages with the feeling behind each (managers pick agents)."""
+    agents = []
+    subject = user
+    if user_can(user, "manage"):
+        agents = [u for u in auth_service.list_users(db) if u.role in ("agent", "manager", "admin")]
+        if agent_id is not None:
+            subject = auth_service.get_user(db, user_id=agent_id) or user
+    items = workspace.agent_recent_feelings(db, user_id=subject.id, limit=10)
+    customers = {
+        c.id: c
+        for c in customer_service.list_customers_by_ids(db, ids={i.customer_id for i in items})
+    }
+    return render(
+        request,
+        "feelings.html",
+        {"items": items, "customers": customers, "agents": agents, "subject": subject},
+    )

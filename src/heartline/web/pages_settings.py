@@ -1,0 +1,118 @@
+"""Admin settings: routing rules and SLA targets, delivery channels, users and roles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from heartline.api.deps import Db
+from heartline.auth import service as auth_service
+from heartline.channels.registry import adapter_for
+from heartline.errors import AppError
+from heartline.routing import service as routing_service
+from heartline.web.deps import AdminUser
+from heartline.web.render import check_csrf, render
+
+router = APIRouter(include_in_schema=False)
+CHANNELS = ("email", "sms", "whatsapp", "webhook")
+ROLES = ("agent", "manager", "admin")
+
+
+def _channels() -> list[dict[str, str]]:
+    out = []
+    for ch in CHANNELS:
+        try:
+            adapter = type(adapter_for(ch)).__name__
+        except (ValueError, AppError) as exc:
+            adapter = f"unavailable: {exc}"
+        # File adapters are the development sinks used when no provider is configured.
+        out.append(
+            {
+                "channel": ch,
+                "adapter": adapter,
+                "state": "development sink (files)" if adapter.startswith("File") else "configured",
+            }
+        )
+    return out
+
+
+def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Response:
+    rules, source = routing_service.get_rules(db)
+    dumped = rules.model_dump(mode="json")
+    return render(
+        request,
+        "settings.html",
+        {
+            "rules": dumped,
+            "source": source,
+            "channels": _channels(),
+            "users": auth_service.list_users(db),
+            "roles": ROLES,
+            "rules_text": extra.pop("rules_text", None) or yaml.safe_dump(dumped, sort_keys=False),
+            "error": None,
+            "saved": request.query_params.get("saved"),
+            **extra,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, db: Db, user: AdminUser) -> Response:
+    """Everything an admin configures, on one page."""
+    return _page(request, db)
+
+
+@router.post("/settings/routing", response_class=HTMLResponse)
+def save_routing(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    rules: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Validate and store routing rules and SLA targets (YAML or JSON); errors name the field."""
+    check_csrf(request, csrf)
+    try:
+        raw = yaml.safe_load(rules)
+    except yaml.YAMLError as exc:
+        return _page(request, db, status=422, rules_text=rules, error=f"Not valid YAML: {exc}")
+    try:
+        routing_service.put_rules(db, raw=raw, user=user.name or user.email, user_id=user.id)
+    except AppError as exc:
+        db.rollback()
+        fields = "; ".join(f"{d.get('field')}: {d.get('message')}" for d in exc.details)
+        return _page(
+            request,
+            db,
+            status=exc.http_status,
+            rules_text=rules,
+            error=f"{exc.message}" + (f" ({fields})" if fields else ""),
+        )
+    db.commit()
+    return RedirectResponse("/settings?saved=routing#routing", status_code=303)
+
+
+@router.post("/settings/users", response_class=HTMLResponse)
+def add_user(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Create a user with a role."""
+    check_csrf(request, csrf)
+    try:
+        auth_service.create_user(db, email=email, password=password, role=role, name=name)
+    except AppError as exc:
+        db.rollback()
+        return _page(request, db, status=exc.http_status, user_error=exc.message)
+    db.commit()
+    return RedirectResponse("/settings?saved=user#users", status_code=303)

@@ -1,0 +1,83 @@
+"""The issue's "Done when" flow in a real browser: inbox -> frustrated conversation -> mood and
+evidence -> suggested reply -> cold draft flagged -> send -> dashboard charts -> review."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Live, login
+
+pytestmark = pytest.mark.browser
+
+
+def test_agent_flow(page, live: Live):
+    login(page, live.base, "agent@example.com")
+    # Inbox: the frustrated customer's conversation is listed with a worded mood chip.
+    row = page.locator("table.inbox tbody tr", has_text="Ada Lovelace")
+    assert row.count() == 1
+    chip = row.locator(".chip").first.inner_text()
+    assert any(word in chip for word in ("Frustrated", "Angry"))
+    row.locator("a.conv-link").click()
+    page.wait_for_url(f"**/conversations/{live.ids['conversation']}")
+    # Mood and evidence.
+    assert page.locator(".mood-card .chip").count() >= 1
+    assert page.locator(".msg-body mark.evidence", has_text="furious").count() == 1
+    # Suggested reply (HTMX) and using it.
+    page.get_by_role("button", name="Suggest a reply").click()
+    suggestion = page.locator("#suggested-text")
+    suggestion.wait_for()
+    assert suggestion.inner_text().startswith("Hi Ada,")
+    page.get_by_role("button", name="Use this reply").click()
+    assert page.locator("#reply-text").input_value().startswith("Hi Ada,")
+    # A cold draft is flagged as the agent types.
+    box = page.get_by_label("Your reply to Ada Lovelace")
+    box.fill("")
+    box.type("Per our policy, please return the item with receipt.", delay=5)
+    page.locator(".tone-cold").wait_for()
+    assert "Per our policy" in page.locator("#tone-result").inner_text()
+    # Send a warm reply; it appears on the timeline.
+    box.fill(
+        "Hi Ada, I'm so sorry your order is late. "
+        "I've asked the courier to trace it and I'll update you today."
+    )
+    page.get_by_role("button", name="Send reply").click()
+    page.wait_for_url("**sent=**")
+    outbound = page.locator(".msg-item.outbound", has_text="asked the courier to trace it")
+    assert outbound.count() == 1
+    assert page.locator("[role=status]").count() >= 1
+    # And on the customer's page.
+    page.goto(f"{live.base}/customers/{live.ids['ada']}")
+    assert page.locator(".timeline", has_text="asked the courier to trace it").count() == 1
+
+
+def test_agent_cannot_open_settings(page, live: Live):
+    login(page, live.base, "agent@example.com")
+    response = page.goto(f"{live.base}/settings")
+    assert response is not None and response.status == 403
+
+
+def test_manager_dashboard_draws_charts(page, live: Live):
+    login(page, live.base, "manager@example.com")
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_function("window.heartlineCharts && window.heartlineCharts.emotions")
+    drawn = page.evaluate("""() => {
+        const chart = window.heartlineCharts.emotions;
+        const c = document.getElementById('emotion-chart');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let painted = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+        return {datasets: chart.data.datasets.length, painted};
+    }""")
+    assert drawn["datasets"] >= 1 and drawn["painted"] > 100
+
+
+def test_review_queue_correct_with_keyboard(page, live: Live):
+    login(page, live.base, "agent@example.com")
+    page.goto(f"{live.base}/review")
+    item = page.locator(f"#rv-{live.ids['reading']}")
+    item.focus()
+    page.keyboard.press("1")  # correct to negative
+    item.locator(".reviewed").wait_for()
+    assert "Corrected" in item.inner_text() and "negative" in item.inner_text()
+    page.reload()
+    assert page.locator(f"#rv-{live.ids['reading']}").count() == 0
