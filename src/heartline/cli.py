@@ -74,6 +74,9 @@ def serve(
     from heartline.app import create_app
 
     out.print(f"Heartline on http://{host or settings.host}:{port or settings.port}  (API docs at /docs)")
+    from heartline.playbooks.scheduler import start_background  # playbooks: in-process scheduler
+
+    start_background(settings)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
 
 
@@ -209,14 +212,95 @@ def demo(
     demo_service.build_demo_workspace(seed=seed, customers=customers, console=out)
 
 
+privacy_app = typer.Typer(help="Privacy: export or erase a customer, expire old text.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("export")
+def privacy_export(
+    customer_id: int,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default stdout)")] = None,
+) -> None:
+    """Write everything held about one customer as JSON."""
+    import json
+
+    from heartline.errors import AppError
+    from heartline.privacy import service as privacy_service
+
+    try:
+        with dbmod.session_scope() as session:
+            data = privacy_service.export_customer(session, customer_id=customer_id)
+            privacy_service.record(session, actor=None, action="export", entity="customer",
+                                   entity_id=customer_id, details={"via": "cli"})
+    except AppError as exc:
+        _fail(exc.message)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text)
+        err.print(f"exported customer {customer_id} to {output}")
+    else:
+        print(text)
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    customer_id: int,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm the irreversible erasure")] = False,
+) -> None:
+    """Erase a customer and every row about them."""
+    from heartline.errors import AppError
+    from heartline.privacy import service as privacy_service
+
+    if not yes:
+        _fail("erasure is irreversible: add --yes to confirm")
+    try:
+        with dbmod.session_scope() as session:
+            counts = privacy_service.erase_customer(session, customer_id=customer_id, actor=None)
+    except AppError as exc:
+        _fail(exc.message)
+    out.print(f"erased customer {customer_id}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@privacy_app.command("expire")
+def privacy_expire(
+    days: Annotated[int | None, typer.Option(min=1, help="Retention in days (default HEARTLINE_RETENTION_DAYS)")] = None,
+) -> None:
+    """Blank the raw text of messages older than the retention period (readings stay)."""
+    from heartline.privacy import service as privacy_service
+
+    days = days or get_settings().retention_days
+    if not days:
+        _fail("no retention period: pass --days or set HEARTLINE_RETENTION_DAYS")
+    with dbmod.session_scope() as session:
+        count = privacy_service.expire_raw_text(session, older_than_days=days)
+    out.print(f"expired the text of {count} messages older than {days} days")
+
+
 def _register_emotion_commands() -> None:
     from heartline.emotion.cli import analyze_cmd, model_app
 
     app.command("analyze")(analyze_cmd)
     app.add_typer(model_app, name="model", help="Emotion model: train, export, evaluate, rescore.")
+    # --- emotional memory: model rescore / export-corrections ---
+    from heartline.mood.cli import register as register_memory_commands
+
+    register_memory_commands(model_app)
+    # --- end emotional memory ---
 
 
 _register_emotion_commands()
+
+
+# --- playbooks: `heartline playbooks ...` and `heartline scheduler` ---
+def _register_playbook_commands() -> None:
+    from heartline.playbooks.cli import playbooks_app, scheduler_cmd
+
+    app.add_typer(playbooks_app, name="playbooks")
+    app.command("scheduler")(scheduler_cmd)
+
+
+_register_playbook_commands()
+# --- end playbooks ---
 
 
 def main() -> None:

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
+from heartline.assist import dashboard as data
+from heartline.auth import service as auth_service
+from heartline.customers import service as customer_service
+from heartline.customers.models import Order, OrderItem
+from heartline.customers.schemas import CustomerIn
+from heartline.db import utcnow
 from heartline.interactions import service as interaction_service
+from heartline.interactions.models import Conversation, Interaction
 from heartline.interactions.schemas import SurveyIn
+from heartline.metrics import rollup
+from heartline.metrics import service as metrics_service
 from heartline.mood import service as mood_service
+from heartline.mood.models import EmotionReading
 from tests.web.conftest import csrf_of
 
 
@@ -177,3 +188,176 @@ def test_posts_check_the_role_too(web_as):
         headers=html,
     )
     assert r.status_code == 403
+
+
+# --- reading statistics on the metrics rollup, checked against the raw readings ------------
+
+
+def _seed_readings(db, customer_id: int) -> tuple[data.Filters, list[dict]]:
+    """60 readings over 20 days in known slices; odd days carry no top emotion (lexicon)."""
+    teams = [auth_service.get_or_create_team(db, name=n).id for n in ("Alpha", "Beta")]
+    now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    orders = []
+    for cat in ("audio", "garden"):
+        order = Order(customer_id=customer_id, status="delivered", placed_at=now)
+        db.add(order)
+        db.flush()
+        db.add(OrderItem(order_id=order.id, product="Thing", category=cat))
+        orders.append((order.id, cat))
+    convs = []
+    for queue, team in [("billing", teams[0]), ("general", teams[1]), ("returns", None)]:
+        conv = Conversation(customer_id=customer_id, channel="email", queue=queue, team_id=team)
+        db.add(conv)
+        db.flush()
+        convs.append(
+            (conv.id, queue, "(no team)" if team is None else ("Alpha", "Beta")[team != teams[0]])
+        )
+    emotions = [("anger", "negative", -0.8), ("neutral", "neutral", 0.0), ("joy", "positive", 0.7)]
+    rows = []
+    for i in range(60):
+        age = i % 20  # days ago: 0-9 this period, 10-19 the one before
+        conv_id, queue, team = convs[i % 3]
+        emo, sent, val = emotions[(i // 3) % 3]
+        if queue == "billing" and age < 10:  # billing turns sour this period
+            emo, sent, val = emotions[0]
+        order_id, cat = orders[i % 2] if i % 4 else (None, None)
+        at = now - timedelta(days=age)
+        inter = Interaction(
+            customer_id=customer_id,
+            conversation_id=conv_id,
+            channel=("email", "chat")[i % 2 == 0 and i % 5 == 0],
+            text="x",
+            occurred_at=at,
+            order_id=order_id,
+        )
+        db.add(inter)
+        db.flush()
+        top = None if at.date().toordinal() % 2 else emo
+        db.add(
+            EmotionReading(
+                interaction_id=inter.id,
+                customer_id=customer_id,
+                occurred_at=at,
+                channel=inter.channel,
+                model="test",
+                sentiment=sent,
+                valence=val,
+                top_emotion=top,
+            )
+        )
+        rows.append(
+            {
+                "age": age,
+                "channel": inter.channel,
+                "queue": queue,
+                "team": team,
+                "category": cat,
+                "sentiment": sent,
+                "valence": val,
+                "emotion": emo,
+                "day": at.date().isoformat(),
+            }
+        )
+    rollup.rebuild_rollup(db)
+    db.commit()
+    today = now.date()
+    return data.Filters(start=today - timedelta(days=9), end=today), rows
+
+
+def _expected(rows: list[dict], dim: str, key: str) -> tuple[int, float]:
+    sel = [r for r in rows if r[dim] == key]
+    return len(sel), sum(r["sentiment"] == "negative" for r in sel) / len(sel)
+
+
+def test_reading_stats_match_the_raw_readings(db, customer):
+    f, rows = _seed_readings(db, customer["id"])
+    stats = data.reading_stats(db, f)
+    now = [r for r in rows if r["age"] < 10]
+    before = [r for r in rows if r["age"] >= 10]
+    assert stats.share["now"]["total"] == len(now) and stats.share["before"]["total"] == len(before)
+    neg_now = sum(r["sentiment"] == "negative" for r in now) / len(now)
+    assert abs(stats.share["now"]["negative_share"] - neg_now) < 1e-9
+    # Chart: every reading stacked once, lexicon readings by sentiment (anger -> frustration).
+    assert sum(map(sum, stats.series.values())) == len(now)
+    for r in now:
+        i = stats.labels.index(r["day"])
+        assert (
+            stats.series.get(r["emotion"], [0] * 10)[i]
+            or stats.series["frustration"][i]
+            or (stats.series.get("satisfaction", [0] * 10)[i])
+        )
+    for dim in ("channel", "queue", "team", "category"):
+        got = {b["key"]: (b["n"], b["negative_share"]) for b in stats.breakdowns[dim]}
+        keys = {r[dim] for r in now if r[dim] is not None}
+        assert set(got) == keys, dim
+        for key in keys:
+            n, share = _expected(now, dim, key)
+            assert got[key][0] == n and abs(got[key][1] - share) < 1e-9, (dim, key)
+    assert stats.spots and stats.spots[0]["key"] in ("billing", "Alpha")
+    assert {s["key"] for s in stats.spots} >= {"billing", "Alpha"}
+    billing = next(s for s in stats.spots if s["key"] == "billing")
+    assert (
+        billing["negative_share"] == 1.0
+        and billing["was"] == _expected(before, "queue", "billing")[1]
+    )
+
+
+def test_reading_stats_filters_slice_the_rollup(db, customer):
+    f, rows = _seed_readings(db, customer["id"])
+    now = [r for r in rows if r["age"] < 10]
+    for flt, dim, key in [
+        ({"channel": "chat"}, "channel", "chat"),
+        ({"queue": "general"}, "queue", "general"),
+        ({"category": "garden"}, "category", "garden"),
+    ]:
+        stats = data.reading_stats(db, data.Filters(start=f.start, end=f.end, **flt))
+        assert stats.share["now"]["total"] == _expected(now, dim, key)[0], flt
+        assert sum(map(sum, stats.series.values())) == _expected(now, dim, key)[0], flt
+    both = data.reading_stats(
+        db, data.Filters(start=f.start, end=f.end, queue="billing", category="audio")
+    )
+    assert both.share["now"]["total"] == sum(
+        r["queue"] == "billing" and r["category"] == "audio" for r in now
+    )
+
+
+def test_dashboard_page_on_the_rollup(db, web_as, customer):
+    f, _ = _seed_readings(db, customer["id"])
+    html = web_as("manager").get(f"/dashboard?from={f.start}&to={f.end}").text
+    assert "billing" in html and "garden" in html and "Alpha" in html
+    assert re.search(r"<option\s*>garden</option>", html)  # category filter from the rollup
+    chart = _chart_data(html)["emotions"]
+    assert {d["key"] for d in chart["datasets"]} >= {"anger", "frustration", "joy", "satisfaction"}
+
+
+def test_day_mix_apportions_readings_without_a_top_emotion():
+    row = {
+        "n": 10,
+        "emotions": {"anger": 2, "joy": 3},
+        "sentiment": {"negative": 4, "positive": 4, "neutral": 2},
+    }
+    mix = data.day_mix(row)
+    assert sum(mix.values()) == 10
+    assert mix == {"anger": 2, "joy": 3, "frustration": 2, "satisfaction": 1, "neutral": 2}
+
+
+def test_retention_rate_agrees_with_the_cohorts(db, customer):
+    now = utcnow()
+    other = customer_service.upsert_customer(db, data=CustomerIn(external_id="b", name="B")).obj
+    third = customer_service.upsert_customer(db, data=CustomerIn(external_id="c", name="C")).obj
+    for cid, days, status in [
+        (customer["id"], 400, "delivered"),
+        (customer["id"], 30, "delivered"),
+        (other.id, 200, "delivered"),
+        (other.id, 91, "delivered"),  # just outside 90 whole days
+        (third.id, 10, "cancelled"),  # cancelled orders do not count
+        (third.id, 5, "delivered"),
+    ]:
+        db.add(Order(customer_id=cid, status=status, placed_at=now - timedelta(days=days)))
+    db.flush()
+    for as_of in (now, now - timedelta(days=60), now - timedelta(days=300)):
+        cohorts = metrics_service.retention(db, as_of=as_of)
+        got = metrics_service.retention_rate(db, as_of=as_of)
+        assert got["customers"] == sum(c["customers"] for c in cohorts)
+        assert got["active"] == sum(c["active"] for c in cohorts)
+    assert metrics_service.retention_rate(db, as_of=now)["active"] == 2

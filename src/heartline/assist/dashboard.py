@@ -1,8 +1,8 @@
-"""Dashboard read models the metrics service does not offer: emotion series by day with slice
-filters (channel, queue, team, product category), breakdowns, worst-moving slices and queue load.
+"""Dashboard read models on top of the metrics daily rollup: emotion series by day with slice
+filters (channel, queue, team, product category), breakdowns, worst-moving slices, queue load.
 
-Aggregates run in SQL: one grouped scan over the period and the one before feeds the series,
-the sentiment shares, the breakdowns and the trouble spots; product categories take a second.
+Reading figures come from metrics.service (one grain of `metric_daily_readings` per query), so
+a year's dashboard sums a few thousand rollup rows instead of scanning every reading twice.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from heartline.auth.models import Team
-from heartline.customers.models import OrderItem
-from heartline.interactions.models import Conversation, Interaction
-from heartline.mood.models import Complaint, EmotionReading
+from heartline.interactions.models import Conversation
+from heartline.metrics import service as metrics
 
 # Stacking order of the sentiment chart, red to green, as the design names them.
 EMOTION_ORDER = (
@@ -33,9 +32,14 @@ EMOTION_ORDER = (
     "gratitude",
     "satisfaction",
 )
+NEGATIVE_EMOTIONS = ("anger", "frustration", "disappointment", "sadness", "anxiety")
+POSITIVE_EMOTIONS = ("joy", "gratitude", "satisfaction")
+# Readings without a top emotion (the lexicon engine) are stacked by their sentiment.
+FALLBACK = {"negative": "frustration", "positive": "satisfaction", "neutral": "neutral"}
 DIMENSIONS = ("channel", "queue", "team", "category")
 # Slices with fewer readings than this are too noisy to call a trouble spot.
 MIN_SLICE = 5
+NO_TEAM = "(no team)"
 
 
 @dataclass(frozen=True)
@@ -70,68 +74,13 @@ class Filters:
         """Every day of the range."""
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
-
-def _readings(f: Filters, *cols: Any, category_dim: bool = False) -> Select[Any]:
-    """Readings from the start of the previous period to the end of this one, filtered.
-
-    Conversations and teams are outer-joined so messages outside a ticket still count.
-    """
-    prev = f.previous()
-    stmt = (
-        select(*cols)
-        .select_from(EmotionReading)
-        .join(Interaction, Interaction.id == EmotionReading.interaction_id)
-        .outerjoin(Conversation, Conversation.id == Interaction.conversation_id)
-        .where(EmotionReading.occurred_at >= prev.t0, EmotionReading.occurred_at < f.t1)
-    )
-    if category_dim or f.category:
-        # A message is about an order it names, or the one its complaint was linked to.
-        stmt = stmt.outerjoin(Complaint, Complaint.interaction_id == EmotionReading.interaction_id)
-    if category_dim:
-        stmt = stmt.join(
-            OrderItem, OrderItem.order_id == func.coalesce(Interaction.order_id, Complaint.order_id)
-        )
-    if f.channel:
-        stmt = stmt.where(EmotionReading.channel == f.channel)
-    if f.queue:
-        stmt = stmt.where(Conversation.queue == f.queue)
-    if f.team_id:
-        stmt = stmt.where(Conversation.team_id == f.team_id)
-    if f.category:
-        in_cat = select(OrderItem.order_id).where(OrderItem.category == f.category)
-        stmt = stmt.where(func.coalesce(Interaction.order_id, Complaint.order_id).in_(in_cat))
-    return stmt
-
-
-def _emotion_col() -> Any:
-    # Readings without a top emotion (the lexicon engine) are stacked by their sentiment.
-    return func.coalesce(
-        EmotionReading.top_emotion,
-        case(
-            (EmotionReading.sentiment == "negative", "frustration"),
-            (EmotionReading.sentiment == "positive", "satisfaction"),
-            else_="neutral",
-        ),
-    )
-
-
-@dataclass
-class _Acc:
-    n: int = 0
-    neg: int = 0
-    valence: float = 0.0
-
-    def add(self, n: int, neg: int, valence: float) -> None:
-        self.n += n
-        self.neg += neg
-        self.valence += valence
-
-    def row(self, key: str) -> dict[str, Any]:
+    def where(self) -> dict[str, Any]:
+        """The slice filters as metrics.service takes them."""
         return {
-            "key": key,
-            "n": self.n,
-            "negative_share": self.neg / self.n if self.n else 0.0,
-            "valence": self.valence / self.n if self.n else 0.0,
+            "channel": self.channel,
+            "queue": self.queue,
+            "team": self.team_id,
+            "category": self.category,
         }
 
 
@@ -146,81 +95,114 @@ class ReadingStats:
     spots: list[dict[str, Any]] = field(default_factory=list)
 
 
-def reading_stats(session: Session, f: Filters, *, spots: int = 5) -> ReadingStats:
-    """Series, sentiment shares, breakdowns and trouble spots from two grouped scans.
+def _apportion(total: int, weights: dict[str, int]) -> dict[str, int]:
+    """Split `total` over the keys in proportion to their weights (largest remainder)."""
+    w = sum(weights.values())
+    if total <= 0 or w <= 0:
+        return {}
+    exact = {k: total * v / w for k, v in weights.items()}
+    out = {k: int(x) for k, x in exact.items()}
+    left = total - sum(out.values())
+    for k in sorted(exact, key=lambda k: out[k] - exact[k])[:left]:
+        out[k] += 1
+    return out
 
-    One GROUP BY over (period, day, emotion, sentiment, channel, queue, team) feeds every figure
-    but the product category, which needs the order items and gets a second grouped query.
+
+def day_mix(row: dict[str, Any]) -> dict[str, int]:
+    """A day's readings per chart emotion.
+
+    The rollup counts top emotions and sentiments separately, so readings without a top emotion
+    are stacked by the sentiment their day's emotions do not already account for (exact when a
+    day's readings all have, or all lack, a top emotion that agrees with their sentiment).
     """
-    is_now = case((EmotionReading.occurred_at >= f.t0, 1), else_=0)
-    day = func.date(EmotionReading.occurred_at)
-    emo = _emotion_col()
-    team = func.coalesce(Team.name, "(no team)")
-    cols = (
-        is_now,
-        day,
-        emo,
-        EmotionReading.sentiment,
-        EmotionReading.channel,
-        Conversation.queue,
-        team,
-    )
-    neg = func.sum(case((EmotionReading.sentiment == "negative", 1), else_=0))
-    stmt = (
-        _readings(f, *cols, func.count(), neg, func.sum(EmotionReading.valence))
-        .outerjoin(Team, Team.id == Conversation.team_id)
-        .group_by(*cols)
-    )
+    emotions = {e: v for e, v in row["emotions"].items() if e in EMOTION_ORDER}
+    mix = dict(emotions)
+    rest = row["n"] - sum(emotions.values())
+    if rest > 0:
+        s = row["sentiment"]
+        neg = sum(emotions.get(e, 0) for e in NEGATIVE_EMOTIONS)
+        pos = sum(emotions.get(e, 0) for e in POSITIVE_EMOTIONS)
+        left = {
+            "negative": max(0, s.get("negative", 0) - neg),
+            "positive": max(0, s.get("positive", 0) - pos),
+            "neutral": max(
+                0, s.get("neutral", 0) + s.get("none", 0) - (sum(emotions.values()) - neg - pos)
+            ),
+        }
+        if not any(left.values()):
+            left = {"neutral": 1}
+        for sentiment, k in _apportion(rest, left).items():
+            mix[FALLBACK[sentiment]] = mix.get(FALLBACK[sentiment], 0) + k
+    return {e: v for e, v in mix.items() if v}
+
+
+def _share(row: dict[str, Any] | None) -> dict[str, Any]:
+    if not row:
+        return {"counts": {}, "total": 0, "negative_share": None, "valence": None}
+    counts = {("unknown" if k == "none" else k): v for k, v in row["sentiment"].items()}
+    return {
+        "counts": counts,
+        "total": row["n"],
+        "negative_share": row["negative"] / row["n"],
+        "valence": row["avg_valence"],
+    }
+
+
+def _slice_row(row: dict[str, Any], key: str) -> dict[str, Any]:
+    return {
+        "key": key,
+        "n": row["n"],
+        "negative_share": row["negative"] / row["n"],
+        "valence": row["avg_valence"],
+    }
+
+
+def _slice_name(dim: str, key: Any, team_names: dict[int, str]) -> str | None:
+    """How a slice is shown: teams by name (readings outside a team together), else its value."""
+    if dim == "team":
+        return NO_TEAM if key is None else team_names.get(key, f"Team #{key}")
+    return None if key is None else str(key)
+
+
+def reading_stats(session: Session, f: Filters, *, spots: int = 5) -> ReadingStats:
+    """Series, sentiment shares, breakdowns and trouble spots from the daily rollup.
+
+    One read by day feeds the chart; one per period pair gives the shares and one per dimension
+    the breakdowns of both periods, from which the trouble spots follow.
+    """
+    prev, where = f.previous(), f.where()
     labels = [d.isoformat() for d in f.days()]
     index = {d: i for i, d in enumerate(labels)}
     series: dict[str, list[int]] = {}
-    share = {"now": {}, "before": {}}  # type: dict[str, dict[str, int]]
-    totals = {"now": _Acc(), "before": _Acc()}
-    acc: dict[tuple[str, str, str], _Acc] = {}
-    for now, d, e, sentiment, channel, queue, team_name, n, ng, vsum in session.execute(stmt):
-        period = "now" if now else "before"
-        n, ng, vsum = int(n), int(ng or 0), float(vsum or 0.0)
-        totals[period].add(n, ng, vsum)
-        key = str(sentiment or "unknown")
-        share[period][key] = share[period].get(key, 0) + n
-        if now and str(d)[:10] in index:
-            emotion = e if e in EMOTION_ORDER else "neutral"
-            series.setdefault(emotion, [0] * len(labels))[index[str(d)[:10]]] += n
-        for dim, value in (("channel", channel), ("queue", queue), ("team", team_name)):
-            if value:
-                acc.setdefault((period, dim, str(value)), _Acc()).add(n, ng, vsum)
-    cat = OrderItem.category
-    for now, value, n, ng, vsum in session.execute(
-        _readings(
-            f, is_now, cat, func.count(), neg, func.sum(EmotionReading.valence), category_dim=True
-        ).group_by(is_now, cat)
-    ):
-        if value:
-            acc.setdefault(("now" if now else "before", "category", str(value)), _Acc()).add(
-                int(n), int(ng or 0), float(vsum or 0.0)
-            )
-    breakdowns: dict[str, list[dict[str, Any]]] = {dim: [] for dim in DIMENSIONS}
-    for (period, dim, value), a in acc.items():
-        if period == "now":
-            breakdowns[dim].append(a.row(value))
-    for rows in breakdowns.values():
-        rows.sort(key=lambda r: (-r["negative_share"], -r["n"]))
-    shares = {}
-    for period in ("now", "before"):
-        t = totals[period]
-        shares[period] = {
-            "counts": share[period],
-            "total": t.n,
-            "negative_share": t.neg / t.n if t.n else None,
-            "valence": t.valence / t.n if t.n else None,
-        }
+    for row in metrics.sentiment_trend(session, bucket="day", start=f.t0, end=f.t1, where=where):
+        i = index.get(str(row["bucket"])[:10])
+        if i is None:
+            continue
+        for emotion, n in day_mix(row).items():
+            series.setdefault(emotion, [0] * len(labels))[i] += n
+    kw: dict[str, Any] = {"split": f.t0, "start": prev.t0, "end": f.t1, "where": where}
+    totals = metrics.compare_periods(session, **kw)
+    team_names = {tid: name for tid, name in session.execute(select(Team.id, Team.name))}
+    breakdowns: dict[str, list[dict[str, Any]]] = {}
+    before: dict[tuple[str, str], dict[str, Any]] = {}
+    for dim in DIMENSIONS:
+        pair = metrics.compare_periods(session, by=dim, **kw)
+        for r in pair["before"]:
+            if (key := _slice_name(dim, r["key"], team_names)) is not None:
+                before[(dim, key)] = _slice_row(r, key)
+        now = [
+            _slice_row(r, key)
+            for r in pair["now"]
+            if (key := _slice_name(dim, r["key"], team_names)) is not None
+        ]
+        breakdowns[dim] = sorted(now, key=lambda r: (-r["negative_share"], -r["n"]))
     found = []
     for dim, rows in breakdowns.items():
         for row in rows:
             if row["n"] < MIN_SLICE:
                 continue
-            was_acc = acc.get(("before", dim, row["key"]))
-            was = was_acc.neg / was_acc.n if was_acc and was_acc.n else 0.0
+            was_row = before.get((dim, row["key"]))
+            was = was_row["negative_share"] if was_row else 0.0
             found.append(
                 {**row, "dimension": dim, "was": was, "change": row["negative_share"] - was}
             )
@@ -228,7 +210,10 @@ def reading_stats(session: Session, f: Filters, *, spots: int = 5) -> ReadingSta
     return ReadingStats(
         labels=labels,
         series={e: series[e] for e in EMOTION_ORDER if e in series},
-        share=shares,
+        share={
+            "now": _share(next(iter(totals["now"]), None)),
+            "before": _share(next(iter(totals["before"]), None)),
+        },
         breakdowns=breakdowns,
         spots=[r for r in found if r["change"] > 0][:spots],
     )
@@ -259,14 +244,10 @@ def queue_load(session: Session) -> list[dict[str, Any]]:
 
 
 def filter_options(session: Session) -> dict[str, list[Any]]:
-    """Values for the filter drop-downs."""
+    """Values for the filter drop-downs (slice values that have rollup rows, and every team)."""
     return {
-        "channels": sorted(
-            c for c in session.scalars(select(EmotionReading.channel).distinct()) if c
-        ),
-        "queues": sorted(q for q in session.scalars(select(Conversation.queue).distinct()) if q),
+        "channels": metrics.slice_values(session, dim="channel"),
+        "queues": metrics.slice_values(session, dim="queue"),
         "teams": [(t.id, t.name) for t in session.scalars(select(Team).order_by(Team.name))],
-        "categories": sorted(
-            c for c in session.scalars(select(OrderItem.category).distinct()) if c
-        ),
+        "categories": metrics.slice_values(session, dim="category"),
     }

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-from sqlalchemy import Date, cast, distinct, func, literal_column, select
+from sqlalchemy import Date, case, cast, distinct, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -277,3 +277,92 @@ def retention(
         }
         for k, v in sorted(cohorts.items())
     ]
+
+
+def compare_periods(
+    session: Session,
+    *,
+    split: datetime,
+    by: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    where: dict[str, Any] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Readings per slice in [start, split) ("before") and [split, end) ("now"), one rollup read.
+
+    Each row: key, n, negative, avg_valence, negative_share and the sentiment counts. `split`
+    falls on a UTC day boundary (the rollup is day-granular).
+    """
+    start, end = _range(start, end)
+    where = {k: v for k, v in (where or {}).items() if v is not None}
+    grain = _grain({*where, *([by] if by else [])})
+    is_now = case((R.day >= split.astimezone(UTC).date(), 1), else_=0)
+    key_cols = [getattr(R, DIM_COLUMNS[by])] if by else []
+    sentiments = (*SENTIMENTS, "none")
+    stmt = (
+        select(
+            is_now,
+            *key_cols,
+            func.sum(R.n),
+            func.sum(R.valence_sum),
+            *(func.sum(getattr(R, f"s_{s}")) for s in sentiments),
+        )
+        .where(
+            R.grain == grain,
+            *_day_bounds(start, end),
+            *(getattr(R, DIM_COLUMNS[k]) == v for k, v in where.items()),
+        )
+        .group_by(is_now, *key_cols)
+    )
+    out: dict[str, list[dict[str, Any]]] = {"before": [], "now": []}
+    k = 1 + len(key_cols)
+    for row in session.connection().execute(stmt):
+        n = int(row[k] or 0)
+        if not n:  # survey-only rows
+            continue
+        counts = {s: int(v) for s, v in zip(sentiments, row[k + 2 :], strict=True) if v}
+        out["now" if row[0] else "before"].append(
+            {
+                "key": row[1] if by else "all",
+                "n": n,
+                "negative": counts.get("negative", 0),
+                "avg_valence": round(float(row[k + 1] or 0) / n, 4),
+                "negative_share": round(counts.get("negative", 0) / n, 4),
+                "sentiment": counts,
+            }
+        )
+    return out
+
+
+def slice_values(session: Session, *, dim: str) -> list[Any]:
+    """The values a slicing dimension takes in the rollup (for filter drop-downs)."""
+    col = getattr(R, DIM_COLUMNS[dim])
+    stmt = select(col).where(R.grain == dim, col.is_not(None)).distinct()
+    return sorted(session.scalars(stmt))
+
+
+def retention_rate(
+    session: Session, *, as_of: datetime | None = None, active_days: int = 90
+) -> dict[str, Any]:
+    """Customers who ever ordered by `as_of` and how many still buy, counted in SQL.
+
+    The same figures as summing `retention` over its cohorts, without a row per customer.
+    """
+    as_of = as_of or utcnow()
+    last = (
+        select(func.max(Order.placed_at).label("last"))
+        .where(Order.placed_at <= as_of, Order.status != "cancelled")
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    # `retention` counts whole days: (as_of - last).days <= active_days.
+    cutoff = as_of - timedelta(days=active_days + 1)
+    customers, active = session.execute(
+        select(func.count(), func.sum(case((last.c.last > cutoff, 1), else_=0)))
+    ).one()
+    customers, active = int(customers or 0), int(active or 0)
+    return {
+        "customers": customers,
+        "active": active,
+        "retention_rate": round(active / customers, 4) if customers else None,
+    }

@@ -92,9 +92,8 @@ def _surveys(db: Db, f: data.Filters, *, previous: bool = False) -> dict[str, fl
 
 def _retention(db: Db, as_of: datetime) -> float | None:
     """Share of customers who ever ordered that still buy (an order in the last 90 days)."""
-    cohorts = metrics_service.retention(db, as_of=as_of)
-    total = sum(c["customers"] for c in cohorts)
-    return 100 * sum(c["active"] for c in cohorts) / total if total else None
+    r = metrics_service.retention_rate(db, as_of=as_of)
+    return 100 * r["active"] / r["customers"] if r["customers"] else None
 
 
 def tiles(db: Db, f: data.Filters, stats: data.ReadingStats) -> list[dict[str, Any]]:
