@@ -2,7 +2,8 @@
 
 Prints rows/s for storing (validation, upsert, threading into conversations) with scoring
 deferred, then the scoring stage alone on a slice, so the two costs are visible separately.
-Usage: python bench/bench_ingest.py [--rows 100000] [--score-rows 5000] [--backends sqlite,postgresql]
+Usage: python bench/bench_ingest.py [--rows 100000] [--score-rows 5000]
+                                    [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ from heartline.interactions.importers import import_file
 PG = os.environ.get("HEARTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 OPENERS = ["Hi,", "Hello team,", "Hey", "", "Good morning,"]
 BODIES = [
-    "my order still hasn't arrived and it's been a week.", "thanks so much, the new kettle is perfect!",
-    "I was charged twice for the same order, please refund me.", "the box arrived crushed and the lamp is broken.",
-    "Great, another delay. Just what I needed.", "how do I change the delivery address?",
-    "I've been waiting 3 days and still no reply.", "love the quality, will buy again.",
-    "I can't log in to my account since yesterday.", "please cancel my subscription.",
+    "my order still hasn't arrived and it's been a week.",
+    "thanks so much, the new kettle is perfect!",
+    "I was charged twice for the same order, please refund me.",
+    "the box arrived crushed and the lamp is broken.",
+    "Great, another delay. Just what I needed.",
+    "how do I change the delivery address?",
+    "I've been waiting 3 days and still no reply.",
+    "love the quality, will buy again.",
+    "I can't log in to my account since yesterday.",
+    "please cancel my subscription.",
 ]
 CHANNELS = ["email", "chat", "whatsapp", "sms", "review", "social"]
 
@@ -45,17 +51,26 @@ def interactions(n: int, customers: int, seed: int = 1):
     """Deterministic varied messages spread over customers."""
     rnd = random.Random(seed)
     for i in range(n):
-        text_ = f"{rnd.choice(OPENERS)} {rnd.choice(BODIES)} (ref {rnd.randint(1000, 99999)})".strip()
-        yield {"external_id": f"bench-{i}", "customer_external_id": f"bc-{rnd.randrange(customers)}",
-               "channel": rnd.choice(CHANNELS), "text": text_,
-               "occurred_at": f"2026-{rnd.randint(1, 10):02d}-{rnd.randint(1, 28):02d}T{rnd.randint(0, 23):02d}:00:00Z"}
+        text_ = (
+            f"{rnd.choice(OPENERS)} {rnd.choice(BODIES)} (ref {rnd.randint(1000, 99999)})".strip()
+        )
+        yield {
+            "external_id": f"bench-{i}",
+            "customer_external_id": f"bc-{rnd.randrange(customers)}",
+            "channel": rnd.choice(CHANNELS),
+            "text": text_,
+            "occurred_at": f"2026-{rnd.randint(1, 10):02d}-{rnd.randint(1, 28):02d}"
+            f"T{rnd.randint(0, 23):02d}:00:00Z",
+        }
 
 
 def fresh_db(backend: str, tmp: Path) -> tuple[str, callable]:
     if backend == "sqlite":
         return f"sqlite:///{tmp / f'{uuid.uuid4().hex[:6]}.db'}", lambda: None
     name = f"heartline_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
 
@@ -107,7 +122,12 @@ def bench_backend(backend: str, rows: int, score_rows: int, tmp: Path) -> dict[s
 
         engine_name = get_engine().model_id
         with dbmod.session_scope() as s:
-            ids = [r[0] for r in s.execute(text(f"SELECT id FROM interactions ORDER BY id LIMIT {score_rows}"))]
+            ids = [
+                r[0]
+                for r in s.execute(
+                    text(f"SELECT id FROM interactions ORDER BY id LIMIT {score_rows}")
+                )
+            ]
         start = time.perf_counter()
         for i in range(0, len(ids), 1000):
             with dbmod.session_scope() as s:
@@ -127,7 +147,9 @@ def bench_backend(backend: str, rows: int, score_rows: int, tmp: Path) -> dict[s
             for item in interactions(rows, customers, seed=2):
                 f.write(json.dumps(item) + "\n")
         start = time.perf_counter()
-        report = import_file(dbmod.get_sessionmaker(), kind="interactions", path=path, batch_size=1000, score=False)
+        report = import_file(
+            dbmod.get_sessionmaker(), kind="interactions", path=path, batch_size=1000, score=False
+        )
         assert report.failed == 0
         results["import_rows_s"] = rows / (time.perf_counter() - start)
     finally:
@@ -142,8 +164,14 @@ def main() -> None:
     parser.add_argument("--score-rows", type=int, default=5_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
-    print(f"ingestion of {args.rows:,} interactions (scoring deferred), then scoring {args.score_rows:,}")
-    print(f"{'backend':<11} {'API bulk rows/s':>16} {'import rows/s':>14} {'score rows/s':>13}  engine")
+    print(
+        f"ingestion of {args.rows:,} interactions (scoring deferred), "
+        f"then scoring {args.score_rows:,}"
+    )
+    print(
+        f"{'backend':<11} {'API bulk rows/s':>16} {'import rows/s':>14} "
+        f"{'score rows/s':>13}  engine"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             try:
@@ -151,8 +179,11 @@ def main() -> None:
             except Exception as exc:  # e.g. PostgreSQL not running: say so, keep going
                 print(f"{backend:<11} skipped: {exc}", file=sys.stderr)
                 continue
-            print(f"{backend:<11} {r['api_bulk_rows_s']:>16,.0f} {r['import_rows_s']:>14,.0f} "
-                  f"{r['score_rows_s']:>13,.0f}  {r['engine']}", flush=True)
+            print(
+                f"{backend:<11} {r['api_bulk_rows_s']:>16,.0f} {r['import_rows_s']:>14,.0f} "
+                f"{r['score_rows_s']:>13,.0f}  {r['engine']}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ import pytest
 # Keep generated secrets and SQLite files out of the working tree.
 os.environ.setdefault("HEARTLINE_DATA_DIR", tempfile.mkdtemp(prefix="heartline-test-"))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
-from heartline import db as dbmod  # noqa: E402
-from heartline import migrate  # noqa: E402
+from heartline import db as dbmod
+from heartline import migrate
 
 PG_URL = os.environ.get("HEARTLINE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -29,7 +29,11 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def _pg_admin_url() -> str:
     assert PG_URL
-    return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1) if PG_URL.startswith("postgresql://") else PG_URL
+    return (
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        if PG_URL.startswith("postgresql://")
+        else PG_URL
+    )
 
 
 def create_pg_database() -> str:
@@ -59,7 +63,9 @@ def new_database(backend: str, tmp_dir: str) -> tuple[str, Callable[[], None]]:
     """An empty database of the backend: (url, cleanup)."""
     if backend == "postgresql":
         if not PG_URL:
-            pytest.skip("PostgreSQL tests need HEARTLINE_TEST_POSTGRES_URL (make test sets it in CI)")
+            pytest.skip(
+                "PostgreSQL tests need HEARTLINE_TEST_POSTGRES_URL (make test sets it in CI)"
+            )
         url = create_pg_database()
         return url, lambda: drop_pg_database(url)
     path = os.path.join(tmp_dir, f"{uuid.uuid4().hex[:8]}.db")
@@ -92,7 +98,9 @@ def db(engine: Engine) -> Iterator[Session]:
     """
     conn = engine.connect()
     outer = conn.begin()
-    factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    factory = sessionmaker(
+        bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     dbmod.set_sessionmaker(factory, engine)
     session = factory()
     try:
@@ -156,6 +164,9 @@ def api_as(client: TestClient, make_token: Callable[[str], str]) -> Callable[[st
 @pytest.fixture
 def customer(api: Api) -> dict[str, Any]:
     """A customer created through the API."""
-    r = api.post("/customers", json={"external_id": "cust-1", "name": "Ada Lovelace", "email": "ada@example.com"})
+    r = api.post(
+        "/customers",
+        json={"external_id": "cust-1", "name": "Ada Lovelace", "email": "ada@example.com"},
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())

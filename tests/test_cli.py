@@ -10,12 +10,22 @@ import pytest
 
 @pytest.fixture
 def run(tmp_path):
-    env = {**os.environ, "HEARTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "HEARTLINE_DATA_DIR": str(tmp_path), "HEARTLINE_EMOTION_ENGINE": "lexicon"}
+    env = {
+        **os.environ,
+        "HEARTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "HEARTLINE_DATA_DIR": str(tmp_path),
+        "HEARTLINE_EMOTION_ENGINE": "lexicon",
+    }
 
     def _run(*args, ok=True):
-        proc = subprocess.run([sys.executable, "-m", "heartline", *args], capture_output=True, text=True,
-                              env=env, timeout=120, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-m", "heartline", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
         if ok:
             assert proc.returncode == 0, proc.stderr
         return proc
@@ -26,13 +36,37 @@ def run(tmp_path):
 def test_db_users_tokens_and_import(run, tmp_path):
     run("db", "upgrade")
     assert run("db", "current").stdout.strip() != "(empty)"
-    run("users", "create", "--email", "admin@example.com", "--password", "longpassword", "--role", "admin")
-    dup = run("users", "create", "--email", "admin@example.com", "--password", "longpassword", ok=False)
+    run(
+        "users",
+        "create",
+        "--email",
+        "admin@example.com",
+        "--password",
+        "longpassword",
+        "--role",
+        "admin",
+    )
+    dup = run(
+        "users", "create", "--email", "admin@example.com", "--password", "longpassword", ok=False
+    )
     assert dup.returncode == 2 and "already exists" in dup.stderr
-    bad_role = run("users", "create", "--email", "x@example.com", "--password", "longpassword",
-                   "--role", "root", ok=False)
+    bad_role = run(
+        "users",
+        "create",
+        "--email",
+        "x@example.com",
+        "--password",
+        "longpassword",
+        "--role",
+        "root",
+        ok=False,
+    )
     assert bad_role.returncode == 2 and "role" in bad_role.stderr
-    token = run("tokens", "create", "--name", "shop", "--role", "integration").stdout.strip().splitlines()[-1]
+    token = (
+        run("tokens", "create", "--name", "shop", "--role", "integration")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert token.startswith("hl_")
     customers = tmp_path / "c.jsonl"
     customers.write_text(json.dumps({"external_id": "a", "name": "A"}) + "\n{oops\n")

@@ -21,13 +21,25 @@ def retention(monkeypatch):
 
 
 def test_daily_jobs_run_once_a_day(api, customer, db, retention):
-    api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Old news",
-                                    "occurred_at": (utcnow() - timedelta(days=90)).isoformat()})
-    api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Fresh"})
+    api.post(
+        "/interactions",
+        json={
+            "customer_id": customer["id"],
+            "channel": "chat",
+            "text": "Old news",
+            "occurred_at": (utcnow() - timedelta(days=90)).isoformat(),
+        },
+    )
+    api.post(
+        "/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Fresh"}
+    )
     now = utcnow()
     done = maintenance.run_due(now)
     assert done == {"segments_refreshed": 1, "texts_expired": 1}
     texts = sorted(t for t in db.scalars(select(Interaction.text)))
     assert texts == ["", "Fresh"]
     assert maintenance.run_due(now + timedelta(hours=1)) == {}  # not due again yet
-    assert set(maintenance.run_due(now + timedelta(hours=25))) == {"segments_refreshed", "texts_expired"}
+    assert set(maintenance.run_due(now + timedelta(hours=25))) == {
+        "segments_refreshed",
+        "texts_expired",
+    }

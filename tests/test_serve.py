@@ -19,15 +19,34 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     port = _free_port()
-    env = {**os.environ, "HEARTLINE_DATA_DIR": str(tmp_path), "HEARTLINE_EMOTION_ENGINE": "neural",
-           "HEARTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    env = {
+        **os.environ,
+        "HEARTLINE_DATA_DIR": str(tmp_path),
+        "HEARTLINE_EMOTION_ENGINE": "neural",
+        "HEARTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+    }
     env.pop("HEARTLINE_PIPELINE_RUNNER", None)
     cli = [sys.executable, "-m", "heartline"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-    token = subprocess.run([*cli, "tokens", "create", "--name", "e2e"], env=env, check=True,
-                           capture_output=True, text=True, timeout=120).stdout.strip().splitlines()[-1]
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-migrate"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    token = (
+        subprocess.run(
+            [*cli, "tokens", "create", "--name", "e2e"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--no-migrate"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -50,12 +69,21 @@ def test_posted_interaction_is_scored_on_the_timeline(server):
     login = httpx.get(f"{base}/login")
     assert login.status_code == 200 and 'name="password"' in login.text
     assert httpx.get(f"{base}/api/v1/customers").status_code == 401
-    r = httpx.post(f"{base}/api/v1/customers", headers=auth, json={"external_id": "e2e-1", "name": "Eve"})
+    r = httpx.post(
+        f"{base}/api/v1/customers", headers=auth, json={"external_id": "e2e-1", "name": "Eve"}
+    )
     assert r.status_code == 201
     customer_id = r.json()["id"]
-    r = httpx.post(f"{base}/api/v1/interactions", headers=auth, timeout=30,
-                   json={"customer_external_id": "e2e-1", "channel": "chat",
-                         "text": "I've been waiting 3 days and still no reply."})
+    r = httpx.post(
+        f"{base}/api/v1/interactions",
+        headers=auth,
+        timeout=30,
+        json={
+            "customer_external_id": "e2e-1",
+            "channel": "chat",
+            "text": "I've been waiting 3 days and still no reply.",
+        },
+    )
     assert r.status_code == 201, r.text
     timeline = httpx.get(f"{base}/api/v1/customers/{customer_id}/timeline", headers=auth).json()
     item = timeline["items"][0]["interaction"]

@@ -24,12 +24,20 @@ from heartline.errors import AppError, ErrorCode
 log = logging.getLogger("heartline")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
-_HTTP_CODES = {401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
-               405: ErrorCode.BAD_REQUEST, 409: ErrorCode.CONFLICT, 413: ErrorCode.PAYLOAD_TOO_LARGE}
+_HTTP_CODES = {
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.BAD_REQUEST,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+}
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
 
 
 def _render_error(request: Request, err: AppError) -> Response:
@@ -71,8 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         ref = uuid.uuid4().hex[:12]
         log.exception("unhandled error (ref %s) on %s %s", ref, request.method, request.url.path)
-        return _render_error(request, AppError(ErrorCode.INTERNAL_ERROR,
-                                                f"internal error (reference {ref}); nothing was lost"))
+        return _render_error(
+            request,
+            AppError(
+                ErrorCode.INTERNAL_ERROR, f"internal error (reference {ref}); nothing was lost"
+            ),
+        )
 
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     def healthz() -> dict[str, str]:

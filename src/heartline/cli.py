@@ -1,4 +1,4 @@
-"""`heartline` command line: serve | worker | db | import | users | tokens | demo | analyze | model."""
+"""The `heartline` command: serve, worker, db, import, users, tokens, demo, analyze, model, ..."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from heartline import db as dbmod
 from heartline import migrate
 from heartline.config import get_settings
 
-app = typer.Typer(help="Heartline: the emotion-aware CRM.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Heartline: the emotion-aware CRM.", no_args_is_help=True, add_completion=False
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="Web users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -39,7 +47,9 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or 'base' for empty")) -> None:
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Target revision, or 'base' for empty"),
+) -> None:
     """Migrate the database down."""
     migrate.downgrade(dbmod.get_engine(), revision)
     out.print(f"database at revision {migrate.current(dbmod.get_engine())}")
@@ -55,8 +65,12 @@ def db_current() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
-    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")] = True,
-    demo: Annotated[bool, typer.Option(help="Load the demo workspace if the database is empty")] = False,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")
+    ] = True,
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo workspace if the database is empty")
+    ] = False,
 ) -> None:
     """Run the web app and API."""
     import uvicorn
@@ -73,11 +87,18 @@ def serve(
             demo_service.build_demo_workspace(console=out)
     from heartline.app import create_app
 
-    out.print(f"Heartline on http://{host or settings.host}:{port or settings.port}  (API docs at /docs)")
+    out.print(
+        f"Heartline on http://{host or settings.host}:{port or settings.port}  (API docs at /docs)"
+    )
     from heartline.playbooks.scheduler import start_background  # playbooks: in-process scheduler
 
     start_background(settings)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -92,10 +113,16 @@ def worker(concurrency: Annotated[int, typer.Option(help="Worker processes")] = 
 def import_cmd(
     kind: Annotated[str, typer.Argument(help="customers | orders | interactions | surveys")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv | jsonl (default: by extension)")] = None,
-    errors_out: Annotated[Path | None, typer.Option("--errors", help="Write rejected rows to this CSV")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv | jsonl (default: by extension)")
+    ] = None,
+    errors_out: Annotated[
+        Path | None, typer.Option("--errors", help="Write rejected rows to this CSV")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 500,
-    score: Annotated[bool, typer.Option("--score/--no-score", help="Score messages while importing")] = True,
+    score: Annotated[
+        bool, typer.Option("--score/--no-score", help="Score messages while importing")
+    ] = True,
 ) -> None:
     """Import a CSV or JSONL file; bad rows are reported (line, field, reason), good rows stored."""
     import csv
@@ -122,20 +149,42 @@ def import_cmd(
             shown += 1
 
     size = file.stat().st_size
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn(), console=err, disable=not err.is_terminal) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task(f"importing {kind}", total=size)
-        report = import_file(dbmod.get_sessionmaker(), kind=kind, path=file, fmt=fmt, batch_size=batch_size,
-                             on_progress=lambda pos: bar.update(task, completed=pos), on_error=on_error,
-                             score=score)
+        report = import_file(
+            dbmod.get_sessionmaker(),
+            kind=kind,
+            path=file,
+            fmt=fmt,
+            batch_size=batch_size,
+            on_progress=lambda pos: bar.update(task, completed=pos),
+            on_error=on_error,
+            score=score,
+        )
         bar.update(task, completed=size)
     if handle:
         handle.close()
     if report.failed > shown:
-        err.print(f"... {report.failed - shown} more rejected rows" + (f" (all in {errors_out})" if errors_out else
-                                                                       " (use --errors FILE for the full list)"))
-    out.print(f"{kind}: {report.rows} rows read, {report.created} created, {report.updated} updated, "
-              f"{report.unchanged} unchanged, {report.failed} rejected")
+        err.print(
+            f"... {report.failed - shown} more rejected rows"
+            + (
+                f" (all in {errors_out})"
+                if errors_out
+                else " (use --errors FILE for the full list)"
+            )
+        )
+    out.print(
+        f"{kind}: {report.rows} rows read, {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.failed} rejected"
+    )
     if report.rows and report.stored == 0:
         raise typer.Exit(1)
 
@@ -143,7 +192,9 @@ def import_cmd(
 @users_app.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="Sign-in email")],
-    password: Annotated[str, typer.Option(help="At least 8 characters", prompt=True, hide_input=True)],
+    password: Annotated[
+        str, typer.Option(help="At least 8 characters", prompt=True, hide_input=True)
+    ],
     role: Annotated[str, typer.Option(help="admin | manager | agent")] = "agent",
     name: Annotated[str, typer.Option(help="Display name")] = "",
     team: Annotated[str | None, typer.Option(help="Team name (created if new)")] = None,
@@ -155,8 +206,9 @@ def users_create(
     try:
         with dbmod.session_scope() as session:
             team_id = auth_service.get_or_create_team(session, name=team).id if team else None
-            user = auth_service.create_user(session, email=email, password=password, role=role, name=name,
-                                            team_id=team_id)
+            user = auth_service.create_user(
+                session, email=email, password=password, role=role, name=name, team_id=team_id
+            )
             out.print(f"created {user.role} {user.email} (id {user.id})")
     except AppError as exc:
         _fail(exc.message)
@@ -175,7 +227,9 @@ def users_list() -> None:
 @tokens_app.command("create")
 def tokens_create(
     name: Annotated[str, typer.Option(help="What the token is for")],
-    role: Annotated[str, typer.Option(help="integration | admin | manager | agent")] = "integration",
+    role: Annotated[
+        str, typer.Option(help="integration | admin | manager | agent")
+    ] = "integration",
 ) -> None:
     """Create an API token; it is printed once, on the last line."""
     from heartline.auth import service as auth_service
@@ -184,7 +238,10 @@ def tokens_create(
     try:
         with dbmod.session_scope() as session:
             token, plaintext = auth_service.create_token(session, name=name, role=role)
-            err.print(f"token {token.id} '{name}' with role {token.role}; store it now, it is not shown again:")
+            err.print(
+                f"token {token.id} '{name}' with role {token.role}; "
+                "store it now, it is not shown again:"
+            )
     except AppError as exc:
         _fail(exc.message)
     print(plaintext)
@@ -212,14 +269,18 @@ def demo(
     demo_service.build_demo_workspace(seed=seed, customers=customers, console=out)
 
 
-privacy_app = typer.Typer(help="Privacy: export or erase a customer, expire old text.", no_args_is_help=True)
+privacy_app = typer.Typer(
+    help="Privacy: export or erase a customer, expire old text.", no_args_is_help=True
+)
 app.add_typer(privacy_app, name="privacy")
 
 
 @privacy_app.command("export")
 def privacy_export(
     customer_id: int,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default stdout)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default stdout)")
+    ] = None,
 ) -> None:
     """Write everything held about one customer as JSON."""
     import json
@@ -230,8 +291,14 @@ def privacy_export(
     try:
         with dbmod.session_scope() as session:
             data = privacy_service.export_customer(session, customer_id=customer_id)
-            privacy_service.record(session, actor=None, action="export", entity="customer",
-                                   entity_id=customer_id, details={"via": "cli"})
+            privacy_service.record(
+                session,
+                actor=None,
+                action="export",
+                entity="customer",
+                entity_id=customer_id,
+                details={"via": "cli"},
+            )
     except AppError as exc:
         _fail(exc.message)
     text = json.dumps(data, indent=2, ensure_ascii=False)
@@ -263,7 +330,9 @@ def privacy_erase(
 
 @privacy_app.command("expire")
 def privacy_expire(
-    days: Annotated[int | None, typer.Option(min=1, help="Retention in days (default HEARTLINE_RETENTION_DAYS)")] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Retention in days (default HEARTLINE_RETENTION_DAYS)")
+    ] = None,
 ) -> None:
     """Blank the raw text of messages older than the retention period (readings stay)."""
     from heartline.privacy import service as privacy_service
@@ -271,6 +340,7 @@ def privacy_expire(
     days = days or get_settings().retention_days
     if not days:
         _fail("no retention period: pass --days or set HEARTLINE_RETENTION_DAYS")
+        return
     with dbmod.session_scope() as session:
         count = privacy_service.expire_raw_text(session, older_than_days=days)
     out.print(f"expired the text of {count} messages older than {days} days")
@@ -305,6 +375,9 @@ _register_playbook_commands()
 
 def main() -> None:
     """Entry point with logging configured."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     app()

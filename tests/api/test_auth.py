@@ -11,14 +11,21 @@ def test_no_token_is_401(client):
 
 
 def test_wrong_token_and_bad_scheme(client):
-    assert client.get("/api/v1/customers", headers={"Authorization": "Bearer hl_nope"}).status_code == 401
-    assert client.get("/api/v1/customers", headers={"Authorization": "Basic abc"}).status_code == 401
+    assert (
+        client.get("/api/v1/customers", headers={"Authorization": "Bearer hl_nope"}).status_code
+        == 401
+    )
+    assert (
+        client.get("/api/v1/customers", headers={"Authorization": "Basic abc"}).status_code == 401
+    )
 
 
 def test_agent_may_read_but_not_ingest(api_as, customer):
     agent = api_as("agent")
     assert agent.get("/customers").status_code == 200
-    r = agent.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "hi"})
+    r = agent.post(
+        "/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "hi"}
+    )
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "forbidden"
 
@@ -40,9 +47,14 @@ def test_tokens_are_stored_hashed(db):
 
 
 def test_passwords_are_argon2(db):
-    user = auth_service.create_user(db, email="Boss@Example.com", password="correct horse", role="manager")
+    user = auth_service.create_user(
+        db, email="Boss@Example.com", password="correct horse", role="manager"
+    )
     assert user.password_hash.startswith("$argon2")
-    assert auth_service.authenticate(db, email="boss@example.com", password="correct horse") is not None
+    assert (
+        auth_service.authenticate(db, email="boss@example.com", password="correct horse")
+        is not None
+    )
     assert auth_service.authenticate(db, email="boss@example.com", password="wrong") is None
 
 
@@ -55,12 +67,25 @@ def _csrf(html: str) -> str:
 def test_web_login_flow(client, db):
     auth_service.create_user(db, email="agent@example.com", password="s3cret-pass", role="agent")
     db.commit()
-    assert client.get("/inbox", headers={"accept": "text/html"}, follow_redirects=False).status_code == 303
+    assert (
+        client.get("/inbox", headers={"accept": "text/html"}, follow_redirects=False).status_code
+        == 303
+    )
     page = client.get("/login")
-    bad = client.post("/login", data={"email": "agent@example.com", "password": "nope", "csrf": _csrf(page.text)})
+    bad = client.post(
+        "/login", data={"email": "agent@example.com", "password": "nope", "csrf": _csrf(page.text)}
+    )
     assert bad.status_code == 401 and "Wrong email or password" in bad.text
-    r = client.post("/login", data={"email": "agent@example.com", "password": "s3cret-pass",
-                                    "csrf": _csrf(page.text), "next": "/inbox"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "email": "agent@example.com",
+            "password": "s3cret-pass",
+            "csrf": _csrf(page.text),
+            "next": "/inbox",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/inbox"
     assert client.get("/inbox").status_code == 200
     # the session also authenticates API reads
@@ -79,6 +104,14 @@ def test_login_never_redirects_off_site(client, db):
     auth_service.create_user(db, email="a3@example.com", password="s3cret-pass", role="agent")
     db.commit()
     page = client.get("/login")
-    r = client.post("/login", data={"email": "a3@example.com", "password": "s3cret-pass",
-                                    "csrf": _csrf(page.text), "next": "//evil.example/"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "email": "a3@example.com",
+            "password": "s3cret-pass",
+            "csrf": _csrf(page.text),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/inbox"

@@ -7,8 +7,13 @@ def test_healthz_needs_no_auth(client):
 
 
 def test_customer_upsert_is_idempotent(api):
-    body = {"external_id": "c-9", "name": "Grace Hopper", "email": "grace@example.com",
-            "interests": ["hiking", "hiking", "books"], "consent": {"marketing": True}}
+    body = {
+        "external_id": "c-9",
+        "name": "Grace Hopper",
+        "email": "grace@example.com",
+        "interests": ["hiking", "hiking", "books"],
+        "consent": {"marketing": True},
+    }
     first = api.post("/customers", json=body)
     second = api.post("/customers", json=body)
     assert first.status_code == 201 and second.status_code == 200
@@ -27,7 +32,9 @@ def test_partial_update_keeps_unsent_fields(api):
 
 
 def test_bad_fields_are_named(api):
-    r = api.post("/customers", json={"external_id": "c-2", "email": "not-an-email", "timezone": "Mars/Base"})
+    r = api.post(
+        "/customers", json={"external_id": "c-2", "email": "not-an-email", "timezone": "Mars/Base"}
+    )
     assert r.status_code == 422
     body = r.json()["error"]
     assert body["code"] == "validation_error"
@@ -52,10 +59,16 @@ def test_malformed_json_is_a_4xx(api):
 
 
 def test_order_upsert_and_unknown_customer(api, customer):
-    order = {"external_id": "o-1", "customer_external_id": "cust-1", "status": "delayed",
-             "placed_at": "2026-10-01T10:00:00", "promised_at": "2026-10-04T10:00:00Z",
-             "total": "59.90", "currency": "eur",
-             "items": [{"product": "Trail boots", "category": "outdoor", "unit_price": "59.90"}]}
+    order = {
+        "external_id": "o-1",
+        "customer_external_id": "cust-1",
+        "status": "delayed",
+        "placed_at": "2026-10-01T10:00:00",
+        "promised_at": "2026-10-04T10:00:00Z",
+        "total": "59.90",
+        "currency": "eur",
+        "items": [{"product": "Trail boots", "category": "outdoor", "unit_price": "59.90"}],
+    }
     r = api.post("/orders", json=order)
     assert r.status_code == 201, r.text
     body = r.json()
@@ -76,7 +89,9 @@ def test_order_needs_a_customer_reference(api):
 
 
 def test_negative_total_is_rejected(api, customer):
-    r = api.post("/orders", json={"customer_id": customer["id"], "placed_at": "2026-10-01T10:00:00Z",
-                                  "total": "-1"})
+    r = api.post(
+        "/orders",
+        json={"customer_id": customer["id"], "placed_at": "2026-10-01T10:00:00Z", "total": "-1"},
+    )
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "body.total"

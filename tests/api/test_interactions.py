@@ -7,11 +7,18 @@ from heartline.mood.models import EmotionReading
 
 
 def _msg(**kw):
-    return {"customer_external_id": "cust-1", "channel": "chat", "text": "Thanks, all sorted!", **kw}
+    return {
+        "customer_external_id": "cust-1",
+        "channel": "chat",
+        "text": "Thanks, all sorted!",
+        **kw,
+    }
 
 
 def test_interaction_is_scored_with_model_id(api, customer):
-    r = api.post("/interactions", json=_msg(external_id="m-1", text="This is the worst service ever"))
+    r = api.post(
+        "/interactions", json=_msg(external_id="m-1", text="This is the worst service ever")
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["analysis_status"] == "scored"
@@ -26,14 +33,18 @@ def test_same_external_id_stores_one_row(api, customer, db):
     second = api.post("/interactions", json=_msg(external_id="m-2"))
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
-    count = db.scalar(select(func.count()).select_from(Interaction).where(Interaction.external_id == "m-2"))
+    count = db.scalar(
+        select(func.count()).select_from(Interaction).where(Interaction.external_id == "m-2")
+    )
     assert count == 1
     assert db.scalar(select(func.count()).select_from(EmotionReading)) == 1
 
 
 def test_changed_text_is_rescored(api, customer):
     api.post("/interactions", json=_msg(external_id="m-3", text="I love this product"))
-    r = api.post("/interactions", json=_msg(external_id="m-3", text="This is the worst service ever"))
+    r = api.post(
+        "/interactions", json=_msg(external_id="m-3", text="This is the worst service ever")
+    )
     assert r.status_code == 200
     assert r.json()["reading"]["sentiment"] == "negative"
 
@@ -84,15 +95,33 @@ def test_bulk_limit(api, customer):
 
 
 def test_survey_comment_becomes_a_scored_interaction(api, customer):
-    r = api.post("/surveys", json={"customer_external_id": "cust-1", "kind": "nps", "score": 2,
-                                   "comment": "Terrible experience, I waited two weeks.", "external_id": "s-1"})
+    r = api.post(
+        "/surveys",
+        json={
+            "customer_external_id": "cust-1",
+            "kind": "nps",
+            "score": 2,
+            "comment": "Terrible experience, I waited two weeks.",
+            "external_id": "s-1",
+        },
+    )
     assert r.status_code == 201, r.text
     interaction = api.get(f"/interactions/{r.json()['interaction_id']}").json()
     assert interaction["channel"] == "survey"
     assert interaction["reading"]["sentiment"] == "negative"
-    assert api.post("/surveys", json={"customer_external_id": "cust-1", "kind": "nps", "score": 2,
-                                      "comment": "Terrible experience, I waited two weeks.",
-                                      "external_id": "s-1"}).status_code == 200
+    assert (
+        api.post(
+            "/surveys",
+            json={
+                "customer_external_id": "cust-1",
+                "kind": "nps",
+                "score": 2,
+                "comment": "Terrible experience, I waited two weeks.",
+                "external_id": "s-1",
+            },
+        ).status_code
+        == 200
+    )
 
 
 def test_survey_score_out_of_range(api, customer):
@@ -102,12 +131,29 @@ def test_survey_score_out_of_range(api, customer):
 
 
 def test_timeline_merges_newest_first_and_paginates(api, customer):
-    api.post("/orders", json={"external_id": "o-t", "customer_external_id": "cust-1",
-                              "placed_at": "2026-01-02T00:00:00Z", "items": [{"product": "Mug"}]})
+    api.post(
+        "/orders",
+        json={
+            "external_id": "o-t",
+            "customer_external_id": "cust-1",
+            "placed_at": "2026-01-02T00:00:00Z",
+            "items": [{"product": "Mug"}],
+        },
+    )
     for day in (3, 5, 7):
-        api.post("/interactions", json=_msg(external_id=f"t-{day}", occurred_at=f"2026-01-0{day}T09:00:00Z"))
-    api.post("/surveys", json={"customer_external_id": "cust-1", "kind": "csat", "score": 5,
-                               "responded_at": "2026-01-04T00:00:00Z"})
+        api.post(
+            "/interactions",
+            json=_msg(external_id=f"t-{day}", occurred_at=f"2026-01-0{day}T09:00:00Z"),
+        )
+    api.post(
+        "/surveys",
+        json={
+            "customer_external_id": "cust-1",
+            "kind": "csat",
+            "score": 5,
+            "responded_at": "2026-01-04T00:00:00Z",
+        },
+    )
     page = api.get(f"/customers/{customer['id']}/timeline", params={"limit": 3}).json()
     assert page["total"] == 5
     assert [i["kind"] for i in page["items"]] == ["interaction", "interaction", "survey"]

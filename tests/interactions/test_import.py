@@ -1,4 +1,4 @@
-"""Streaming import: bad rows reported with line and reason, good rows stored, re-runs idempotent."""
+"""Streaming import: bad rows reported with line and reason, good rows stored, idempotent."""
 
 import csv
 import json
@@ -41,11 +41,23 @@ def test_jsonl_interactions_broken_lines(tmp_path, db):
     db.commit()
     lines = []
     for i in range(1, 301):
-        lines.append(json.dumps({"external_id": f"i{i}", "customer_external_id": "k1", "channel": "email",
-                                 "text": "My order arrived broken, I want a refund" if i % 2 else "Thank you!"}))
+        lines.append(
+            json.dumps(
+                {
+                    "external_id": f"i{i}",
+                    "customer_external_id": "k1",
+                    "channel": "email",
+                    "text": "My order arrived broken, I want a refund" if i % 2 else "Thank you!",
+                }
+            )
+        )
     lines[49] = '{"external_id": "i50", "customer_external_id": "k1", '  # truncated JSON on line 50
-    lines[99] = json.dumps({"external_id": "i100", "customer_external_id": "nobody", "channel": "chat", "text": "x"})
-    lines[199] = json.dumps({"external_id": "i200", "customer_external_id": "k1", "channel": "chat", "text": ""})
+    lines[99] = json.dumps(
+        {"external_id": "i100", "customer_external_id": "nobody", "channel": "chat", "text": "x"}
+    )
+    lines[199] = json.dumps(
+        {"external_id": "i200", "customer_external_id": "k1", "channel": "chat", "text": ""}
+    )
     lines.insert(150, "")  # blank lines are skipped but still counted as lines
     path = tmp_path / "messages.jsonl"
     path.write_text("\n".join(lines) + "\n")
@@ -56,7 +68,9 @@ def test_jsonl_interactions_broken_lines(tmp_path, db):
     assert "broken JSON" in by_line[50].message
     assert by_line[100].field == "customer_external_id"
     assert by_line[201].field == "text"
-    scored = db.scalar(select(func.count()).select_from(Interaction).where(Interaction.analysis_status == "scored"))
+    scored = db.scalar(
+        select(func.count()).select_from(Interaction).where(Interaction.analysis_status == "scored")
+    )
     assert scored == 297
 
 
@@ -77,9 +91,20 @@ def test_orders_and_surveys_csv(tmp_path, db):
     order = db.scalar(select(Order).where(Order.external_id == "o1"))
     assert [i.product for i in order.items] == ["Tent"]
     surveys = tmp_path / "surveys.jsonl"
-    surveys.write_text(json.dumps({"external_id": "s1", "customer_external_id": "k2", "kind": "ces", "score": 6,
-                                   "comment": "Easy enough"}) + "\n"
-                       + json.dumps({"customer_external_id": "k2", "kind": "nps", "score": 11}) + "\n")
+    surveys.write_text(
+        json.dumps(
+            {
+                "external_id": "s1",
+                "customer_external_id": "k2",
+                "kind": "ces",
+                "score": 6,
+                "comment": "Easy enough",
+            }
+        )
+        + "\n"
+        + json.dumps({"customer_external_id": "k2", "kind": "nps", "score": 11})
+        + "\n"
+    )
     report = import_file(dbmod.get_sessionmaker(), kind="surveys", path=surveys)
     assert report.created == 1 and report.failed == 1 and report.errors[0].line == 2
     assert _count(db, SurveyResponse) == 1

@@ -9,9 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from heartline import db as dbmod
-from heartline import migrate
-
-from heartline import pipeline
+from heartline import migrate, pipeline
 from heartline.config import get_settings
 from heartline.interactions.models import Interaction
 from heartline.mood.models import EmotionReading
@@ -30,8 +28,13 @@ def test_failing_stage_keeps_committed_data(api, customer, db, monkeypatch, capl
 
     score = stages_mod.PIPELINES["interaction"][0]
     assert score.name == "score"
-    monkeypatch.setitem(stages_mod.PIPELINES, "interaction", [score, stages_mod.Stage("boom", boom)])
-    r = api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Where is my parcel?"})
+    monkeypatch.setitem(
+        stages_mod.PIPELINES, "interaction", [score, stages_mod.Stage("boom", boom)]
+    )
+    r = api.post(
+        "/interactions",
+        json={"customer_id": customer["id"], "channel": "chat", "text": "Where is my parcel?"},
+    )
     assert r.status_code == 201
     assert calls == [[r.json()["id"]]]
     assert r.json()["analysis_status"] == "scored"  # the earlier stage committed
@@ -39,7 +42,10 @@ def test_failing_stage_keeps_committed_data(api, customer, db, monkeypatch, capl
 
 
 def test_score_stage_is_idempotent(api, customer, db):
-    r = api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "I love it"})
+    r = api.post(
+        "/interactions",
+        json={"customer_id": customer["id"], "channel": "chat", "text": "I love it"},
+    )
     reading_id = r.json()["reading"]["id"]
     InlineRunner().submit("interaction", [r.json()["id"]])
     assert db.scalar(select(func.count()).select_from(EmotionReading)) == 1
@@ -48,7 +54,9 @@ def test_score_stage_is_idempotent(api, customer, db):
 
 def test_consent_withdrawn_before_scoring(api, customer, db, monkeypatch):
     monkeypatch.setattr(pipeline.runner, "get_runner", lambda: _Deferred())
-    r = api.post("/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Meh."})
+    r = api.post(
+        "/interactions", json={"customer_id": customer["id"], "channel": "chat", "text": "Meh."}
+    )
     assert r.json()["analysis_status"] == "pending"
     api.post("/customers", json={"external_id": "cust-1", "consent": {"emotion_analysis": False}})
     InlineRunner().submit("interaction", [r.json()["id"]])
@@ -77,7 +85,7 @@ def committed_db(backend, tmp_path):
 
 
 def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):
-    """Stages run on a Celery worker over the real Redis broker; nothing else in the code changes."""
+    """Stages run on a Celery worker over the real Redis broker; nothing else changes."""
     import redis
     from celery.contrib.testing.worker import start_worker
 
@@ -98,9 +106,18 @@ def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):
     client = TestClient(create_app())
     headers = {"Authorization": f"Bearer {token}"}
     client.post("/api/v1/customers", json={"external_id": "w1"}, headers=headers)
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]):
-        r = client.post("/api/v1/interactions", headers=headers,
-                        json={"customer_external_id": "w1", "channel": "email", "text": "This is the worst service ever"})
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
+    ):
+        r = client.post(
+            "/api/v1/interactions",
+            headers=headers,
+            json={
+                "customer_external_id": "w1",
+                "channel": "email",
+                "text": "This is the worst service ever",
+            },
+        )
         assert r.status_code == 201
         assert r.json()["analysis_status"] == "pending"  # queued, not run in the request
         interaction_id = r.json()["id"]
@@ -112,5 +129,7 @@ def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):
                 status = s.get(Interaction, interaction_id).analysis_status
     assert status == "scored"
     with dbmod.session_scope() as s:
-        reading = s.scalar(select(EmotionReading).where(EmotionReading.interaction_id == interaction_id))
+        reading = s.scalar(
+            select(EmotionReading).where(EmotionReading.interaction_id == interaction_id)
+        )
         assert reading.sentiment == "negative"

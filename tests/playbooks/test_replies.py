@@ -8,12 +8,23 @@ from heartline.playbooks.models import OutboxMessage
 
 
 def _reply(db, api, channel, **customer):
-    c = api.post("/customers", json={"external_id": f"r-{channel}", "name": "Rita", **customer}).json()
-    msg = api.post("/interactions", json={"customer_id": c["id"], "channel": channel,
-                                          "text": "Where is my parcel?"}).json()
-    reply = api.post("/interactions", json={"customer_id": c["id"], "channel": channel, "direction": "outbound",
-                                            "conversation_id": msg["conversation_id"],
-                                            "text": "So sorry, it ships today."}).json()
+    c = api.post(
+        "/customers", json={"external_id": f"r-{channel}", "name": "Rita", **customer}
+    ).json()
+    msg = api.post(
+        "/interactions",
+        json={"customer_id": c["id"], "channel": channel, "text": "Where is my parcel?"},
+    ).json()
+    reply = api.post(
+        "/interactions",
+        json={
+            "customer_id": c["id"],
+            "channel": channel,
+            "direction": "outbound",
+            "conversation_id": msg["conversation_id"],
+            "text": "So sorry, it ships today.",
+        },
+    ).json()
     return c, reply
 
 
@@ -23,26 +34,37 @@ def test_email_reply_is_queued_once_and_not_duplicated_on_timeline(db, api, tmp_
 
     get_settings.cache_clear()
     c, reply = _reply(db, api, "email", email="rita@example.com")
-    first = outbox.enqueue_reply(db, customer_id=c["id"], channel="email", body=reply["text"],
-                                 interaction_id=reply["id"])
-    again = outbox.enqueue_reply(db, customer_id=c["id"], channel="email", body=reply["text"],
-                                 interaction_id=reply["id"])
+    first = outbox.enqueue_reply(
+        db, customer_id=c["id"], channel="email", body=reply["text"], interaction_id=reply["id"]
+    )
+    again = outbox.enqueue_reply(
+        db, customer_id=c["id"], channel="email", body=reply["text"], interaction_id=reply["id"]
+    )
     assert first is not None and again.id == first.id and first.recipient == "rita@example.com"
     db.commit()
-    assert outbox.deliver_reply(db, interaction_id=reply["id"]) == "sent"  # file sink (no SMTP host)
+    assert (
+        outbox.deliver_reply(db, interaction_id=reply["id"]) == "sent"
+    )  # file sink (no SMTP host)
     db.expire_all()
     sent = db.get(OutboxMessage, first.id)
     assert sent.status == "sent" and sent.interaction_id == reply["id"]
-    outbound = db.scalar(select(func.count()).select_from(Interaction).where(
-        Interaction.customer_id == c["id"], Interaction.direction == "outbound"))
+    outbound = db.scalar(
+        select(func.count())
+        .select_from(Interaction)
+        .where(Interaction.customer_id == c["id"], Interaction.direction == "outbound")
+    )
     assert outbound == 1
     get_settings.cache_clear()
 
 
 def test_chat_reply_without_webhook_is_only_recorded(db, api):
     c, reply = _reply(db, api, "chat")
-    assert outbox.enqueue_reply(db, customer_id=c["id"], channel="chat", body="hi",
-                                interaction_id=reply["id"]) is None
+    assert (
+        outbox.enqueue_reply(
+            db, customer_id=c["id"], channel="chat", body="hi", interaction_id=reply["id"]
+        )
+        is None
+    )
 
 
 def test_chat_reply_goes_out_as_a_webhook_when_configured(db, api, monkeypatch):
@@ -52,8 +74,9 @@ def test_chat_reply_goes_out_as_a_webhook_when_configured(db, api, monkeypatch):
     get_settings.cache_clear()
     try:
         c, reply = _reply(db, api, "chat")
-        msg = outbox.enqueue_reply(db, customer_id=c["id"], channel="chat", body="On its way!",
-                                   interaction_id=reply["id"])
+        msg = outbox.enqueue_reply(
+            db, customer_id=c["id"], channel="chat", body="On its way!", interaction_id=reply["id"]
+        )
         assert msg.channel == "webhook" and '"event": "reply.created"' in msg.body
     finally:
         get_settings.cache_clear()

@@ -44,7 +44,9 @@ def get_principal(request: Request, db: Db) -> Principal:
         user = auth_service.get_user(db, user_id=int(user_id))
         if user is not None and user.is_active:
             return auth_service.user_principal(user)
-    raise AppError(ErrorCode.UNAUTHORIZED, "authentication required: send 'Authorization: Bearer <token>'")
+    raise AppError(
+        ErrorCode.UNAUTHORIZED, "authentication required: send 'Authorization: Bearer <token>'"
+    )
 
 
 def require(permission: str) -> Callable[..., Principal]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,7 +24,9 @@ def error_details(errors: Sequence[Any], prefix: Sequence[Any] = ()) -> list[dic
         loc = [*prefix, *err.get("loc", ())]
         msg = str(err.get("msg", "invalid"))
         msg = msg.removeprefix("Value error, ")
-        out.append({"field": field_path(loc), "message": msg, "type": err.get("type", "value_error")})
+        out.append(
+            {"field": field_path(loc), "message": msg, "type": err.get("type", "value_error")}
+        )
     return out
 
 

@@ -85,15 +85,26 @@ def create_user(
     parsed = _check_role(role, allowed={Role.ADMIN, Role.MANAGER, Role.AGENT})
     email = email.strip().lower()
     if "@" not in email:
-        raise AppError(ErrorCode.VALIDATION_ERROR, "email: not an email address",
-                       details=[{"field": "email", "message": "invalid email", "type": "value_error"}])
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "email: not an email address",
+            details=[{"field": "email", "message": "invalid email", "type": "value_error"}],
+        )
     if len(password) < MIN_PASSWORD:
-        raise AppError(ErrorCode.VALIDATION_ERROR, f"password: at least {MIN_PASSWORD} characters",
-                       details=[{"field": "password", "message": "too short", "type": "value_error"}])
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"password: at least {MIN_PASSWORD} characters",
+            details=[{"field": "password", "message": "too short", "type": "value_error"}],
+        )
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise AppError(ErrorCode.CONFLICT, f"a user with email {email} already exists")
-    user = User(email=email, password_hash=hash_password(password), role=parsed.value,
-                name=name or email.split("@")[0], team_id=team_id)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=parsed.value,
+        name=name or email.split("@")[0],
+        team_id=team_id,
+    )
     session.add(user)
     session.flush()
     return user
@@ -130,8 +141,13 @@ def create_token(
     """Create an API token; the plaintext is returned once and never stored."""
     parsed = _check_role(role)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=parsed.value, token_hash=_digest(plaintext),
-                     prefix=plaintext[:8], created_by_id=created_by_id)
+    token = ApiToken(
+        name=name,
+        role=parsed.value,
+        token_hash=_digest(plaintext),
+        prefix=plaintext[:8],
+        created_by_id=created_by_id,
+    )
     session.add(token)
     session.flush()
     return token, plaintext

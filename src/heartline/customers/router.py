@@ -15,14 +15,24 @@ from heartline.schemas import Page
 router = APIRouter(tags=["customers"])
 
 
-@router.post("/customers", response_model=CustomerOut, status_code=201,
-             responses={200: {"description": "Existing customer updated or unchanged"}})
+@router.post(
+    "/customers",
+    response_model=CustomerOut,
+    status_code=201,
+    responses={200: {"description": "Existing customer updated or unchanged"}},
+)
 def upsert_customer(body: CustomerIn, db: Db, who: Ingester, response: Response) -> CustomerOut:
     """Create a customer, or update the one with the same external_id."""
     result = service.upsert_customer(db, data=body)
     if body.consent is not None and result.status != "unchanged":
-        privacy_service.record(db, actor=who, action="consent", entity="customer", entity_id=result.obj.id,
-                               details=body.consent.model_dump(mode="json", exclude_none=True))
+        privacy_service.record(
+            db,
+            actor=who,
+            action="consent",
+            entity="customer",
+            entity_id=result.obj.id,
+            details=body.consent.model_dump(mode="json", exclude_none=True),
+        )
     db.commit()
     if result.status != "created":
         response.status_code = 200
@@ -42,9 +52,16 @@ def list_customers(
     if external_id is not None:
         found = service.find_customer(db, external_id=external_id)
         items = [found] if found else []
-        return Page(items=[CustomerOut.model_validate(c) for c in items], total=len(items), limit=limit, offset=0)
+        return Page(
+            items=[CustomerOut.model_validate(c) for c in items],
+            total=len(items),
+            limit=limit,
+            offset=0,
+        )
     rows, total = service.list_customers(db, q=q, limit=limit, offset=offset)
-    return Page(items=[CustomerOut.model_validate(c) for c in rows], total=total, limit=limit, offset=offset)
+    return Page(
+        items=[CustomerOut.model_validate(c) for c in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
@@ -56,8 +73,12 @@ def get_customer(customer_id: int, db: Db, who: Reader) -> CustomerOut:
     return out
 
 
-@router.post("/orders", response_model=OrderOut, status_code=201,
-             responses={200: {"description": "Existing order updated or unchanged"}})
+@router.post(
+    "/orders",
+    response_model=OrderOut,
+    status_code=201,
+    responses={200: {"description": "Existing order updated or unchanged"}},
+)
 def upsert_order(body: OrderIn, db: Db, _: Ingester, response: Response) -> OrderOut:
     """Create an order, or update the one with the same external_id."""
     result = service.upsert_order(db, data=body)
@@ -76,8 +97,13 @@ def get_order(order_id: int, db: Db, _: Reader) -> OrderOut:
 
 
 @router.get("/customers/{customer_id}/orders", response_model=list[OrderOut])
-def customer_orders(customer_id: int, db: Db, _: Reader, limit: int = Query(100, ge=1, le=500)) -> list[OrderOut]:
+def customer_orders(
+    customer_id: int, db: Db, _: Reader, limit: int = Query(100, ge=1, le=500)
+) -> list[OrderOut]:
     """A customer's orders, newest first."""
     if service.get_customer(db, customer_id=customer_id) is None:
         raise not_found("customer", customer_id)
-    return [OrderOut.model_validate(o) for o in service.customer_orders(db, customer_id=customer_id, limit=limit)]
+    return [
+        OrderOut.model_validate(o)
+        for o in service.customer_orders(db, customer_id=customer_id, limit=limit)
+    ]

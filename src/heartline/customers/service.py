@@ -142,16 +142,16 @@ def _item_tuples(items: Sequence[OrderItem]) -> list[tuple[object, ...]]:
     return [(i.product, i.category, i.sku, i.quantity, i.unit_price) for i in items]
 
 
-def upsert_order(
-    session: Session, *, data: OrderIn, field_prefix: str = ""
-) -> UpsertResult[Order]:
+def upsert_order(session: Session, *, data: OrderIn, field_prefix: str = "") -> UpsertResult[Order]:
     """Create an order, or update the one with the same external_id."""
     customer_id = resolve_customer_id(session, ref=data, field_prefix=field_prefix)
     items = [OrderItem(**item.model_dump()) for item in data.items]
     existing = None
     if data.external_id:
         existing = session.scalar(
-            select(Order).options(selectinload(Order.items)).where(Order.external_id == data.external_id)
+            select(Order)
+            .options(selectinload(Order.items))
+            .where(Order.external_id == data.external_id)
         )
     if existing is None:
         order = Order(external_id=data.external_id, customer_id=customer_id, **_order_values(data))

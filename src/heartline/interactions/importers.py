@@ -83,12 +83,18 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     if consent:
         out["consent"] = consent
     if "product" in out and "items" not in out:
-        item = {k: out.pop(k) for k in ("product", "category", "sku", "quantity", "unit_price") if k in out}
+        item = {
+            k: out.pop(k)
+            for k in ("product", "category", "sku", "quantity", "unit_price")
+            if k in out
+        }
         out["items"] = [item]
     return out
 
 
-def iter_records(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def iter_records(
+    stream: IO[str], fmt: str
+) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """Yield (line number, record or None, parse error or None) for each row, streaming."""
     if fmt == "jsonl":
         for lineno, line in enumerate(stream, start=1):
@@ -107,8 +113,10 @@ def iter_records(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any
     reader = csv.DictReader(stream)
     for row in reader:
         lineno = reader.line_num
-        if None in row:
-            yield lineno, None, f"{len(row[None]) + len(reader.fieldnames or [])} cells but {len(reader.fieldnames or [])} columns"  # type: ignore[index]
+        if None in row:  # DictReader files surplus cells under the key None
+            columns = len(reader.fieldnames or [])
+            extra = len(row[None])
+            yield lineno, None, f"{columns + extra} cells but {columns} columns"
             continue
         try:
             yield lineno, _csv_row(row), None
@@ -133,7 +141,10 @@ def _upsert(session: Session, kind: str, data: BaseModel) -> tuple[str, list[int
 
 
 SCHEMAS: dict[str, type[BaseModel]] = {
-    "customers": CustomerIn, "orders": OrderIn, "interactions": InteractionIn, "surveys": SurveyIn,
+    "customers": CustomerIn,
+    "orders": OrderIn,
+    "interactions": InteractionIn,
+    "surveys": SurveyIn,
 }
 
 
@@ -180,7 +191,7 @@ def import_file(
             for lineno, record, parse_error in iter_records(stream, fmt):
                 report.rows += 1
                 if on_progress and report.rows % 200 == 0:
-                    on_progress(stream.buffer.tell() if hasattr(stream, "buffer") else 0)
+                    on_progress(stream.buffer.tell())  # type: ignore[attr-defined]
                 if parse_error is not None:
                     reject(RowError(lineno, "row", parse_error))
                     continue
@@ -189,8 +200,13 @@ def import_file(
                     with session.begin_nested():
                         status, ids, event = _upsert(session, kind, data)
                 except AppError as exc:
-                    detail = exc.details[0] if exc.details else {"field": "row", "message": exc.message}
-                    message = "; ".join(f"{d['field']}: {d['message']}" for d in exc.details) or exc.message
+                    detail = (
+                        exc.details[0] if exc.details else {"field": "row", "message": exc.message}
+                    )
+                    message = (
+                        "; ".join(f"{d['field']}: {d['message']}" for d in exc.details)
+                        or exc.message
+                    )
                     reject(RowError(lineno, str(detail["field"]), message))
                     continue
                 setattr(report, status, getattr(report, status) + 1)

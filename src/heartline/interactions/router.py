@@ -28,9 +28,15 @@ from heartline.schemas import BulkItemResult, BulkResult, Page
 router = APIRouter(tags=["interactions"])
 
 
-@router.post("/interactions", response_model=InteractionOut, status_code=201,
-             responses={200: {"description": "Existing interaction updated or unchanged"}})
-def create_interaction(body: InteractionIn, db: Db, _: Ingester, response: Response) -> InteractionOut:
+@router.post(
+    "/interactions",
+    response_model=InteractionOut,
+    status_code=201,
+    responses={200: {"description": "Existing interaction updated or unchanged"}},
+)
+def create_interaction(
+    body: InteractionIn, db: Db, _: Ingester, response: Response
+) -> InteractionOut:
     """Store one message; it is scored by the emotion engine before this returns (inline runner)."""
     result = service.ingest_interaction(db, data=body)
     db.commit()
@@ -54,8 +60,13 @@ def bulk_interactions(body: BulkInteractions, db: Db, _: Ingester) -> BulkResult
     """Store many messages; each bad item is reported with its index and fields, the rest stored."""
     limit = get_settings().bulk_max_items
     if len(body.items) > limit:
-        raise AppError(ErrorCode.PAYLOAD_TOO_LARGE, f"items: at most {limit} per call, got {len(body.items)}",
-                       details=[{"field": "body.items", "message": f"at most {limit} items", "type": "too_long"}])
+        raise AppError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"items: at most {limit} per call, got {len(body.items)}",
+            details=[
+                {"field": "body.items", "message": f"at most {limit} items", "type": "too_long"}
+            ],
+        )
     out = BulkResult()
     to_score: list[int] = []
     for index, raw in enumerate(body.items):
@@ -63,15 +74,26 @@ def bulk_interactions(body: BulkInteractions, db: Db, _: Ingester) -> BulkResult
         try:
             data = parse_item(InteractionIn, raw, prefix)
             with db.begin_nested():  # a failing item rolls back alone
-                result = service.ingest_interaction(db, data=data, field_prefix=f"body.items.{index}.")
+                result = service.ingest_interaction(
+                    db, data=data, field_prefix=f"body.items.{index}."
+                )
         except AppError as exc:
             out.failed += 1
-            out.results.append(BulkItemResult(index=index, status="error", external_id=_ext(raw),
-                                              error=exc.to_dict()["error"]))
+            out.results.append(
+                BulkItemResult(
+                    index=index, status="error", external_id=_ext(raw), error=exc.to_dict()["error"]
+                )
+            )
             continue
         setattr(out, result.status, getattr(out, result.status) + 1)
-        out.results.append(BulkItemResult(index=index, status=result.status, id=result.obj.id,
-                                          external_id=result.obj.external_id))
+        out.results.append(
+            BulkItemResult(
+                index=index,
+                status=result.status,
+                id=result.obj.id,
+                external_id=result.obj.external_id,
+            )
+        )
         if result.status != "unchanged":
             to_score.append(result.obj.id)
     db.commit()
@@ -101,13 +123,23 @@ def list_interactions(
     offset: int = Query(0, ge=0),
 ) -> Page[InteractionOut]:
     """Recent interactions, newest first, with their readings."""
-    items, total = views.list_interactions(db, customer_id=customer_id, channel=channel,
-                                           needs_review=needs_review, limit=limit, offset=offset)
+    items, total = views.list_interactions(
+        db,
+        customer_id=customer_id,
+        channel=channel,
+        needs_review=needs_review,
+        limit=limit,
+        offset=offset,
+    )
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/surveys", response_model=SurveyOut, status_code=201,
-             responses={200: {"description": "Existing answer updated or unchanged"}})
+@router.post(
+    "/surveys",
+    response_model=SurveyOut,
+    status_code=201,
+    responses={200: {"description": "Existing answer updated or unchanged"}},
+)
 def create_survey(body: SurveyIn, db: Db, _: Ingester, response: Response) -> SurveyOut:
     """Store a CSAT/NPS/CES answer; its comment is stored and scored as an interaction."""
     result, comment = service.ingest_survey(db, data=body)
@@ -146,15 +178,23 @@ def list_conversations(
     offset: int = Query(0, ge=0),
 ) -> Page[ConversationOut]:
     """Conversations, most urgent first (priority, then SLA due time)."""
-    rows, total = views.list_conversations(db, queue=queue, status=status, customer_id=customer_id,
-                                           limit=limit, offset=offset)
-    return Page(items=[ConversationOut.model_validate(c) for c in rows], total=total, limit=limit, offset=offset)
+    rows, total = views.list_conversations(
+        db, queue=queue, status=status, customer_id=customer_id, limit=limit, offset=offset
+    )
+    return Page(
+        items=[ConversationOut.model_validate(c) for c in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
 def get_conversation(conversation_id: int, db: Db, _: Reader) -> ConversationOut:
     """One conversation."""
-    return ConversationOut.model_validate(service.get_conversation(db, conversation_id=conversation_id))
+    return ConversationOut.model_validate(
+        service.get_conversation(db, conversation_id=conversation_id)
+    )
 
 
 class StatusChange(BaseModel):
@@ -164,7 +204,9 @@ class StatusChange(BaseModel):
 
 
 @router.post("/conversations/{conversation_id}/status", response_model=ConversationOut)
-def change_status(conversation_id: int, db: Db, _: Worker, body: StatusChange = Body(...)) -> ConversationOut:
+def change_status(
+    conversation_id: int, db: Db, _: Worker, body: StatusChange = Body(...)
+) -> ConversationOut:
     """Resolve, close, park or reopen a conversation."""
     conv = service.set_conversation_status(db, conversation_id=conversation_id, status=body.status)
     db.commit()

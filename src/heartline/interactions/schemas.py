@@ -40,7 +40,9 @@ class SurveyIn(CustomerRef):
     external_id: ExternalId | None = None
     kind: SurveyKind
     score: int
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)] | None = None
+    comment: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)] | None
+    ) = None
     channel: Channel = Channel.SURVEY
     conversation_external_id: ExternalId | None = None
     conversation_id: int | None = Field(default=None, ge=1)
@@ -51,7 +53,9 @@ class SurveyIn(CustomerRef):
     def _score_in_range(self) -> SurveyIn:
         low, high = SURVEY_RANGES[self.kind]
         if not low <= self.score <= high:
-            raise ValueError(f"score: {self.kind.value.upper()} scores run {low}-{high}, got {self.score}")
+            raise ValueError(
+                f"score: {self.kind.value.upper()} scores run {low}-{high}, got {self.score}"
+            )
         return self
 
 

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
 from heartline.customers.models import Customer
+from heartline.db import utcnow
 from heartline.enums import AnalysisStatus, ConversationStatus, Direction
 from heartline.errors import not_found, unknown_reference
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
 from heartline.interactions.schemas import InteractionIn, SurveyIn
 from heartline.schemas import UpsertResult, apply_fields
-from heartline.db import utcnow
 
 # An inbound message joins the customer's open conversation on the same channel if that
 # conversation saw activity within this window; otherwise it opens a new ticket.
@@ -54,14 +54,18 @@ def _resolve_conversation(
     if conversation_id is not None:
         conv = session.get(Conversation, conversation_id)
         if conv is None or conv.customer_id != customer_id:
-            raise unknown_reference(f"{prefix}conversation_id", conversation_id, "conversation of this customer")
+            raise unknown_reference(
+                f"{prefix}conversation_id", conversation_id, "conversation of this customer"
+            )
         return conv
     if external_id is not None:
         conv = session.scalar(select(Conversation).where(Conversation.external_id == external_id))
         if conv is not None:
             if conv.customer_id != customer_id:
                 raise unknown_reference(
-                    f"{prefix}conversation_external_id", external_id, "conversation of this customer"
+                    f"{prefix}conversation_external_id",
+                    external_id,
+                    "conversation of this customer",
                 )
             return conv
     else:
@@ -121,12 +125,16 @@ def _ingest_interaction(
     occurred_at = data.occurred_at or utcnow()
     existing = None
     if data.external_id:
-        existing = session.scalar(select(Interaction).where(Interaction.external_id == data.external_id))
+        existing = session.scalar(
+            select(Interaction).where(Interaction.external_id == data.external_id)
+        )
     conv = _resolve_conversation(
         session,
         customer_id=customer_id,
         external_id=data.conversation_external_id,
-        conversation_id=data.conversation_id if existing is None else data.conversation_id or existing.conversation_id,
+        conversation_id=data.conversation_id
+        if existing is None
+        else data.conversation_id or existing.conversation_id,
         channel=str(data.channel),
         subject=data.subject,
         text=data.text,
@@ -137,7 +145,9 @@ def _ingest_interaction(
     values = {
         "customer_id": customer_id,
         "conversation_id": conv.id if conv else None,
-        "order_id": _order_id(session, external_id=data.order_external_id, field=f"{field_prefix}order_external_id"),
+        "order_id": _order_id(
+            session, external_id=data.order_external_id, field=f"{field_prefix}order_external_id"
+        ),
         "channel": str(data.channel),
         "direction": str(data.direction),
         "author": data.author,
@@ -180,7 +190,9 @@ def _mark_for_analysis(session: Session, interaction: Interaction) -> None:
 
 
 def _touch_conversation(conv: Conversation, interaction: Interaction) -> None:
-    conv.last_activity_at = max(conv.last_activity_at or interaction.occurred_at, interaction.occurred_at)
+    conv.last_activity_at = max(
+        conv.last_activity_at or interaction.occurred_at, interaction.occurred_at
+    )
     if interaction.direction == Direction.INBOUND:
         conv.last_inbound_at = interaction.occurred_at
         if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
@@ -198,7 +210,9 @@ def ingest_survey(
     responded_at = data.responded_at or utcnow()
     existing = None
     if data.external_id:
-        existing = session.scalar(select(SurveyResponse).where(SurveyResponse.external_id == data.external_id))
+        existing = session.scalar(
+            select(SurveyResponse).where(SurveyResponse.external_id == data.external_id)
+        )
     comment: Interaction | None = None
     if data.comment:
         comment_result = ingest_interaction(
@@ -222,7 +236,9 @@ def ingest_survey(
         "kind": str(data.kind),
         "score": data.score,
         "conversation_id": comment.conversation_id if comment else data.conversation_id,
-        "order_id": _order_id(session, external_id=data.order_external_id, field=f"{field_prefix}order_external_id"),
+        "order_id": _order_id(
+            session, external_id=data.order_external_id, field=f"{field_prefix}order_external_id"
+        ),
         "interaction_id": comment.id if comment else None,
         "responded_at": responded_at,
     }

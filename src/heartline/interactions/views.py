@@ -53,8 +53,13 @@ def list_interactions(
             EmotionReading.needs_review == needs_review
         )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-                                .limit(limit).offset(offset)))
+    rows = list(
+        session.scalars(
+            stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     return _with_readings(session, rows), total
 
 
@@ -67,23 +72,48 @@ def timeline(
     O(offset+limit) rows per source, not the customer's whole history.
     """
     window = offset + limit
-    interactions = list(session.scalars(
-        select(Interaction).where(Interaction.customer_id == customer_id)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(window)))
-    orders = list(session.scalars(
-        select(Order).options(selectinload(Order.items)).where(Order.customer_id == customer_id)
-        .order_by(Order.placed_at.desc(), Order.id.desc()).limit(window)))
-    surveys = list(session.scalars(
-        select(SurveyResponse).where(SurveyResponse.customer_id == customer_id)
-        .order_by(SurveyResponse.responded_at.desc(), SurveyResponse.id.desc()).limit(window)))
+    interactions = list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.customer_id == customer_id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(window)
+        )
+    )
+    orders = list(
+        session.scalars(
+            select(Order)
+            .options(selectinload(Order.items))
+            .where(Order.customer_id == customer_id)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(window)
+        )
+    )
+    surveys = list(
+        session.scalars(
+            select(SurveyResponse)
+            .where(SurveyResponse.customer_id == customer_id)
+            .order_by(SurveyResponse.responded_at.desc(), SurveyResponse.id.desc())
+            .limit(window)
+        )
+    )
     items: list[TimelineItem] = []
     for out in _with_readings(session, interactions):
         items.append(TimelineItem(kind="interaction", at=out.occurred_at, interaction=out))
     for order in orders:
-        items.append(TimelineItem(kind="order", at=order.placed_at,
-                                  order=OrderOut.model_validate(order).model_dump(mode="json")))
+        items.append(
+            TimelineItem(
+                kind="order",
+                at=order.placed_at,
+                order=OrderOut.model_validate(order).model_dump(mode="json"),
+            )
+        )
     for survey in surveys:
-        items.append(TimelineItem(kind="survey", at=survey.responded_at, survey=SurveyOut.model_validate(survey)))
+        items.append(
+            TimelineItem(
+                kind="survey", at=survey.responded_at, survey=SurveyOut.model_validate(survey)
+            )
+        )
     items.sort(key=lambda i: i.at, reverse=True)
     total = sum(
         session.scalar(select(func.count()).where(col == customer_id)) or 0
@@ -111,6 +141,10 @@ def list_conversations(
         stmt = stmt.where(Conversation.customer_id == customer_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     # NULL SLA last on both databases: order by "is null" first.
-    stmt = stmt.order_by(Conversation.priority.desc(), Conversation.sla_due_at.is_(None),
-                         Conversation.sla_due_at, Conversation.id)
+    stmt = stmt.order_by(
+        Conversation.priority.desc(),
+        Conversation.sla_due_at.is_(None),
+        Conversation.sla_due_at,
+        Conversation.id,
+    )
     return list(session.scalars(stmt.limit(limit).offset(offset))), total

@@ -78,7 +78,7 @@ def validate(
     if unknown:
         raise FilterError(path, f"unknown keys {sorted(unknown)} (use field, op, value)")
     field = node.get("field")
-    if field not in fields:
+    if not isinstance(field, str) or field not in fields:
         raise FilterError(
             f"{path}.field", f"unknown field {field!r}; known: {', '.join(sorted(fields))}"
         )

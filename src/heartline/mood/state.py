@@ -231,7 +231,7 @@ def recompute(session: Session, *, customer_id: int, now: datetime | None = None
     ]
     last = comps[-1] if comps else None
     if last is not None:
-        resolved = last.resolved_at is not None or conv_status.get(last.conversation_id) in (
+        resolved = last.resolved_at is not None or conv_status.get(last.conversation_id or 0) in (
             "resolved",
             "closed",
         )

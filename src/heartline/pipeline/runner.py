@@ -39,7 +39,9 @@ class InlineRunner:
             try:
                 current = run_stage(event, index, current)
             except Exception:
-                log.exception("pipeline stage %s/%s failed for %d ids", event, stage.name, len(current))
+                log.exception(
+                    "pipeline stage %s/%s failed for %d ids", event, stage.name, len(current)
+                )
                 return
 
 

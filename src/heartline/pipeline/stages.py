@@ -60,6 +60,8 @@ def _remember_conversations(session: Session, ids: Sequence[int]) -> Sequence[in
     from heartline.mood.tasks import remember_conversations
 
     return remember_conversations(session, ids)
+
+
 # --- end emotional memory ------------------------------------------------------------------
 
 

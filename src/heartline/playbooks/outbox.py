@@ -247,19 +247,39 @@ def enqueue_reply(
         if not settings.webhook_url:
             return None
         target, recipient = "webhook", settings.webhook_url
-        body = json.dumps({"event": "reply.created", "customer_id": customer_id,
-                           "customer_external_id": customer.external_id, "channel": channel,
-                           "interaction_id": interaction_id, "text": body})
-    msg = OutboxMessage(idempotency_key=key, customer_id=customer_id, channel=target,
-                        recipient=recipient, category="service", subject=subject or "Re: your message",
-                        body=body, status="queued", next_attempt_at=now, interaction_id=interaction_id,
-                        created_at=now, updated_at=now, meta={"reply": True, "channel_requested": channel})
+        body = json.dumps(
+            {
+                "event": "reply.created",
+                "customer_id": customer_id,
+                "customer_external_id": customer.external_id,
+                "channel": channel,
+                "interaction_id": interaction_id,
+                "text": body,
+            }
+        )
+    msg = OutboxMessage(
+        idempotency_key=key,
+        customer_id=customer_id,
+        channel=target,
+        recipient=recipient,
+        category="service",
+        subject=subject or "Re: your message",
+        body=body,
+        status="queued",
+        next_attempt_at=now,
+        interaction_id=interaction_id,
+        created_at=now,
+        updated_at=now,
+        meta={"reply": True, "channel_requested": channel},
+    )
     session.add(msg)
     session.flush()
     return msg
 
 
-def deliver_reply(session: Session, *, interaction_id: int, now: datetime | None = None) -> str | None:
+def deliver_reply(
+    session: Session, *, interaction_id: int, now: datetime | None = None
+) -> str | None:
     """Deliver the queued reply of an interaction now (a failure is retried by the scheduler)."""
     msg_id = session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.idempotency_key == f"reply:{interaction_id}")

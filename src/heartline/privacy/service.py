@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import CursorResult, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from heartline.auth.service import Principal
@@ -112,7 +112,10 @@ def erase_customer(
     customer_service.get_customer(session, customer_id=customer_id)
     counts: dict[str, int] = {}
     for table in reversed(customer_tables()):
-        result = session.execute(delete(table).where(table.c.customer_id == customer_id))
+        result = cast(
+            CursorResult[Any],
+            session.execute(delete(table).where(table.c.customer_id == customer_id)),
+        )
         if result.rowcount:
             counts[table.name] = result.rowcount
     session.execute(delete(Customer).where(Customer.id == customer_id))
@@ -131,11 +134,14 @@ def erase_customer(
 def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | None = None) -> int:
     """Blank the text of messages older than the retention period; readings are kept."""
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
-    result = session.execute(
-        update(Interaction)
-        .where(Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None))
-        .values(text=EXPIRED_TEXT, subject="", text_expired_at=now or utcnow())
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Interaction)
+            .where(Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None))
+            .values(text=EXPIRED_TEXT, subject="", text_expired_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount:
         record(

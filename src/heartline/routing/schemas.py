@@ -23,7 +23,8 @@ FIELDS: dict[str, str] = {
     "reading.needs_review": "bool", "complaint.reason": "text", "complaint.confidence": "number",
     "channel": "text", "customer.vip": "bool", "customer.tags": "list",
     "customer.previous_negative": "bool", "customer.days_since_previous_negative": "number",
-    "churn.risk": "number", "churn.level": "text", "mood.label": "text", "mood.open_issues": "number",
+    "churn.risk": "number", "churn.level": "text",
+    "mood.label": "text", "mood.open_issues": "number",
     **{f"reading.{e}": "number" for e in ("anger", "frustration", "disappointment", "sadness", "anxiety",  # noqa: E501
                                             "confusion", "surprise", "joy", "gratitude", "satisfaction")},  # noqa: E501
 }  # fmt: skip
@@ -60,7 +61,7 @@ class RoutingRules(InModel):
     """The whole rule set."""
 
     sla_hours: dict[Priority, Annotated[float, Field(gt=0, le=24 * 90)]] = Field(
-        default_factory=lambda: {"urgent": 1, "high": 4, "normal": 24, "low": 72}
+        default_factory=lambda: {"urgent": 1.0, "high": 4.0, "normal": 24.0, "low": 72.0}  # type: ignore[arg-type]
     )
     default: Action = Action(queue="general", priority="normal")
     rules: list[Rule] = Field(default_factory=list, max_length=200)
