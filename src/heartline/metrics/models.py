@@ -16,21 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base
 
-# The customer-service emotions a reading's top_emotion takes (heartline.emotion taxonomy).
-CS_EMOTIONS = (
-    "anger",
-    "frustration",
-    "disappointment",
-    "sadness",
-    "anxiety",
-    "confusion",
-    "surprise",
-    "joy",
-    "gratitude",
-    "satisfaction",
-    "neutral",
-)
-SENTIMENTS = ("negative", "neutral", "positive")
 # grain -> the dimensions it groups by. "full" serves any mix of channel/queue/team/agent
 # filters; "category_full" any mix that includes a product category.
 GRAINS: dict[str, tuple[str, ...]] = {

@@ -21,8 +21,9 @@ from sqlalchemy.sql import ColumnElement
 
 from heartline.customers.models import OrderItem
 from heartline.db import utcnow
+from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
-from heartline.metrics.models import CS_EMOTIONS, GRAINS, SENTIMENTS
+from heartline.metrics.models import GRAINS
 from heartline.metrics.models import DailyReadingRollup as R
 from heartline.mood.models import Complaint, EmotionReading
 

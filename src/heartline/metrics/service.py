@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from heartline.customers.models import Order
 from heartline.db import utcnow
-from heartline.metrics.models import CS_EMOTIONS, SENTIMENTS
+from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
 from heartline.metrics.models import DailyReadingRollup as R
 from heartline.metrics.rollup import (  # noqa: F401  (public through this module)
     DIM_COLUMNS,

@@ -16,20 +16,6 @@ from heartline.errors import AppError, ErrorCode, not_found
 from heartline.interactions.models import Interaction
 from heartline.mood.models import EmotionReading, ReadingReview
 
-SENTIMENTS = ("negative", "neutral", "positive")
-CS_EMOTIONS = (
-    "anger",
-    "frustration",
-    "disappointment",
-    "sadness",
-    "anxiety",
-    "confusion",
-    "surprise",
-    "joy",
-    "gratitude",
-    "satisfaction",
-    "neutral",
-)
 # When a reviewer flips the sentiment, the valence takes the new sign with at least this size.
 MIN_CORRECTED_VALENCE = 0.4
 

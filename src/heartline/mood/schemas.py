@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from heartline.mood.review import CS_EMOTIONS
+from heartline.emotion.taxonomy import CS_EMOTIONS
 from heartline.schemas import InModel, OutModel
 
 

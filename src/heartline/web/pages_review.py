@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from heartline import pipeline
 from heartline.api.deps import Db
 from heartline.customers import service as customer_service
+from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
 from heartline.errors import AppError, ErrorCode
 from heartline.mood import review as review_service
 from heartline.web.deps import ReviewerUser
@@ -45,8 +46,8 @@ def review_page(
             "reason": reason or "",
             "page": page,
             "pages": max(1, -(-total // PAGE)),
-            "sentiments": review_service.SENTIMENTS,
-            "emotions": review_service.CS_EMOTIONS,
+            "sentiments": SENTIMENTS,
+            "emotions": CS_EMOTIONS,
         },
     )
 
@@ -71,13 +72,13 @@ def review_one(
             "action: confirm or correct",
             details=[{"field": "action", "message": "unknown action", "type": "enum"}],
         )
-    if sentiment and sentiment not in review_service.SENTIMENTS:
+    if sentiment and sentiment not in SENTIMENTS:
         raise AppError(
             ErrorCode.VALIDATION_ERROR,
             "sentiment: negative, neutral or positive",
             details=[{"field": "sentiment", "message": "unknown sentiment", "type": "enum"}],
         )
-    if emotion and emotion not in review_service.CS_EMOTIONS:
+    if emotion and emotion not in CS_EMOTIONS:
         raise AppError(
             ErrorCode.VALIDATION_ERROR,
             "emotion: not a known emotion",
