@@ -1,0 +1,139 @@
+"""Shared pieces of building a Reading: review rules, evidence spans, per-sentence detail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from heartline.emotion import textproc
+from heartline.emotion.taxonomy import NEGATIVE_CS, POSITIVE_CS
+
+LOW_CONFIDENCE = 0.55  # below this the top sentiment is about as likely wrong as right
+MIXED_MIN = 0.25  # both p(neg) and p(pos) at least this -> "mixed"
+MAX_OCCLUSION_SPANS = 10  # bounds the extra inferences evidence costs per message
+MAX_EVIDENCE = 3
+MIN_EVIDENCE_WEIGHT = 0.05  # a span whose removal moves the score less than this is not evidence
+
+
+def review(
+    *,
+    confidence: float,
+    sarcasm: float,
+    sarcasm_threshold: float,
+    mixed: bool,
+    sentiment: str | None,
+    top_emotion: str | None,
+) -> list[str]:
+    """Review reasons for a scored reading (empty list: no review needed)."""
+    reasons = []
+    if confidence < LOW_CONFIDENCE:
+        reasons.append("low_confidence")
+    if sarcasm >= sarcasm_threshold:
+        reasons.append("possible_sarcasm")
+    clash = (sentiment == "positive" and top_emotion in NEGATIVE_CS) or (
+        sentiment == "negative" and top_emotion in POSITIVE_CS
+    )
+    if mixed or clash:
+        reasons.append("conflicting_signals")
+    return reasons
+
+
+# Function words are not shown as evidence, so they are not occluded (saves inferences);
+# negations and intensifiers stay candidates because they change what a sentence means.
+_SKIP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "my",
+        "your",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it's",
+        "i'm",
+        "i've",
+    ]
+)
+
+
+def occlusion_spans(text: str, limit: int = MAX_OCCLUSION_SPANS) -> list[tuple[int, int]]:
+    """Word spans to occlude; long texts are cut into at most ``limit`` runs of words."""
+    ws = [(s, e) for s, e in textproc.words(text) if text[s:e].lower() not in _SKIP]
+    if len(ws) <= limit:
+        return ws
+    size = -(-len(ws) // limit)
+    return [(ws[i][0], ws[min(i + size, len(ws)) - 1][1]) for i in range(0, len(ws), size)]
+
+
+def occlude(text: str, span: tuple[int, int]) -> str:
+    """The text with one span removed."""
+    return (text[: span[0]] + " " + text[span[1] :]).strip()
+
+
+def evidence_from_scores(
+    text: str,
+    offset: int,
+    spans: Sequence[tuple[int, int]],
+    base: float,
+    occluded: Sequence[float],
+) -> list[dict[str, Any]]:
+    """Turn occlusion score drops into evidence dicts with offsets into the original text."""
+    drops = [(base - s, sp) for s, sp in zip(occluded, spans, strict=True)]
+    drops = [d for d in drops if d[0] >= MIN_EVIDENCE_WEIGHT]
+    drops.sort(key=lambda d: -d[0])
+    return [
+        {"text": text[s:e], "start": offset + s, "end": offset + e, "weight": round(w, 4)}
+        for w, (s, e) in drops[:MAX_EVIDENCE]
+    ]
+
+
+def batched_occlusion(
+    items: Sequence[tuple[str, int]],
+    score: Callable[[list[str]], list[float]],
+) -> list[list[dict[str, Any]]]:
+    """Evidence for many (text, offset) items with one batched call to ``score``."""
+    jobs: list[tuple[int, list[tuple[int, int]]]] = []
+    variants: list[str] = []
+    for _i, (text, _) in enumerate(items):
+        spans = occlusion_spans(text)
+        jobs.append((len(variants), spans))
+        variants.append(text)
+        variants.extend(occlude(text, sp) for sp in spans)
+    scores = score(variants) if variants else []
+    out = []
+    for (text, offset), (at, spans) in zip(items, jobs, strict=True):
+        base = scores[at]
+        occluded = scores[at + 1 : at + 1 + len(spans)]
+        out.append(evidence_from_scores(text, offset, spans, base, occluded))
+    return out

@@ -1,0 +1,78 @@
+"""Engine selection and the module-level analyze functions the rest of the app calls."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from heartline.emotion.reading import Reading
+
+log = logging.getLogger(__name__)
+
+ENGINE_ENV = "HEARTLINE_EMOTION_ENGINE"
+ENGINE_NAMES = ("neural", "lexicon")
+
+__all__ = ["EmotionEngine", "Reading", "analyze", "analyze_many", "get_engine"]
+
+
+@runtime_checkable
+class EmotionEngine(Protocol):
+    """Anything that turns texts into Readings, identified by a versioned model id."""
+
+    model_id: str
+
+    def analyze_many(self, texts: Sequence[str], *, batch_size: int = 32) -> list[Reading]:
+        """Score texts, returning one Reading per text, in order."""
+        ...
+
+
+_engines: dict[str, EmotionEngine] = {}
+_lock = threading.Lock()
+
+
+def get_engine(name: str | None = None) -> EmotionEngine:
+    """Return the cached engine ``name`` ("neural" | "lexicon"; default from the env)."""
+    name = (name or os.environ.get(ENGINE_ENV) or "neural").strip().lower()
+    if name not in ENGINE_NAMES:
+        raise ValueError(f"unknown emotion engine {name!r}; choose one of {ENGINE_NAMES}")
+    eng = _engines.get(name)
+    if eng is not None:
+        return eng
+    with _lock:
+        eng = _engines.get(name)
+        if eng is None:
+            eng = _build(name)
+            _engines[name] = eng
+    return eng
+
+
+def _build(name: str) -> EmotionEngine:
+    """Construct an engine; called with the lock held, so it never re-enters get_engine."""
+    from heartline.emotion.lexicon import LexiconEngine
+
+    if name == "lexicon":
+        return LexiconEngine()
+    from heartline.emotion import neural
+
+    if not neural.assets_present():
+        log.warning(
+            "emotion model assets missing in %s; falling back to the lexicon engine",
+            neural.ASSETS,
+        )
+        lex = _engines.get("lexicon") or LexiconEngine()
+        _engines["lexicon"] = lex
+        return lex
+    return neural.NeuralEngine()
+
+
+def analyze(text: str) -> Reading:
+    """Read one message with the default engine."""
+    return get_engine().analyze_many([text])[0]
+
+
+def analyze_many(texts: Sequence[str], *, batch_size: int = 32) -> list[Reading]:
+    """Read many messages with the default engine, in order."""
+    return get_engine().analyze_many(list(texts), batch_size=batch_size)

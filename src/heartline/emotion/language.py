@@ -1,0 +1,140 @@
+"""Offline language identification: English function words first, py3langid for the rest.
+
+py3langid ships its own model (naive Bayes over byte n-grams, 97 languages); it is unreliable
+on one- or two-word messages ("ok thanks", "lol"), so short texts and texts dense in English
+function words are taken as English without asking it. Its model loads lazily (~1 s).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+# The most frequent English function words; a text where they are common is English.
+_EN_FUNCTION = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "about",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "my",
+        "your",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "not",
+        "no",
+        "yes",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "just",
+        "so",
+        "very",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "there",
+        "here",
+        "please",
+        "thanks",
+        "thank",
+        "still",
+        "again",
+        "any",
+        "some",
+        "all",
+    ]
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_MIN_WORDS = 3  # below this a statistical guess is noise; treat as the default language
+# py3langid normalised probability needed to call a Latin-script text non-English, and the
+# English probability that vetoes it (English product words confuse it on short texts).
+_MIN_PROB = 0.6
+_EN_VETO = 0.1
+
+_lock = threading.Lock()
+_identifier: Any = None
+
+
+def _get_identifier() -> Any:
+    global _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _identifier
+
+
+def preload() -> None:
+    """Load the language model in a background thread (keeps cold start short)."""
+    threading.Thread(target=_get_identifier, daemon=True).start()
+
+
+def detect_language(text: str) -> str:
+    """Return an ISO 639-1 code for ``text`` ("en" when short or clearly English)."""
+    tokens = [w.lower() for w in _LETTERS.findall(text)]
+    non_latin = sum(1 for ch in text if ch.isalpha() and ord(ch) > 0x24F)
+    if non_latin <= len(text) * 0.3:
+        if len(tokens) < _MIN_WORDS:
+            return "en"
+        hits = sum(1 for t in tokens if t in _EN_FUNCTION)
+        if hits / len(tokens) >= 0.25:
+            return "en"
+    elif not tokens:
+        return "en"
+    ranked = _get_identifier().rank(text)
+    lang, prob = ranked[0]
+    if lang == "en":
+        return "en"
+    if non_latin > len(text) * 0.3:
+        return str(lang)  # another script: English is not a plausible answer
+    p_en = next((p for code, p in ranked if code == "en"), 0.0)
+    if prob >= _MIN_PROB and p_en < _EN_VETO:
+        return str(lang)
+    return "en"

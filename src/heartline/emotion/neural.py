@@ -1,0 +1,312 @@
+"""The neural engine: fine-tuned MiniLM (int8 ONNX) with emotion, sentiment and sarcasm heads.
+
+Runs on onnxruntime + tokenizers + numpy only. Short messages are read whole; long ones (emails)
+are read sentence by sentence and aggregated (see ``aggregate``). Evidence comes from occlusion:
+the words whose removal lowers the top emotion's score the most, batched across messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from heartline.emotion import compose, language, sarcasm, textproc
+from heartline.emotion.reading import Reading, unscored
+from heartline.emotion.taxonomy import (
+    EMOTIONS,
+    SENTIMENTS,
+    cs_from_emotions,
+    top_cs,
+    with_sentiment,
+)
+
+ASSETS = Path(__file__).parent / "assets"
+THREADS_ENV = "HEARTLINE_EMOTION_THREADS"
+# Longer than a tweet, or laid out in lines (an email): read sentence by sentence, aggregate,
+# and report per-sentence detail. Shorter texts are read whole, as the model was trained.
+LONG_CHARS = 280
+# Default sarcasm review threshold when meta.json has none; a flagged positive reading is also
+# taken as negative (see sarcasm.py: the score is only high when the situation reads negative).
+SARCASM_DEFAULT = 0.1
+MAX_SENTENCES = 64  # an email longer than this is read on its first 64 sentences
+
+
+def assets_present(path: Path = ASSETS) -> bool:
+    """True when the committed model files are there."""
+    return all((path / f).is_file() for f in ("model.int8.onnx", "meta.json", "tokenizer.json"))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+class NeuralEngine:
+    """int8 MiniLM multi-task model behind the EmotionEngine interface."""
+
+    def __init__(self, assets: Path = ASSETS, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.meta = json.loads((assets / "meta.json").read_text())
+        self.model_id: str = self.meta["model"]
+        self.tokenizer = Tokenizer.from_file(str(assets / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(self.meta["max_len"]))
+        self.tokenizer.no_padding()
+        opts = ort.SessionOptions()
+        n = threads or int(os.environ.get(THREADS_ENV, "0")) or min(4, os.cpu_count() or 1)
+        opts.intra_op_num_threads = n
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(assets / "model.int8.onnx"), opts, providers=["CPUExecutionProvider"]
+        )
+        self.outputs = [o.name for o in self.session.get_outputs()]
+        self.thr: dict[str, float] = dict(self.meta["emotion_thresholds"])
+        self.thresholds = np.array([self.thr[e] for e in EMOTIONS])
+        self.bias = np.array(self.meta["sentiment_bias"], dtype=np.float32)
+        # the review threshold applies to the contrast score of sarcasm.py, tuned on data
+        self.sarcasm_threshold = float(self.meta.get("sarcasm_contrast_threshold", SARCASM_DEFAULT))
+        self.flip_at = self.sarcasm_threshold
+
+    # -- model -------------------------------------------------------------------------------
+    def infer(self, texts: Sequence[str], batch_size: int = 32) -> dict[str, np.ndarray]:
+        """Probabilities per head for raw texts: emotions, sentiment, sarcasm, tweet_emotion."""
+        if not texts:
+            return {"emotions": np.zeros((0, 28)), "sentiment": np.zeros((0, 3)),
+                    "sarcasm": np.zeros(0), "tweet_emotion": np.zeros((0, 4))}  # fmt: skip
+        enc = [e.ids for e in self.tokenizer.encode_batch([textproc.normalise(t) for t in texts])]
+        order = np.argsort([len(r) for r in enc], kind="stable")
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in self.outputs}
+        for i in range(0, len(order), batch_size):
+            rows = [enc[j] for j in order[i : i + batch_size]]
+            width = max(len(r) for r in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for k, r in enumerate(rows):
+                ids[k, : len(r)] = r
+                mask[k, : len(r)] = 1
+            res = self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask})
+            for name, arr in zip(self.outputs, res, strict=True):
+                parts[name].append(arr)
+        inv = np.argsort(order, kind="stable")
+        logits = {k: np.concatenate(v)[inv] for k, v in parts.items()}
+        return {
+            "emotions": 1.0 / (1.0 + np.exp(-logits["emotions"])),
+            "sentiment": _softmax(logits["sentiment"] + self.bias),
+            "sarcasm": _softmax(logits["irony"])[:, 1],
+            "tweet_emotion": _softmax(logits["tweet_emotion"]),
+        }
+
+    # -- readings ----------------------------------------------------------------------------
+    def analyze_many(
+        self, texts: Sequence[str], *, batch_size: int = 32, with_evidence: bool = True
+    ) -> list[Reading]:
+        """Read texts in order; ``with_evidence=False`` skips occlusion (several times faster)."""
+        plans: list[Any] = []
+        units: list[str] = []
+        for text in texts:
+            plans.append(self._plan(text or "", units))
+        probs = self.infer(units, batch_size)
+        probs["sarcasm"], situation = sarcasm.contrast_scores(
+            units, probs, lambda vs: self.infer(vs, batch_size)
+        )
+        # a reading flipped by sarcasm takes its emotions from the situation, not the praise
+        flipped: dict[int, sarcasm.Probe] = {}
+        for i, probe in situation.items():
+            if probs["sarcasm"][i] >= self.flip_at:
+                probs["emotions"][i] = probe.situation_emotions
+                flipped[i] = probe
+        readings: list[Reading | None] = []
+        # (reading index, unit text, offset or char map into the original, top cs emotion)
+        pending: list[tuple[int, str, Any, str]] = []
+        for i, plan in enumerate(plans):
+            if isinstance(plan, Reading):
+                readings.append(plan)
+                continue
+            text, spans, idx, body_map = plan
+            reading, focus = self._compose(text, spans, idx, body_map, probs)
+            readings.append(reading)
+            if with_evidence and focus is not None:
+                pending.append((i, *focus))
+        if pending:
+            self._attach_evidence(readings, pending, batch_size)
+        for i, plan in enumerate(plans):
+            # a sarcastic reading is explained by its praise word, found by the probe
+            if with_evidence and not isinstance(plan, Reading) and len(plan[2]) == 1:
+                probe = flipped.get(plan[2][0])
+                if probe is not None:
+                    readings[i] = dataclasses.replace(
+                        readings[i], evidence=_praise_evidence(plan[0], plan[3], probe)
+                    )
+        return [r for r in readings if r is not None]
+
+    def _plan(self, text: str, units: list[str]) -> Any:
+        sents = textproc.split_sentences(text)[:MAX_SENTENCES]
+        if not sents:
+            return unscored(self.model_id, "en", "empty_text")
+        body, body_map = _join(text, sents)
+        lang = language.detect_language(body)
+        if lang != "en":
+            return unscored(self.model_id, lang, "unsupported_language")
+        if len(sents) > 1 and (len(body) > LONG_CHARS or "\n" in text.strip()):
+            idx = list(range(len(units), len(units) + len(sents)))
+            units.extend(text[s:e] for s, e in sents)
+            return text, sents, idx, None
+        units.append(body)
+        return text, [(body_map[0], body_map[-1] + 1)], [len(units) - 1], (body, body_map)
+
+    def _compose(
+        self, text: str, spans: list[tuple[int, int]], idx: list[int], body_map: Any,
+        probs: dict[str, np.ndarray],
+    ) -> tuple[Reading, tuple[str, Any, str] | None]:  # fmt: skip
+        emo, sent, sarc = probs["emotions"][idx], probs["sentiment"][idx], probs["sarcasm"][idx]
+        sent = np.array([self._deironise(s, z) for s, z in zip(sent, sarc, strict=True)])
+        detail: list[dict[str, Any]] = []
+        if len(idx) > 1:
+            e, s, z, mixed_across = aggregate(emo, sent, sarc)
+            for (a, b), ei, si, zi in zip(spans, emo, sent, sarc, strict=True):
+                cs_i = with_sentiment(
+                    cs_from_emotions(dict(zip(EMOTIONS, ei.tolist(), strict=True)), self.thr),
+                    *si.tolist(),
+                )
+                detail.append({
+                    "text": text[a:b], "start": a, "end": b,
+                    "sentiment": SENTIMENTS[int(si.argmax())], "sentiment_scores": _scores(si),
+                    "valence": round(float(si[2] - si[0]), 4), "top_emotion": top_cs(cs_i),
+                    "sarcasm": round(float(zi), 4),
+                })  # fmt: skip
+        else:
+            e, s, z, mixed_across = emo[0], sent[0], float(sarc[0]), False
+        emotions = _round(dict(zip(EMOTIONS, e.tolist(), strict=True)))
+        labels = [k for k, p, t in zip(EMOTIONS, e, self.thresholds, strict=True) if p >= t]
+        cs = with_sentiment(cs_from_emotions(emotions, self.thr), *s.tolist())
+        top = top_cs(cs)
+        sentiment = SENTIMENTS[int(s.argmax())]
+        mixed = bool(mixed_across or (s[0] >= compose.MIXED_MIN and s[2] >= compose.MIXED_MIN))
+        flagged = z >= self.sarcasm_threshold
+        confidence = float(s.max()) * (1.0 - 0.5 * z if flagged else 1.0)
+        valence = float(s[2] - s[0])
+        strongest = max(v for k, v in cs.items() if k != "neutral")
+        emphasis = (
+            0.1 if ("!" in text or any(w.isupper() and len(w) > 2 for w in text.split())) else 0
+        )
+        intensity = min(1.0, 0.5 * strongest + 0.5 * abs(valence) + emphasis)
+        reasons = compose.review(
+            confidence=confidence, sarcasm=z, sarcasm_threshold=self.sarcasm_threshold,
+            mixed=mixed, sentiment=sentiment, top_emotion=top,
+        )  # fmt: skip
+        reading = Reading(
+            sentiment=sentiment, sentiment_scores=_scores(s),
+            mixed=mixed, emotions=emotions, labels=labels, cs_emotions=cs, top_emotion=top,
+            sarcasm=round(z, 4), intensity=round(intensity, 4), confidence=round(confidence, 4),
+            valence=round(valence, 4), evidence=[], needs_review=bool(reasons),
+            review_reasons=reasons, language="en", model=self.model_id, sentences=detail,
+        )  # fmt: skip
+        # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment
+        # ("sentiment:negative"). A neutral reading has nothing to explain.
+        target = top
+        if top in (None, "neutral"):
+            if sentiment == "neutral":
+                return reading, None
+            target = f"sentiment:{sentiment}"
+        if body_map is not None:
+            return reading, (body_map[0], body_map[1], target)
+        # long message: explain with the sentence that carries the target most
+        unit_scores = _target_scores(target, emo, sent, self.thr)
+        a, b = spans[int(np.argmax(unit_scores))]
+        return reading, (text[a:b], a, target)
+
+    def _deironise(self, s: np.ndarray, sarcasm: float) -> np.ndarray:
+        """Irony inverts surface polarity: a likely-sarcastic positive reading turns negative."""
+        if sarcasm >= self.flip_at and s[2] >= s.max():
+            return np.array([s[2], s[1], s[0]])
+        return s
+
+    def _attach_evidence(
+        self, readings: list[Any], pending: list[tuple[int, str, Any, str]], batch_size: int
+    ) -> None:
+        """Occlusion evidence for all pending readings in one batched inference."""
+        tops = [top for *_, top in pending]
+        counts = [len(compose.occlusion_spans(unit)) + 1 for _, unit, _, _ in pending]
+
+        def score(variants: list[str]) -> list[float]:
+            p = self.infer(variants, batch_size)
+            out: list[float] = []
+            at = 0
+            for top, n in zip(tops, counts, strict=True):
+                block = _target_scores(
+                    top, p["emotions"][at : at + n], p["sentiment"][at : at + n], self.thr
+                )
+                out += block.tolist()
+                at += n
+            return out
+
+        found = compose.batched_occlusion([(unit, 0) for _, unit, _, _ in pending], score)
+        for (i, _, where, _), ev in zip(pending, found, strict=True):
+            if isinstance(where, int):
+                ev = [{**x, "start": x["start"] + where, "end": x["end"] + where} for x in ev]
+            else:  # a body joined from several spans: map each end back to the original
+                ev = [{**x, "start": where[x["start"]], "end": where[x["end"] - 1] + 1} for x in ev]
+            readings[i] = dataclasses.replace(readings[i], evidence=ev)
+
+
+def _target_scores(
+    target: str, emo: np.ndarray, sent: np.ndarray, thr: dict[str, float]
+) -> np.ndarray:
+    """Per-row score of an evidence target: a cs key (scored exactly as in the reading's cs
+    view), or "sentiment:<label>"."""
+    if target.startswith("sentiment:"):
+        return sent[:, SENTIMENTS.index(target.split(":", 1)[1])]
+    return np.array([
+        with_sentiment(cs_from_emotions(dict(zip(EMOTIONS, e.tolist(), strict=True)), thr),
+                       *s.tolist())[target]
+        for e, s in zip(emo, sent, strict=True)
+    ])  # fmt: skip
+
+
+def _praise_evidence(text: str, body_map: Any, probe: sarcasm.Probe) -> list[dict[str, Any]]:
+    s, e = probe.praise
+    if body_map is not None:
+        s, e = body_map[1][s], body_map[1][e - 1] + 1
+    return [{"text": text[s:e], "start": s, "end": e, "weight": round(probe.drop, 4)}]
+
+
+def _join(text: str, sents: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """Sentences joined by spaces, and for each body char its offset in ``text``."""
+    body_parts: list[str] = []
+    mapping: list[int] = []
+    for s, e in sents:
+        if body_parts:
+            body_parts.append(" ")
+            mapping.append(mapping[-1])
+        body_parts.append(text[s:e])
+        mapping.extend(range(s, e))
+    return "".join(body_parts), mapping
+
+
+def aggregate(
+    emo: np.ndarray, sent: np.ndarray, sarc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """Combine sentence readings: emotions by max (neutral by min), sentiment by a weighted mean
+    where polar sentences weigh more, sarcasm by max; mixed when sentences disagree strongly."""
+    e = emo.max(0)
+    e[EMOTIONS.index("neutral")] = emo[:, EMOTIONS.index("neutral")].min()
+    w = 0.25 + (1.0 - sent[:, 1])
+    s = (sent * w[:, None]).sum(0) / w.sum()
+    mixed = bool((sent[:, 0] >= 0.5).any() and (sent[:, 2] >= 0.5).any())
+    return e, s, float(sarc.max()), mixed
+
+
+def _scores(s: np.ndarray) -> dict[str, float]:
+    return _round(dict(zip(SENTIMENTS, s.tolist(), strict=True)))
+
+
+def _round(d: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in d.items()}

@@ -1,0 +1,66 @@
+"""The Reading: one message's emotion analysis, JSON-safe and versioned by model id."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Review reasons a reading can carry (stable strings; the UI and the review queue key on them).
+REVIEW_REASONS = (
+    "low_confidence",  # the model's own top sentiment probability is low
+    "possible_sarcasm",  # sarcasm probability above the tuned threshold
+    "conflicting_signals",  # mixed sentiment, or sentiment disagrees with the top emotion
+    "unsupported_language",  # not English: no reading is made
+    "empty_text",  # nothing left to read after removing quotes and signatures
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a message reads emotionally.
+
+    For an unsupported language or an empty text nothing is guessed: ``sentiment`` and
+    ``top_emotion`` are None, ``sentiment_scores``/``emotions``/``cs_emotions`` are empty,
+    the numeric fields are 0.0 and ``needs_review`` is True with the reason.
+    The ``lexicon`` engine leaves ``emotions``/``cs_emotions`` empty (it has no emotion model)
+    and reports ``sarcasm`` as 0.0 (not assessed).
+    """
+
+    sentiment: str | None
+    sentiment_scores: dict[str, float]
+    mixed: bool
+    emotions: dict[str, float]
+    labels: list[str]
+    cs_emotions: dict[str, float]
+    top_emotion: str | None
+    sarcasm: float
+    intensity: float
+    confidence: float
+    valence: float
+    evidence: list[dict[str, Any]]
+    needs_review: bool
+    review_reasons: list[str]
+    language: str
+    model: str
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reading:
+        """Rebuild a Reading from ``to_dict()`` output (unknown keys are ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def unscored(model: str, language: str, reason: str) -> Reading:
+    """A reading that makes no claim: used for unsupported languages and empty text."""
+    return Reading(
+        sentiment=None, sentiment_scores={}, mixed=False, emotions={}, labels=[],
+        cs_emotions={}, top_emotion=None, sarcasm=0.0, intensity=0.0, confidence=0.0,
+        valence=0.0, evidence=[], needs_review=True, review_reasons=[reason],
+        language=language, model=model, sentences=[],
+    )  # fmt: skip

@@ -1,0 +1,104 @@
+"""Label sets and the documented customer-service (cs) mapping from GoEmotions labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# GoEmotions label order, as in datasets/goemotions/emotions.txt (model output order).
+EMOTIONS: tuple[str, ...] = (
+    "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
+    "curiosity", "desire", "disappointment", "disapproval", "disgust", "embarrassment",
+    "excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism",
+    "pride", "realization", "relief", "remorse", "sadness", "surprise", "neutral",
+)  # fmt: skip
+
+SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+
+CS_EMOTIONS: tuple[str, ...] = (
+    "anger", "frustration", "disappointment", "sadness", "anxiety", "confusion",
+    "surprise", "joy", "gratitude", "satisfaction", "neutral",
+)  # fmt: skip
+
+# cs key -> {GoEmotions label: weight}. A cs score is the max of weight * p(label) over its
+# sources, so it stays a probability-like number in [0, 1] and is never higher than the
+# evidence for it. Weights below 1 mark a looser fit (curiosity is often a plain question,
+# not confusion). Labels not listed (caring, desire, embarrassment) have no customer-service
+# reading of their own and only reach the view through sentiment.
+CS_MAPPING: dict[str, dict[str, float]] = {
+    "anger": {"anger": 1.0, "disgust": 1.0},
+    "frustration": {"annoyance": 1.0, "disapproval": 0.8},
+    "disappointment": {"disappointment": 1.0},
+    "sadness": {"sadness": 1.0, "grief": 1.0, "remorse": 0.8, "embarrassment": 0.6},
+    "anxiety": {"fear": 1.0, "nervousness": 1.0},
+    "confusion": {"confusion": 1.0, "curiosity": 0.5},
+    "surprise": {"surprise": 1.0, "realization": 0.7},
+    "joy": {
+        "joy": 1.0,
+        "amusement": 1.0,
+        "excitement": 1.0,
+        "love": 1.0,
+        "optimism": 0.8,
+        "pride": 0.8,
+    },
+    "gratitude": {"gratitude": 1.0},
+    "satisfaction": {"approval": 1.0, "admiration": 1.0, "relief": 1.0},
+    "neutral": {"neutral": 1.0},
+}
+
+NEGATIVE_CS = frozenset({"anger", "frustration", "disappointment", "sadness", "anxiety"})
+POSITIVE_CS = frozenset({"joy", "gratitude", "satisfaction"})
+
+
+def calibrate(p: float, threshold: float) -> float:
+    """Rescale a probability so that the label's tuned decision threshold maps to 0.5."""
+    if p < threshold:
+        return 0.5 * p / threshold
+    return 0.5 + 0.5 * (p - threshold) / (1.0 - threshold)
+
+
+def cs_from_emotions(
+    emotions: Mapping[str, float], thresholds: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Map 28 GoEmotions probabilities to the 11-key customer-service view.
+
+    With ``thresholds`` (the per-label decision points tuned on held-out data) each probability
+    is first calibrated so that 0.5 means "at its label's threshold": labels differ a lot in
+    base rate, and the raw argmax would favour frequent labels such as neutral.
+    """
+
+    def score(src: str) -> float:
+        p = float(emotions.get(src, 0.0))
+        return calibrate(p, thresholds[src]) if thresholds else p
+
+    return {
+        key: round(max(w * score(src) for src, w in sources.items()), 4)
+        for key, sources in CS_MAPPING.items()
+    }
+
+
+# Negative sentiment that no specific negative emotion explains ("waited 3 days, no reply") is
+# what support teams call frustration; it is counted at this weight.
+RESIDUAL_FRUSTRATION = 0.8
+
+
+def with_sentiment(cs: Mapping[str, float], p_neg: float, p_neu: float, p_pos: float) -> dict:
+    """Complete the cs view with the sentiment head (two documented rules).
+
+    1. frustration also takes residual negativity: 0.8 x p(neg) x (1 - the strongest of anger,
+       sadness, anxiety). Disappointment is not subtracted: in service complaints an unmet
+       expectation and a still-blocked goal come together ("waited 3 days, no reply").
+    2. neutral needs both heads to agree: it is capped at 1 - max(p(neg), p(pos)).
+    """
+    out = dict(cs)
+    specific = max(out[k] for k in ("anger", "sadness", "anxiety"))
+    residual = RESIDUAL_FRUSTRATION * p_neg * (1.0 - specific)
+    out["frustration"] = round(max(out["frustration"], residual), 4)
+    out["neutral"] = round(min(out["neutral"], 1.0 - max(p_neg, p_pos)), 4)
+    return out
+
+
+def top_cs(cs: Mapping[str, float]) -> str | None:
+    """Return the strongest customer-service emotion, or None for an empty view."""
+    if not cs:
+        return None
+    return max(cs, key=lambda k: cs[k])

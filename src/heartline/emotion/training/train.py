@@ -1,0 +1,306 @@
+"""Fine-tune the multi-task model (full encoder), tune thresholds on held-out train, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from heartline.emotion.training import data as D
+from heartline.emotion.training import metrics as M
+
+MAX_LEN = 128
+# task -> (head, steps per epoch as a multiple of one pass); small tasks are seen twice an epoch
+TASKS = {
+    "goemotions": ("emotions", 1.0),
+    "sentiment": ("sentiment", 1.0),
+    "sentiment_goemo": ("sentiment", 0.5),
+    "irony": ("irony", 2.0),
+    "tweet_emotion": ("tweet_emotion", 2.0),
+}
+LOSS_WEIGHT = {"emotions": 5.0, "sentiment": 1.0, "irony": 1.0, "tweet_emotion": 1.0}
+
+
+def encode(tok: Any, texts: list[str]) -> list[list[int]]:
+    """Token ids, truncated to MAX_LEN."""
+    return [e.ids for e in tok.encode_batch(texts)]
+
+
+def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad id lists; return (ids, mask)."""
+    n = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), n), dtype=np.int64)
+    mask = np.zeros((len(rows), n), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def buckets(rows: list[list[int]], bs: int) -> list[list[int]]:
+    """Shuffled batches of similar length (less padding), in random order."""
+    perm = np.random.permutation(len(rows))
+    out: list[list[int]] = []
+    chunk = bs * 50
+    for i in range(0, len(perm), chunk):
+        part = sorted(perm[i : i + chunk], key=lambda j: len(rows[j]))
+        out += [list(part[k : k + bs]) for k in range(0, len(part), bs)]
+    random.shuffle(out)
+    return out
+
+
+def predict(model: Any, ids: list[list[int]], device: str, bs: int = 256) -> dict[str, np.ndarray]:
+    """Logits of every head for pre-tokenised texts."""
+    import torch
+
+    from heartline.emotion.training.model import HEADS
+
+    model.eval()
+    order = np.argsort([len(r) for r in ids])
+    outs: dict[str, list[np.ndarray]] = {k: [] for k in HEADS}
+    amp = device.startswith("cuda")
+    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+        for i in range(0, len(ids), bs):
+            a, m = pad([ids[j] for j in order[i : i + bs]])
+            res = model(torch.from_numpy(a).to(device), torch.from_numpy(m).to(device))
+            for k, r in zip(HEADS, res, strict=True):
+                outs[k].append(r.float().cpu().numpy())
+    inv = np.argsort(order)
+    return {k: np.concatenate(v)[inv] for k, v in outs.items()}
+
+
+def score_all(
+    model: Any,
+    enc: dict[str, dict[str, list[list[int]]]],
+    splits: Any,
+    device: str,
+    part: str,
+    tuned: dict[str, Any],
+    tune: bool = False,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Metrics on `part` (holdout or eval); with tune=True, first tunes thresholds/bias."""
+    res: dict[str, float] = {}
+    tuned = dict(tuned)
+    ge = predict(model, enc["goemotions"][part], device)["emotions"]
+    p, y = M.sigmoid(ge), splits["goemotions"][part].labels
+    if tune:
+        tuned["emotion_thresholds"] = M.tune_thresholds(y, p).tolist()
+        tuned["ekman_thresholds"] = M.tune_thresholds(
+            M.to_ekman(y, tuned["_groups"]), M.to_ekman(p, tuned["_groups"])
+        ).tolist()
+    res["goemotions_macro_f1"] = M.macro_f1_multilabel(
+        y, p >= np.array(tuned["emotion_thresholds"])
+    )
+    res["goemotions_macro_f1_at_0.5"] = M.macro_f1_multilabel(y, p >= 0.5)
+    ye, pe = M.to_ekman(y, tuned["_groups"]), M.to_ekman(p, tuned["_groups"])
+    res["ekman_macro_f1"] = M.macro_f1_multilabel(ye, pe >= np.array(tuned["ekman_thresholds"]))
+    s = predict(model, enc["sentiment"][part], device)["sentiment"]
+    logp, ys = np.log(M.softmax(s) + 1e-9), splits["sentiment"][part].labels
+    if tune:
+        tuned["sentiment_bias"] = M.tune_bias(ys, logp, 3).tolist()
+    res["sentiment_macro_recall_raw"] = M.macro_recall(ys, logp.argmax(1), 3)
+    res["sentiment_macro_recall"] = M.macro_recall(
+        ys, (logp + np.array(tuned["sentiment_bias"])).argmax(1), 3
+    )
+    ir = M.softmax(predict(model, enc["irony"][part], device)["irony"])[:, 1]
+    yi = splits["irony"][part].labels
+    if tune:
+        tuned["irony_threshold"] = M.tune_binary(yi, ir)
+    res["irony_f1"] = M.f1(yi > 0, ir >= tuned["irony_threshold"])
+    res["irony_f1_at_0.5"] = M.f1(yi > 0, ir >= 0.5)
+    te = predict(model, enc["tweet_emotion"][part], device)["tweet_emotion"]
+    res["tweet_emotion_macro_f1"] = M.macro_f1(
+        splits["tweet_emotion"][part].labels, te.argmax(1), 4
+    )
+    return res, tuned
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train, tune on held-out train, evaluate on dev/val, write weights + metrics."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--base", type=Path, required=True, help="MiniLM folder (config, weights)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--bs", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--head-lr", type=float, default=3e-4)
+    ap.add_argument("--limit", type=int, default=0, help="rows per split (smoke tests)")
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--seed", type=int, default=D.SEED)
+    ap.add_argument("--max-len", type=int, default=MAX_LEN)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps")
+    ap.add_argument("--sentiment-rows", type=int, default=0, help="subsample SemEval train")
+    ap.add_argument("--goemo-sentiment-mult", type=float, default=0.5)
+    ap.add_argument("--freeze-embeddings", action="store_true")
+    ap.add_argument("--init", type=Path, default=None, help="continue from these weights")
+    ap.add_argument(
+        "--joint-goemo-sentiment",
+        action="store_true",
+        help="GoEmotions batches also train the sentiment head (authors' grouping)",
+    )
+    ap.add_argument("--small-mult", type=float, default=2.0, help="passes/epoch, small tasks")
+    ap.add_argument("--time-budget", type=float, default=420.0, help="seconds for training")
+    a = ap.parse_args(argv)
+
+    import torch
+    from tokenizers import Tokenizer
+
+    from heartline.emotion.training.model import load_base
+
+    t0 = time.time()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    random.seed(a.seed)
+    np.random.seed(a.seed)
+    a.out.mkdir(parents=True, exist_ok=True)
+    splits = D.load(a.data)
+    if a.limit:
+        for task in splits.values():
+            for k, sp in task.items():
+                task[k] = D.Split(sp.texts[: a.limit], sp.labels[: a.limit])
+    if a.sentiment_rows:
+        sp = splits["sentiment"]["train"]
+        keep = np.random.default_rng(a.seed).permutation(len(sp.texts))[: a.sentiment_rows]
+        splits["sentiment"]["train"] = D.Split([sp.texts[i] for i in keep], sp.labels[keep])
+    tok = Tokenizer.from_file(str(a.base / "tokenizer.json"))
+    tok.enable_truncation(a.max_len)
+    tok.no_padding()
+    enc = {t: {k: encode(tok, sp.texts) for k, sp in parts.items()} for t, parts in splits.items()}
+    print(
+        f"data ready in {time.time() - t0:.1f}s:",
+        {t: {k: len(v) for k, v in p.items()} for t, p in enc.items()},
+        flush=True,
+    )
+
+    model = load_base(a.base).to(a.device)
+    if a.init is not None:  # a further epoch on top of an earlier run (see the model card)
+        from safetensors.torch import load_file
+
+        model.load_state_dict({k: v.float() for k, v in load_file(str(a.init)).items()})
+    if a.freeze_embeddings:  # the 30k x 384 word table is 12M of 22M weights: slow to update on CPU
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    head_params = [p for n, p in named if n.startswith("heads.")]
+    enc_params = [p for n, p in named if not n.startswith("heads.")]
+    opt = torch.optim.AdamW(
+        [{"params": enc_params, "lr": a.lr}, {"params": head_params, "lr": a.head_lr}],
+        weight_decay=0.01,
+    )
+    plan: list[str] = []
+    for task, (_, mult) in TASKS.items():
+        mult = a.small_mult if task in ("irony", "tweet_emotion") else mult
+        mult = a.goemo_sentiment_mult if task == "sentiment_goemo" else mult
+        plan += [task] * math.ceil(mult * len(enc[task]["train"]) / a.bs)
+    total = len(plan) * a.epochs
+    warm = int(0.06 * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda s: min(1.0, (s + 1) / max(1, warm)) * max(0.0, (total - s) / max(1, total - warm)),
+    )
+    groups = M.ekman_groups(a.data / "goemotions" / "ekman_mapping.json")
+    bce = torch.nn.BCEWithLogitsLoss()
+    ce = torch.nn.CrossEntropyLoss()
+    ce_ignore = torch.nn.CrossEntropyLoss(ignore_index=-1)
+    goemo_sent = D.goemo_sentiment(splits["goemotions"]["train"].labels)
+    from heartline.emotion.training.model import HEADS
+
+    head_index = {k: i for i, k in enumerate(HEADS)}
+    cursors = {t: [] for t in TASKS}
+    history, best = [], (-1.0, None, None)
+    step = 0
+    for epoch in range(a.epochs):
+        model.train()
+        random.shuffle(plan)
+        te = time.time()
+        for task in plan:
+            if not cursors[task]:
+                cursors[task] = buckets(enc[task]["train"], a.bs)
+            idx = cursors[task].pop()
+            ids, mask = pad([enc[task]["train"][i] for i in idx])
+            head = TASKS[task][0]
+            y = torch.from_numpy(splits[task]["train"].labels[idx]).to(a.device)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=a.device.startswith("cuda")):
+                out = model(torch.from_numpy(ids).to(a.device), torch.from_numpy(mask).to(a.device))
+            logits = out[head_index[head]].float()
+            loss = bce(logits, y.float()) if head == "emotions" else ce(logits, y)
+            total_loss = LOSS_WEIGHT[head] * loss
+            if head == "emotions" and a.joint_goemo_sentiment:
+                ys = torch.from_numpy(goemo_sent[idx]).to(a.device)
+                if (ys >= 0).any():
+                    sl = out[head_index["sentiment"]].float()
+                    total_loss = total_loss + 0.5 * ce_ignore(sl, ys)
+            total_loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            if a.max_steps and step >= a.max_steps:
+                break
+            if step % 200 == 0:
+                print(
+                    f"ep {epoch} step {step}/{total} {task} loss {loss.item():.4f} "
+                    f"{time.time() - t0:.0f}s",
+                    flush=True,
+                )
+        if a.epochs == 1:  # one epoch: nothing to select; the final tuning pass scores it
+            best = (0.0, epoch, None)
+            break
+        ho, _ = score_all(model, enc, splits, a.device, "holdout", {"_groups": groups}, True)
+        sel = np.mean(
+            [
+                ho["goemotions_macro_f1"],
+                ho["sentiment_macro_recall"],
+                ho["irony_f1"],
+                ho["tweet_emotion_macro_f1"],
+            ]
+        )
+        history.append({"epoch": epoch, "seconds": round(time.time() - te, 1), "holdout": ho})
+        print(f"epoch {epoch} holdout {json.dumps(ho)} sel {sel:.4f}", flush=True)
+        if sel > best[0]:
+            best = (
+                sel,
+                epoch,
+                {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            )
+        if time.time() - t0 > a.time_budget:
+            print("time budget reached; stopping", flush=True)
+            break
+    if best[2] is not None:
+        model.load_state_dict(best[2])
+    else:
+        best = (0.0, best[1], {k: v.detach().cpu().clone() for k, v in model.state_dict().items()})
+    ho, tuned = score_all(model, enc, splits, a.device, "holdout", {"_groups": groups}, True)
+    ev, _ = score_all(model, enc, splits, a.device, "eval", tuned)
+    tuned.pop("_groups")
+    report = {
+        "selected_epoch": best[1],
+        "selection_score": best[0],
+        "holdout": ho,
+        "eval": ev,
+        "history": history,
+        "args": {k: str(v) for k, v in vars(a).items()},
+        "seconds": time.time() - t0,
+    }
+    print("FINAL", json.dumps(report["eval"]), flush=True)
+    (a.out / "metrics_train.json").write_text(json.dumps(report, indent=1))
+    (a.out / "tuned.json").write_text(json.dumps(tuned, indent=1))
+    from safetensors.torch import save_file
+
+    save_file(
+        {k: v.half().contiguous() for k, v in best[2].items()},
+        str(a.out / "weights.fp16.safetensors"),
+    )
+
+
+if __name__ == "__main__":
+    main()
