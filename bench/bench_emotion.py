@@ -38,6 +38,14 @@ def _write_texts(limit: int) -> None:
     TEXTS_FILE.write_text(json.dumps(eval_sets(find_datasets())["sentiment"].texts[:limit]))
 
 
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process (VmHWM; ru_maxrss would carry the parent's peak over fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def worker(kind: str, cores: int, evidence: bool) -> dict:
     """Measure one engine in this (pinned) process: cold start (imports, model load, first
     reading), throughput, p50 latency and peak RSS. Texts come from a plain JSON file so that
@@ -84,7 +92,7 @@ def worker(kind: str, cores: int, evidence: bool) -> dict:
         s = time.perf_counter()
         batch([t])
         lat.append((time.perf_counter() - s) * 1000)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = _peak_rss_mb()
     return {"rate": rate, "p50_ms": statistics.median(lat), "cold_s": cold, "rss_mb": rss}
 
 
@@ -183,7 +191,7 @@ def main() -> None:
     vader = results[("vader", 1, True)]["rate"]
     print("\nratios to raw VADER (1 core): " + ", ".join(
         f"{k[0]}{'' if k[0] != 'neural' else ('+ev' if k[2] else '')}@{k[1]}: "
-        f"{v['rate'] / vader:.2f}x" for k, v in results.items()))  # fmt: skip
+        f"{v['rate'] / vader:.3f}x" for k, v in results.items()))  # fmt: skip
 
 
 if __name__ == "__main__":
