@@ -56,6 +56,37 @@ def hours(h: float) -> timedelta:
     return timedelta(hours=h)
 
 
+def say(
+    tl: Timeline,
+    at: datetime,
+    conv: str,
+    intent: str,
+    ch: str,
+    slots: dict[str, str],
+    order: OrderRef | None,
+) -> bool:
+    """Plan a customer message of this intent, in this channel's voice."""
+    text = language.customer_text(tl.rng, intent, channel=ch, slots=slots)
+    return tl.message(at, conv, text, channel=ch, intent=intent, order=order)
+
+
+def answer(
+    tl: Timeline,
+    at: datetime,
+    conv: str,
+    kind: str,
+    ch: str,
+    slots: dict[str, str],
+    order: OrderRef | None,
+    agent: str,
+) -> bool:
+    """Plan an agent's reply of this kind."""
+    text = language.agent_text(tl.rng, kind, channel=ch, slots=slots)
+    return tl.message(
+        at, conv, text, channel=ch, intent=kind, outbound=True, order=order, agent=agent
+    )
+
+
 def contact_channel(tl: Timeline) -> str:
     """The channel this customer writes on for support (social fans still email sometimes)."""
     ch = tl.profile.channel
@@ -99,95 +130,31 @@ def complaint(tl: Timeline, order: OrderRef, issue: str, handling: str, at: date
     reply = REPLY_KIND[issue] if intent != "billing" else "billing"
     if handling == "great":
         t = at + hours(rng.uniform(0.3, 5))
-        tl.message(
-            t,
-            conv,
-            language.agent_text(rng, reply, channel=ch, slots=slots),
-            channel=ch,
-            intent=reply,
-            outbound=True,
-            order=order,
-            agent=agent,
-        )
+        answer(tl, t, conv, reply, ch, slots, order, agent)
         if rng.random() < 0.7:
             t += hours(rng.uniform(6, 48))
             kind = "delight" if rng.random() < 0.25 else "gratitude_fix"
-            tl.message(
-                t,
-                conv,
-                language.customer_text(rng, kind, channel=ch, slots=slots),
-                channel=ch,
-                intent=kind,
-                order=order,
-            )
+            say(tl, t, conv, kind, ch, slots, order)
         if rng.random() < 0.4:
             t += hours(rng.uniform(20, 72))
-            tl.message(
-                t,
-                conv,
-                language.agent_text(rng, "followup", channel=ch, slots=slots),
-                channel=ch,
-                intent="followup",
-                outbound=True,
-                order=order,
-                agent=agent,
-            )
+            answer(tl, t, conv, "followup", ch, slots, order, agent)
         tl.close(conv, "resolved", t + hours(rng.uniform(0.5, 8)))
     elif handling == "slow":
         t = at + hours(rng.uniform(30, 70))
-        tl.message(
-            t,
-            conv,
-            language.customer_text(rng, "no_reply", channel=ch, slots=slots),
-            channel=ch,
-            intent="no_reply",
-            order=order,
-        )
+        say(tl, t, conv, "no_reply", ch, slots, order)
         t += hours(rng.uniform(20, 60))
-        tl.message(
-            t,
-            conv,
-            language.agent_text(rng, reply, channel=ch, slots=slots),
-            channel=ch,
-            intent=reply,
-            outbound=True,
-            order=order,
-            agent=agent,
-        )
+        answer(tl, t, conv, reply, ch, slots, order, agent)
         if rng.random() < 0.6:
             t += hours(rng.uniform(2, 30))
-            tl.message(
-                t,
-                conv,
-                language.customer_text(rng, "resigned", channel=ch, slots=slots),
-                channel=ch,
-                intent="resigned",
-                order=order,
-            )
+            say(tl, t, conv, "resigned", ch, slots, order)
         tl.close(conv, "resolved", t + hours(rng.uniform(1, 24)))
     else:
         t = at + hours(rng.uniform(40, 100))
         if rng.random() < 0.5:
-            tl.message(
-                t,
-                conv,
-                language.agent_text(rng, "cold", channel=ch, slots=slots),
-                channel=ch,
-                intent="cold",
-                outbound=True,
-                order=order,
-                agent=agent,
-            )
+            answer(tl, t, conv, "cold", ch, slots, order, agent)
             t += hours(rng.uniform(2, 20))
         follow = "delay_followup" if issue == "delayed" or rng.random() < 0.4 else "no_reply"
-        tl.message(
-            t,
-            conv,
-            language.customer_text(rng, follow, channel=ch, slots=slots),
-            channel=ch,
-            intent=follow,
-            order=order,
-        )
+        say(tl, t, conv, follow, ch, slots, order)
         if tl.now - t > OPEN_WINDOW:
             tl.close(conv, "closed", t + timedelta(days=rng.uniform(5, 14)))
     return conv
@@ -208,59 +175,20 @@ def question(tl: Timeline, order: OrderRef | None, at: datetime) -> None:
     )
     conv, agent = tl.conversation(), tl.agent()
     slots = tl.slots(order, agent)
-    tl.message(
-        at,
-        conv,
-        language.customer_text(rng, intent, channel=ch, slots=slots),
-        channel=ch,
-        intent=intent,
-        order=order,
-    )
+    say(tl, at, conv, intent, ch, slots, order)
     nudge(tl, conv, ch, at, 0.35)
     t = at + hours(rng.uniform(0.2, 10))
     kind = "billing" if intent == "billing" else f"help_{intent}"
-    tl.message(
-        t,
-        conv,
-        language.agent_text(rng, kind, channel=ch, slots=slots),
-        channel=ch,
-        intent=kind,
-        outbound=True,
-        order=order,
-        agent=agent,
-    )
+    answer(tl, t, conv, kind, ch, slots, order, agent)
     if rng.random() < 0.45:
         t += hours(rng.uniform(0.2, 12))
-        tl.message(
-            t,
-            conv,
-            language.customer_text(rng, "gratitude", channel=ch, slots=slots),
-            channel=ch,
-            intent="gratitude",
-            order=order,
-        )
+        say(tl, t, conv, "gratitude", ch, slots, order)
     elif rng.random() < 0.4:
         # Not sorted by the first answer: one more round.
         t += hours(rng.uniform(1, 20))
-        tl.message(
-            t,
-            conv,
-            language.customer_text(rng, "confusion", channel=ch, slots=slots),
-            channel=ch,
-            intent="confusion",
-            order=order,
-        )
+        say(tl, t, conv, "confusion", ch, slots, order)
         t += hours(rng.uniform(0.5, 8))
-        tl.message(
-            t,
-            conv,
-            language.agent_text(rng, "help_confusion", channel=ch, slots=slots),
-            channel=ch,
-            intent="help_confusion",
-            outbound=True,
-            order=order,
-            agent=agent,
-        )
+        answer(tl, t, conv, "help_confusion", ch, slots, order, agent)
     tl.close(conv, "resolved", t + hours(rng.uniform(0.2, 6)))
     if rng.random() < 0.3:
         survey_after(
@@ -278,26 +206,10 @@ def praise(tl: Timeline, order: OrderRef, at: datetime) -> None:
     ch = "social" if rng.random() < 0.3 else contact_channel(tl)
     conv, agent = tl.conversation(), tl.agent()
     slots = tl.slots(order, agent)
-    tl.message(
-        at,
-        conv,
-        language.customer_text(rng, "praise", channel=ch, slots=slots),
-        channel=ch,
-        intent="praise",
-        order=order,
-    )
+    say(tl, at, conv, "praise", ch, slots, order)
     t = at + hours(rng.uniform(1, 20))
     if rng.random() < 0.6:
-        tl.message(
-            t,
-            conv,
-            language.agent_text(rng, "thanks", channel=ch, slots=slots),
-            channel=ch,
-            intent="thanks",
-            outbound=True,
-            order=order,
-            agent=agent,
-        )
+        answer(tl, t, conv, "thanks", ch, slots, order, agent)
     tl.close(conv, "closed", t + hours(1))
 
 
