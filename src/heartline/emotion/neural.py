@@ -140,10 +140,11 @@ class NeuralEngine:
         for i, plan in enumerate(plans):
             # a sarcastic reading is explained by its praise word, found by the probe
             if with_evidence and not isinstance(plan, Reading) and len(plan[2]) == 1:
-                probe = flipped.get(plan[2][0])
-                if probe is not None:
+                praise = flipped.get(plan[2][0])
+                current = readings[i]
+                if praise is not None and current is not None:
                     readings[i] = dataclasses.replace(
-                        readings[i], evidence=_praise_evidence(plan[0], plan[3], probe)
+                        current, evidence=_praise_evidence(plan[0], plan[3], praise)
                     )
         return [r for r in readings if r is not None]
 
@@ -211,11 +212,12 @@ class NeuralEngine:
         )  # fmt: skip
         # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment
         # ("sentiment:negative"). A neutral reading has nothing to explain.
-        target = top
-        if top in (None, "neutral"):
+        if top is None or top == "neutral":
             if sentiment == "neutral":
                 return reading, None
             target = f"sentiment:{sentiment}"
+        else:
+            target = top
         if body_map is not None:
             return reading, (body_map[0], body_map[1], target)
         # long message: explain with the sentence that carries the target most
