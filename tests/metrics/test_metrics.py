@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from heartline.db import utcnow
 
@@ -209,3 +209,19 @@ def test_retention_by_cohort(api, api_as):
             and old[0]["churn_rate"] == 0.5
             and old[0]["repeat_rate"] == 0.5
         )
+
+
+def test_http_filters_reach_every_endpoint(api, api_as, customer):
+    """`from`, `to` and the slice filters narrow summary, trend and surveys alike."""
+    _seed(api, customer["id"])
+    manager = api_as("manager")
+    since = (datetime.now(UTC) - timedelta(days=5)).date().isoformat()
+    assert manager.get("/metrics/summary", params={"from": since}).json()["readings"] == 2
+    assert manager.get("/metrics/summary", params={"channel": "email"}).json()["readings"] == 0
+    assert manager.get("/metrics/summary", params={"channel": "chat"}).json()["readings"] == 3
+    chat = manager.get("/metrics/sentiment-trend", params={"channel": "chat"}).json()
+    assert sum(row["n"] for row in chat) == 3
+    email = manager.get("/metrics/sentiment-trend", params={"channel": "email"}).json()
+    assert sum(row["n"] for row in email) == 0
+    bad = manager.get("/metrics/summary", params={"channel": "x" * 21})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "query.channel"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from heartline.api.deps import Db, Manager
 from heartline.metrics import service
@@ -14,20 +16,16 @@ router = APIRouter(prefix="/metrics", tags=["metrics"])
 Slice = Literal["channel", "team", "agent", "queue", "category"]
 
 
-def _where(
-    channel: str | None,
-    team: int | None,
-    agent: int | None,
-    queue: str | None,
-    category: str | None,
-) -> dict[str, Any]:
-    return {"channel": channel, "team": team, "agent": agent, "queue": queue, "category": category}
+@dataclass(frozen=True)
+class Filters:
+    """The period and slice filters shared by the dashboard endpoints."""
+
+    start: datetime | None
+    end: datetime | None
+    where: dict[str, Any]
 
 
-@router.get("/summary")
-def summary(
-    db: Db,
-    _: Manager,
+def filters(
     start: UTCDatetime | None = Query(None, alias="from"),
     end: UTCDatetime | None = Query(None, alias="to"),
     channel: str | None = Query(None, max_length=20),
@@ -35,55 +33,39 @@ def summary(
     agent: int | None = None,
     queue: str | None = Query(None, max_length=60),
     category: str | None = Query(None, max_length=120),
-) -> dict[str, Any]:
+) -> Filters:
+    """Parse `from`, `to` and the slice filters once for every metrics endpoint."""
+    where = {"channel": channel, "team": team, "agent": agent, "queue": queue, "category": category}
+    return Filters(start=start, end=end, where=where)
+
+
+Filtered = Annotated[Filters, Depends(filters)]
+
+
+@router.get("/summary")
+def summary(db: Db, _: Manager, f: Filtered) -> dict[str, Any]:
     """Readings, valence, sentiment/emotion mix, CSAT/NPS/CES, complaint reasons, recovery."""
-    return service.summary(
-        db, start=start, end=end, where=_where(channel, team, agent, queue, category)
-    )
+    return service.summary(db, start=f.start, end=f.end, where=f.where)
 
 
 @router.get("/sentiment-trend")
 def sentiment_trend(
     db: Db,
     _: Manager,
+    f: Filtered,
     bucket: Literal["day", "week"] = "day",
     by: Slice | None = None,
-    start: UTCDatetime | None = Query(None, alias="from"),
-    end: UTCDatetime | None = Query(None, alias="to"),
-    channel: str | None = Query(None, max_length=20),
-    team: int | None = None,
-    agent: int | None = None,
-    queue: str | None = Query(None, max_length=60),
-    category: str | None = Query(None, max_length=120),
 ) -> list[dict[str, Any]]:
     """Average valence, sentiment shares and emotion mix per day or week, optionally per slice."""
     return service.sentiment_trend(
-        db,
-        bucket=bucket,
-        by=by,
-        start=start,
-        end=end,
-        where=_where(channel, team, agent, queue, category),
+        db, bucket=bucket, by=by, start=f.start, end=f.end, where=f.where
     )
 
 
 @router.get("/surveys")
-def surveys(
-    db: Db,
-    _: Manager,
-    by: Slice | None = None,
-    start: UTCDatetime | None = Query(None, alias="from"),
-    end: UTCDatetime | None = Query(None, alias="to"),
-    channel: str | None = Query(None, max_length=20),
-    team: int | None = None,
-    agent: int | None = None,
-    queue: str | None = Query(None, max_length=60),
-    category: str | None = Query(None, max_length=120),
-) -> list[dict[str, Any]]:
+def surveys(db: Db, _: Manager, f: Filtered, by: Slice | None = None) -> list[dict[str, Any]]:
     """CSAT (share of 4-5), NPS (promoters minus detractors) and CES, per slice."""
-    return service.surveys(
-        db, start=start, end=end, by=by, where=_where(channel, team, agent, queue, category)
-    )
+    return service.surveys(db, start=f.start, end=f.end, by=by, where=f.where)
 
 
 @router.get("/retention")
