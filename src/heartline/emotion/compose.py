@@ -121,19 +121,25 @@ def evidence_from_scores(
 def batched_occlusion(
     items: Sequence[tuple[str, int]],
     score: Callable[[list[str]], list[float]],
+    base: Sequence[float] | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """Evidence for many (text, offset) items with one batched call to ``score``."""
+    """Evidence for many (text, offset) items with one batched call to ``score``.
+
+    ``base`` holds the items' own scores when the caller already has them (the texts are then
+    not scored again); otherwise they are scored in the same call as their variants.
+    """
     jobs: list[tuple[int, list[tuple[int, int]]]] = []
     variants: list[str] = []
-    for _i, (text, _) in enumerate(items):
+    for text, _ in items:
         spans = occlusion_spans(text)
+        if base is None:
+            variants.append(text)
         jobs.append((len(variants), spans))
-        variants.append(text)
         variants.extend(occlude(text, sp) for sp in spans)
     scores = score(variants) if variants else []
     out = []
-    for (text, offset), (at, spans) in zip(items, jobs, strict=True):
-        base = scores[at]
-        occluded = scores[at + 1 : at + 1 + len(spans)]
-        out.append(evidence_from_scores(text, offset, spans, base, occluded))
+    for k, ((text, offset), (at, spans)) in enumerate(zip(items, jobs, strict=True)):
+        own = scores[at - 1] if base is None else base[k]
+        occluded = scores[at : at + len(spans)]
+        out.append(evidence_from_scores(text, offset, spans, own, occluded))
     return out

@@ -19,8 +19,10 @@ import numpy as np
 from heartline.emotion import compose, language, sarcasm, textproc
 from heartline.emotion.reading import Reading, unscored
 from heartline.emotion.taxonomy import (
+    CS_EMOTIONS,
     EMOTIONS,
     SENTIMENTS,
+    cs_array,
     cs_from_emotions,
     top_cs,
     with_sentiment,
@@ -124,8 +126,8 @@ class NeuralEngine:
                 probs["emotions"][i] = probe.situation_emotions
                 flipped[i] = probe
         readings: list[Reading | None] = []
-        # (reading index, unit text, offset or char map into the original, top cs emotion)
-        pending: list[tuple[int, str, Any, str]] = []
+        # (reading index, unit index, unit text, offset or char map into the original, target)
+        pending: list[tuple[int, int, str, Any, str]] = []
         for i, plan in enumerate(plans):
             if isinstance(plan, Reading):
                 readings.append(plan)
@@ -136,7 +138,7 @@ class NeuralEngine:
             if with_evidence and focus is not None:
                 pending.append((i, *focus))
         if pending:
-            self._attach_evidence(readings, pending, batch_size)
+            self._attach_evidence(readings, pending, probs, batch_size)
         for i, plan in enumerate(plans):
             # a sarcastic reading is explained by its praise word, found by the probe
             if with_evidence and not isinstance(plan, Reading) and len(plan[2]) == 1:
@@ -166,7 +168,7 @@ class NeuralEngine:
     def _compose(
         self, text: str, spans: list[tuple[int, int]], idx: list[int], body_map: Any,
         probs: dict[str, np.ndarray],
-    ) -> tuple[Reading, tuple[str, Any, str] | None]:  # fmt: skip
+    ) -> tuple[Reading, tuple[int, str, Any, str] | None]:  # fmt: skip
         emo, sent, sarc = probs["emotions"][idx], probs["sentiment"][idx], probs["sarcasm"][idx]
         sent = np.array([self._deironise(s, z) for s, z in zip(sent, sarc, strict=True)])
         detail: list[dict[str, Any]] = []
@@ -219,11 +221,11 @@ class NeuralEngine:
         else:
             target = top
         if body_map is not None:
-            return reading, (body_map[0], body_map[1], target)
+            return reading, (idx[0], body_map[0], body_map[1], target)
         # long message: explain with the sentence that carries the target most
-        unit_scores = _target_scores(target, emo, sent, self.thr)
-        a, b = spans[int(np.argmax(unit_scores))]
-        return reading, (text[a:b], a, target)
+        best = int(np.argmax(_target_scores(target, emo, sent, self.thresholds)))
+        a, b = spans[best]
+        return reading, (idx[best], text[a:b], a, target)
 
     def _deironise(self, s: np.ndarray, sarcasm: float) -> np.ndarray:
         """Irony inverts surface polarity: a likely-sarcastic positive reading turns negative."""
@@ -232,11 +234,21 @@ class NeuralEngine:
         return s
 
     def _attach_evidence(
-        self, readings: list[Any], pending: list[tuple[int, str, Any, str]], batch_size: int
+        self,
+        readings: list[Any],
+        pending: list[tuple[int, int, str, Any, str]],
+        probs: dict[str, np.ndarray],
+        batch_size: int,
     ) -> None:
-        """Occlusion evidence for all pending readings in one batched inference."""
+        """Occlusion evidence for all pending readings in one batched inference (each unit's
+        own score is already known from ``probs``)."""
         tops = [top for *_, top in pending]
-        counts = [len(compose.occlusion_spans(unit)) + 1 for _, unit, _, _ in pending]
+        counts = [len(compose.occlusion_spans(unit)) for _, _, unit, _, _ in pending]
+        base = [
+            float(_target_scores(top, probs["emotions"][[u]], probs["sentiment"][[u]],
+                                 self.thresholds)[0])
+            for _, u, _, _, top in pending
+        ]  # fmt: skip
 
         def score(variants: list[str]) -> list[float]:
             p = self.infer(variants, batch_size)
@@ -244,14 +256,14 @@ class NeuralEngine:
             at = 0
             for top, n in zip(tops, counts, strict=True):
                 block = _target_scores(
-                    top, p["emotions"][at : at + n], p["sentiment"][at : at + n], self.thr
+                    top, p["emotions"][at : at + n], p["sentiment"][at : at + n], self.thresholds
                 )
                 out += block.tolist()
                 at += n
             return out
 
-        found = compose.batched_occlusion([(unit, 0) for _, unit, _, _ in pending], score)
-        for (i, _, where, _), ev in zip(pending, found, strict=True):
+        found = compose.batched_occlusion([(unit, 0) for _, _, unit, _, _ in pending], score, base)
+        for (i, _, _, where, _), ev in zip(pending, found, strict=True):
             if isinstance(where, int):
                 ev = [{**x, "start": x["start"] + where, "end": x["end"] + where} for x in ev]
             else:  # a body joined from several spans: map each end back to the original
@@ -260,17 +272,13 @@ class NeuralEngine:
 
 
 def _target_scores(
-    target: str, emo: np.ndarray, sent: np.ndarray, thr: dict[str, float]
+    target: str, emo: np.ndarray, sent: np.ndarray, thresholds: np.ndarray
 ) -> np.ndarray:
     """Per-row score of an evidence target: a cs key (scored exactly as in the reading's cs
-    view), or "sentiment:<label>"."""
+    view, ``taxonomy.cs_array``), or "sentiment:<label>"."""
     if target.startswith("sentiment:"):
-        return sent[:, SENTIMENTS.index(target.split(":", 1)[1])]
-    return np.array([
-        with_sentiment(cs_from_emotions(dict(zip(EMOTIONS, e.tolist(), strict=True)), thr),
-                       *s.tolist())[target]
-        for e, s in zip(emo, sent, strict=True)
-    ])  # fmt: skip
+        return np.asarray(sent)[:, SENTIMENTS.index(target.split(":", 1)[1])]
+    return cs_array(emo, sent, thresholds)[:, CS_EMOTIONS.index(target)]
 
 
 def _praise_evidence(text: str, body_map: Any, probe: sarcasm.Probe) -> list[dict[str, Any]]:

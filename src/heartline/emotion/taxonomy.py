@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 # GoEmotions label order, as in datasets/goemotions/emotions.txt (model output order).
 EMOTIONS: tuple[str, ...] = (
     "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
@@ -95,6 +97,30 @@ def with_sentiment(cs: Mapping[str, float], p_neg: float, p_neu: float, p_pos: f
     out["frustration"] = round(max(out["frustration"], residual), 4)
     out["neutral"] = round(min(out["neutral"], 1.0 - max(p_neg, p_pos)), 4)
     return out
+
+
+def cs_array(emotions: np.ndarray, sentiment: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Vectorised ``with_sentiment(cs_from_emotions(...))`` (unrounded) for many rows.
+
+    ``emotions`` is [n, 28] in EMOTIONS order, ``sentiment`` [n, 3], ``thresholds`` [28];
+    returns [n, 11] in CS_EMOTIONS order. Used where many counterfactual readings are scored
+    at once (evidence, picking the sentence of a long message).
+    """
+    p = np.asarray(emotions, dtype=np.float64)
+    t = np.asarray(thresholds, dtype=np.float64)
+    cal = np.where(p < t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t))
+    out = np.stack([(cal[:, _SRC_INDEX[k]] * _SRC_WEIGHT[k]).max(1) for k in CS_EMOTIONS], axis=1)
+    s = np.asarray(sentiment, dtype=np.float64)
+    col = {k: i for i, k in enumerate(CS_EMOTIONS)}
+    specific = out[:, [col["anger"], col["sadness"], col["anxiety"]]].max(1)
+    residual = RESIDUAL_FRUSTRATION * s[:, 0] * (1.0 - specific)
+    out[:, col["frustration"]] = np.maximum(out[:, col["frustration"]], residual)
+    out[:, col["neutral"]] = np.minimum(out[:, col["neutral"]], 1.0 - np.maximum(s[:, 0], s[:, 2]))
+    return out
+
+
+_SRC_INDEX = {k: np.array([EMOTIONS.index(s) for s in v]) for k, v in CS_MAPPING.items()}
+_SRC_WEIGHT = {k: np.array(list(v.values())) for k, v in CS_MAPPING.items()}
 
 
 def top_cs(cs: Mapping[str, float]) -> str | None:

@@ -51,8 +51,9 @@ def evaluate_neural(engine: Any, root: Path, limit: int = 0) -> dict[str, float]
     thr = np.array([meta["emotion_thresholds"][e] for e in meta["emotions"]])
     res["goemotions_macro_f1"] = M.macro_f1_multilabel(ge.labels, p >= thr)
     groups = M.ekman_groups(root / "goemotions" / "ekman_mapping.json")
+    collapse = M.ekman_probs if meta.get("ekman_aggregation") == "noisy_or" else M.to_ekman
     res["ekman_macro_f1"] = M.macro_f1_multilabel(
-        M.to_ekman(ge.labels, groups), M.to_ekman(p, groups) >= np.array(meta["ekman_thresholds"])
+        M.to_ekman(ge.labels, groups), collapse(p, groups) >= np.array(meta["ekman_thresholds"])
     )
     s = sets["sentiment"]
     res["sentiment_macro_recall"] = M.macro_recall(
@@ -68,6 +69,31 @@ def evaluate_neural(engine: Any, root: Path, limit: int = 0) -> dict[str, float]
         te.labels, engine.infer(te.texts, 64)["tweet_emotion"].argmax(1), 4
     )
     return {k: round(v, 4) for k, v in res.items()}
+
+
+def tune_decisions(engine: Any, root: Path) -> dict[str, Any]:
+    """Decision points of the shipped model, tuned on the held-out parts of train, on that very
+    (int8) model: per-label emotion thresholds, Ekman thresholds (noisy-OR groups), the
+    sentiment prior shift (macro recall) and the irony-head threshold. Dev/val is not used."""
+    splits = D.load(root)
+    groups = M.ekman_groups(root / "goemotions" / "ekman_mapping.json")
+    ge = splits["goemotions"]["holdout"]
+    p = engine.infer(ge.texts, 64)["emotions"]
+    thr = M.tune_thresholds(ge.labels, p)
+    ekman = M.tune_thresholds(M.to_ekman(ge.labels, groups), M.ekman_probs(p, groups))
+    se = splits["sentiment"]["holdout"]
+    # infer applies the current shift; undo it (a per-row constant does not move the argmax)
+    logp = np.log(engine.infer(se.texts, 64)["sentiment"] + 1e-9) - engine.bias
+    bias = M.tune_bias(se.labels, logp, 3)
+    ir = splits["irony"]["holdout"]
+    irony = M.tune_binary(ir.labels, engine.infer(ir.texts, 64)["sarcasm"])
+    return {
+        "emotion_thresholds": dict(zip(engine.meta["emotions"], thr.tolist(), strict=True)),
+        "ekman_thresholds": ekman.tolist(),
+        "ekman_aggregation": "noisy_or",
+        "sentiment_bias": bias.tolist(),
+        "irony_head_threshold": irony,
+    }
 
 
 def sentiment_recall_of(readings: list[Any], labels: np.ndarray) -> float:

@@ -6,6 +6,7 @@ import argparse
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from heartline.emotion.taxonomy import EMOTIONS
 
@@ -13,11 +14,26 @@ MODEL_VERSION = "1.0.0"
 MODEL_NAME = "heartline-minilm-int8"
 
 
+def to_onnx(model: Any, path: Path, opset: int = 17) -> None:
+    """The torch model as fp32 ONNX with dynamic batch and sequence axes."""
+    import torch
+
+    from heartline.emotion.training.model import HEADS
+
+    ids = torch.ones((2, 16), dtype=torch.int64)
+    mask = torch.ones((2, 16), dtype=torch.int64)
+    dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
+    dyn.update({k: {0: "batch"} for k in HEADS})
+    torch.onnx.export(
+        model.eval(), (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
+        output_names=list(HEADS), dynamic_axes=dyn, opset_version=opset, dynamo=False,
+    )  # fmt: skip
+
+
 def export(
     weights: Path, base: Path, tuned: Path, out: Path, data: Path | None = None, opset: int = 17
 ) -> Path:
     """Write model.int8.onnx, tokenizer.json and meta.json into ``out``."""
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from heartline.emotion.training.model import HEADS, load_finetuned
@@ -25,14 +41,7 @@ def export(
     out.mkdir(parents=True, exist_ok=True)
     model = load_finetuned(weights, base / "config.json")
     fp32 = out / "model.fp32.onnx"
-    ids = torch.ones((2, 16), dtype=torch.int64)
-    mask = torch.ones((2, 16), dtype=torch.int64)
-    dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
-    dyn.update({k: {0: "batch"} for k in HEADS})
-    torch.onnx.export(
-        model, (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"],
-        output_names=list(HEADS), dynamic_axes=dyn, opset_version=opset, dynamo=False,
-    )  # fmt: skip
+    to_onnx(model, fp32, opset)
     int8 = out / "model.int8.onnx"
     quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
     fp32.unlink()
@@ -52,10 +61,13 @@ def export(
         "irony_head_threshold": t["irony_threshold"],
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1))
-    if data is not None:  # the contrast-sarcasm threshold is tuned on the int8 model itself
+    if data is not None:  # decision points are re-tuned on the int8 model itself
         from heartline.emotion.neural import NeuralEngine
-        from heartline.emotion.training.evaluate import tune_sarcasm
+        from heartline.emotion.training.evaluate import tune_decisions, tune_sarcasm
 
+        meta.update(tune_decisions(NeuralEngine(out), data))
+        meta["tuned_on"] = "the int8 model's scores of the held-out parts of train"
+        (out / "meta.json").write_text(json.dumps(meta, indent=1))
         res = tune_sarcasm(NeuralEngine(out), data)
         meta["sarcasm_contrast_threshold"] = res["sarcasm_contrast_threshold"]
         meta["sarcasm_tuning"] = res

@@ -92,13 +92,13 @@ def score_all(
     if tune:
         tuned["emotion_thresholds"] = M.tune_thresholds(y, p).tolist()
         tuned["ekman_thresholds"] = M.tune_thresholds(
-            M.to_ekman(y, tuned["_groups"]), M.to_ekman(p, tuned["_groups"])
+            M.to_ekman(y, tuned["_groups"]), M.ekman_probs(p, tuned["_groups"])
         ).tolist()
     res["goemotions_macro_f1"] = M.macro_f1_multilabel(
         y, p >= np.array(tuned["emotion_thresholds"])
     )
     res["goemotions_macro_f1_at_0.5"] = M.macro_f1_multilabel(y, p >= 0.5)
-    ye, pe = M.to_ekman(y, tuned["_groups"]), M.to_ekman(p, tuned["_groups"])
+    ye, pe = M.to_ekman(y, tuned["_groups"]), M.ekman_probs(p, tuned["_groups"])
     res["ekman_macro_f1"] = M.macro_f1_multilabel(ye, pe >= np.array(tuned["ekman_thresholds"]))
     s = predict(model, enc["sentiment"][part], device)["sentiment"]
     logp, ys = np.log(M.softmax(s) + 1e-9), splits["sentiment"][part].labels
