@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,11 @@ class NeuralEngine:
         self.tokenizer.no_padding()
         opts = ort.SessionOptions()
         n = threads or int(os.environ.get(THREADS_ENV, "0")) or min(4, os.cpu_count() or 1)
-        opts.intra_op_num_threads = n
+        # Batches of short messages are too small to split well across cores: each batch runs
+        # on one thread and up to n batches run at once (onnxruntime releases the GIL).
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
+        self._pool = ThreadPoolExecutor(n, thread_name_prefix="hl-emotion") if n > 1 else None
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
             str(assets / "model.int8.onnx"), opts, providers=["CPUExecutionProvider"]
@@ -86,15 +90,14 @@ class NeuralEngine:
         enc = [e.ids for e in self.tokenizer.encode_batch([textproc.normalise(t) for t in texts])]
         order = np.argsort([len(r) for r in enc], kind="stable")
         parts: dict[str, list[np.ndarray]] = {k: [] for k in self.outputs}
-        for i in range(0, len(order), batch_size):
-            rows = [enc[j] for j in order[i : i + batch_size]]
-            width = max(len(r) for r in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for k, r in enumerate(rows):
-                ids[k, : len(r)] = r
-                mask[k, : len(r)] = 1
-            res = self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask})
+        batches = [
+            [enc[j] for j in order[i : i + batch_size]] for i in range(0, len(order), batch_size)
+        ]
+        if self._pool is not None and len(batches) > 1:
+            results: Iterable[list[np.ndarray]] = self._pool.map(self._run, batches)
+        else:
+            results = map(self._run, batches)
+        for res in results:
             for name, arr in zip(self.outputs, res, strict=True):
                 parts[name].append(arr)
         inv = np.argsort(order, kind="stable")
@@ -105,6 +108,16 @@ class NeuralEngine:
             "sarcasm": _softmax(logits["irony"])[:, 1],
             "tweet_emotion": _softmax(logits["tweet_emotion"]),
         }
+
+    def _run(self, rows: list[list[int]]) -> list[np.ndarray]:
+        """One padded batch through the model."""
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for k, r in enumerate(rows):
+            ids[k, : len(r)] = r
+            mask[k, : len(r)] = 1
+        return list(self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask}))
 
     # -- readings ----------------------------------------------------------------------------
     def analyze_many(
