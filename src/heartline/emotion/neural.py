@@ -34,8 +34,9 @@ THREADS_ENV = "HEARTLINE_EMOTION_THREADS"
 # Longer than a tweet, or laid out in lines (an email): read sentence by sentence, aggregate,
 # and report per-sentence detail. Shorter texts are read whole, as the model was trained.
 LONG_CHARS = 280
-# Default sarcasm review threshold when meta.json has none; a flagged positive reading is also
-# taken as negative (see sarcasm.py: the score is only high when the situation reads negative).
+# Default sarcasm review threshold when meta.json has none. A positive reading whose score
+# reaches meta.json's (stricter) flip threshold is taken as negative (see sarcasm.py: the score
+# is only high when the situation reads negative).
 SARCASM_DEFAULT = 0.1
 MAX_SENTENCES = 64  # an email longer than this is read on its first 64 sentences
 
@@ -79,7 +80,8 @@ class NeuralEngine:
         self.bias = np.array(self.meta["sentiment_bias"], dtype=np.float32)
         # the review threshold applies to the contrast score of sarcasm.py, tuned on data
         self.sarcasm_threshold = float(self.meta.get("sarcasm_contrast_threshold", SARCASM_DEFAULT))
-        self.flip_at = self.sarcasm_threshold
+        # a flip rewrites the reading without a person: it takes a surer score than review
+        self.flip_at = float(self.meta.get("sarcasm_flip_threshold", self.sarcasm_threshold))
 
     # -- model -------------------------------------------------------------------------------
     def infer(self, texts: Sequence[str], batch_size: int = 32) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from heartline.emotion.taxonomy import EMOTIONS
 
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
 MODEL_NAME = "heartline-minilm-int8"
 
 
@@ -70,6 +70,7 @@ def export(
         (out / "meta.json").write_text(json.dumps(meta, indent=1))
         res = tune_sarcasm(NeuralEngine(out), data)
         meta["sarcasm_contrast_threshold"] = res["sarcasm_contrast_threshold"]
+        meta["sarcasm_flip_threshold"] = res["sarcasm_flip_threshold"]
         meta["sarcasm_tuning"] = res
         (out / "meta.json").write_text(json.dumps(meta, indent=1))
     return int8
