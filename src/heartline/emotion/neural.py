@@ -69,6 +69,7 @@ class NeuralEngine:
         # on one thread and up to n batches run at once (onnxruntime releases the GIL).
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
+        self._workers = n
         self._pool = ThreadPoolExecutor(n, thread_name_prefix="hl-emotion") if n > 1 else None
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
@@ -92,6 +93,8 @@ class NeuralEngine:
         enc = [e.ids for e in self.tokenizer.encode_batch([textproc.normalise(t) for t in texts])]
         order = np.argsort([len(r) for r in enc], kind="stable")
         parts: dict[str, list[np.ndarray]] = {k: [] for k in self.outputs}
+        if self._pool is not None:  # a small call is still spread over the cores (latency)
+            batch_size = max(1, min(batch_size, -(-len(enc) // self._workers)))
         batches = [
             [enc[j] for j in order[i : i + batch_size]] for i in range(0, len(order), batch_size)
         ]
