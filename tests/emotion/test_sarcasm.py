@@ -25,3 +25,16 @@ def test_sarcastic_praise_points_at_praise_word(neural: NeuralEngine) -> None:
 def test_contrast_marker_is_mixed_not_sarcasm(neural: NeuralEngine) -> None:
     r = neural.analyze_many(["Love it, but shipping was slow."])[0]
     assert "possible_sarcasm" not in r.review_reasons
+
+
+def test_review_flag_and_flip_have_their_own_thresholds(neural: NeuralEngine, monkeypatch) -> None:
+    text = "Great, another delay."
+    assert neural.flip_at >= neural.sarcasm_threshold  # a flip needs the surer score
+    flipped = neural.analyze_many([text])[0]
+    assert flipped.sentiment == "negative" and "possible_sarcasm" in flipped.review_reasons
+    # a score between the two thresholds: a person decides, the reading keeps its face value
+    monkeypatch.setattr(neural, "flip_at", flipped.sarcasm + 0.01)
+    kept = neural.analyze_many([text])[0]
+    assert kept.sarcasm == flipped.sarcasm
+    assert "possible_sarcasm" in kept.review_reasons
+    assert kept.sentiment == "positive"
