@@ -46,6 +46,18 @@ def assets_present(path: Path = ASSETS) -> bool:
     return all((path / f).is_file() for f in ("model.int8.onnx", "meta.json", "tokenizer.json"))
 
 
+def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad token id lists into a batch; return (ids, attention mask). Training uses the
+    same function, so the model sees batches laid out the same way."""
+    width = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for k, r in enumerate(rows):
+        ids[k, : len(r)] = r
+        mask[k, : len(r)] = 1
+    return ids, mask
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
@@ -116,12 +128,7 @@ class NeuralEngine:
 
     def _run(self, rows: list[list[int]]) -> list[np.ndarray]:
         """One padded batch through the model."""
-        width = max(len(r) for r in rows)
-        ids = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for k, r in enumerate(rows):
-            ids[k, : len(r)] = r
-            mask[k, : len(r)] = 1
+        ids, mask = pad(rows)
         return list(self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask}))
 
     # -- readings ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from heartline.emotion.neural import pad
 from heartline.emotion.training import data as D
 from heartline.emotion.training import metrics as M
 
@@ -30,17 +31,6 @@ LOSS_WEIGHT = {"emotions": 5.0, "sentiment": 1.0, "irony": 1.0, "tweet_emotion":
 def encode(tok: Any, texts: list[str]) -> list[list[int]]:
     """Token ids, truncated to MAX_LEN."""
     return [e.ids for e in tok.encode_batch(texts)]
-
-
-def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Right-pad id lists; return (ids, mask)."""
-    n = max(len(r) for r in rows)
-    ids = np.zeros((len(rows), n), dtype=np.int64)
-    mask = np.zeros((len(rows), n), dtype=np.int64)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = r
-        mask[i, : len(r)] = 1
-    return ids, mask
 
 
 def buckets(rows: list[list[int]], bs: int) -> list[list[int]]:
