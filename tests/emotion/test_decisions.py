@@ -69,3 +69,23 @@ def test_tuned_thresholds_and_prior_shift_beat_the_defaults() -> None:
     bias = M.tune_bias(labels, logits, 3)
     before = M.macro_recall(labels, logits.argmax(1), 3)
     assert M.macro_recall(labels, (logits + bias).argmax(1), 3) > before + 0.05
+
+
+def test_recovery_dequantises_per_channel_and_undoes_the_quantiser_transpose() -> None:
+    from heartline.emotion.training.recover import _dequantise
+
+    w = np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5]], dtype=np.float32)  # [in, out]
+    scale = np.abs(w).max(0) / 127.0
+    q = np.round(w / scale).astype(np.int8)
+    inits = {
+        "plain": w,  # left in fp32 by the quantiser: copied exactly
+        "onnx::MatMul_1_quantized": q,
+        "onnx::MatMul_1_scale": scale,
+        "onnx::MatMul_1_zero_point": np.zeros(3, dtype=np.int8),
+        "heads.x.weight_Transposed_quantized": q,  # a Gemm weight the quantiser transposed
+        "heads.x.weight_Transposed_scale": scale,
+        "heads.x.weight_Transposed_zero_point": np.zeros(3, dtype=np.int8),
+    }
+    assert np.array_equal(_dequantise(inits, "plain"), w)
+    assert np.allclose(_dequantise(inits, "onnx::MatMul_1"), w, atol=scale.max() / 2)
+    assert np.allclose(_dequantise(inits, "heads.x.weight"), w.T, atol=scale.max() / 2)
