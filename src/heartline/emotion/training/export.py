@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,13 @@ def export(
     fp32 = out / "model.fp32.onnx"
     to_onnx(model, fp32, opset)
     int8 = out / "model.int8.onnx"
-    quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
+    root = logging.getLogger()  # the quantiser logs every tensor it skips at INFO on the root
+    level = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
     fp32.unlink()
     shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
     t = json.loads(tuned.read_text())
