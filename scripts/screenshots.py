@@ -9,34 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from heartline.web.live_server import CHROMIUM, CHROMIUM_ARGS, live_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build(url: str, customers: int) -> None:
@@ -51,34 +31,6 @@ def build(url: str, customers: int) -> None:
 
     dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
     build_demo_workspace(customers=customers)
-
-
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """Start uvicorn and wait until /healthz answers."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "heartline.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 def shoot(base: str) -> None:
@@ -142,13 +94,8 @@ def main() -> None:
     t0 = time.perf_counter()
     build(url, args.customers)
     print(f"demo built in {time.perf_counter() - t0:.1f} s")
-    port = free_port()
-    proc = serve(env, port)
-    try:
-        shoot(f"http://127.0.0.1:{port}")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with live_server(env, Path(tmp) / "server.log", wait_s=30) as base:
+        shoot(base)
     print(f"screenshots in {OUT}")
 
 
