@@ -62,6 +62,17 @@ def test_db_users_tokens_and_import(run, tmp_path):
         ok=False,
     )
     assert bad_role.returncode == 2 and "role" in bad_role.stderr
+    last = run("users", "set", "admin@example.com", "--inactive", ok=False)
+    assert last.returncode == 2 and "last active admin" in last.stderr
+    run("users", "create", "--email", "b@example.com", "--password", "longpassword")
+    changed = run("users", "set", "B@example.com", "--role", "manager", "--inactive")
+    assert "role agent -> manager" in changed.stdout and "is_active True -> False" in changed.stdout
+    listed = run("users", "list").stdout.splitlines()
+    assert next(line for line in listed if "b@example.com" in line).split()[2:] == [
+        "manager",
+        "disabled",
+    ]
+    assert run("users", "set", "nobody@example.com", "--active", ok=False).returncode == 2
     token = (
         run("tokens", "create", "--name", "shop", "--role", "integration")
         .stdout.strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -34,7 +34,7 @@ err = Console(stderr=True)
 out = Console()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
 
@@ -210,6 +210,43 @@ def users_create(
                 session, email=email, password=password, role=role, name=name, team_id=team_id
             )
             out.print(f"created {user.role} {user.email} (id {user.id})")
+    except AppError as exc:
+        _fail(exc.message)
+
+
+@users_app.command("set")
+def users_set(
+    email: Annotated[str, typer.Argument(help="The user's sign-in email")],
+    role: Annotated[str | None, typer.Option(help="admin | manager | agent")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="reactivate or deactivate")
+    ] = None,
+) -> None:
+    """Change a user's role, or deactivate / reactivate them (audited)."""
+    from sqlalchemy import func, select
+
+    from heartline.auth import service as auth_service
+    from heartline.auth.models import User
+    from heartline.errors import AppError
+    from heartline.privacy import service as privacy_service
+
+    try:
+        with dbmod.session_scope() as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+            if user is None:
+                _fail(f"no user with email {email}")
+            changes = auth_service.update_user(
+                session, user_id=user.id, role=role, is_active=active
+            )
+            if changes:
+                privacy_service.record(
+                    session, actor=None, action="user.updated", entity="user", entity_id=user.id,
+                    details={**changes, "via": "cli"},
+                )  # fmt: skip
+            out.print(
+                f"{user.email}: " + (", ".join(f"{k} {a} -> {b}" for k, (a, b) in changes.items())
+                                     or "unchanged")
+            )  # fmt: skip
     except AppError as exc:
         _fail(exc.message)
 

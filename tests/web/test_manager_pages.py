@@ -361,3 +361,65 @@ def test_retention_rate_agrees_with_the_cohorts(db, customer):
         assert got["customers"] == sum(c["customers"] for c in cohorts)
         assert got["active"] == sum(c["active"] for c in cohorts)
     assert metrics_service.retention_rate(db, as_of=now)["active"] == 2
+
+
+def test_admin_changes_roles_and_deactivates_users(db, web_as):
+    from heartline.privacy.models import AuditEvent
+
+    agent_client = web_as("agent")
+    assert agent_client.get("/inbox").status_code == 200
+    agent_cookies = dict(agent_client.cookies)
+    a = web_as("admin")
+    page = a.get("/settings").text
+    token = csrf_of(page)
+    agent = next(u for u in auth_service.list_users(db) if u.role == "agent")
+    admin = next(u for u in auth_service.list_users(db) if u.role == "admin")
+    r = a.post(
+        f"/settings/users/{agent.id}",
+        data={"csrf": token, "role": "manager"},  # the active box unticked: deactivate
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    db.expire_all()
+    assert (agent.role, agent.is_active) == ("manager", False)
+    event = db.query(AuditEvent).filter_by(entity="user", entity_id=agent.id).one()
+    assert event.details == {"role": ["agent", "manager"], "is_active": [True, False]}
+    assert event.actor_id == admin.id
+    # the deactivated user's own session stops working at once
+    admin_cookies = dict(a.cookies)
+    a.cookies.clear()
+    a.cookies.update(agent_cookies)
+    assert a.get("/inbox", headers={"accept": "text/html"}, follow_redirects=False).status_code in (
+        303,
+        401,
+    )
+    a.cookies.clear()
+    a.cookies.update(admin_cookies)
+    # the last admin can neither demote nor deactivate themselves
+    for form in ({"role": "agent", "active": "on"}, {"role": "admin"}):
+        bad = a.post(f"/settings/users/{admin.id}", data={"csrf": token, **form})
+        assert bad.status_code in (409, 422) and 'role="alert"' in bad.text
+    db.expire_all()
+    assert (admin.role, admin.is_active) == ("admin", True)
+    assert (
+        a.post("/settings/users/999999", data={"csrf": token, "role": "agent"}).status_code == 404
+    )
+
+
+def test_no_one_deactivates_themselves(db):
+    import pytest
+
+    from heartline.errors import AppError
+
+    first = auth_service.create_user(db, email="a1@example.com", password="x" * 8, role="admin")
+    second = auth_service.create_user(db, email="a2@example.com", password="x" * 8, role="admin")
+    with pytest.raises(AppError) as exc:
+        auth_service.update_user(db, user_id=first.id, is_active=False, acting_user_id=first.id)
+    assert exc.value.details[0]["field"] == "is_active"
+    # another admin may, and demoting one of two admins is fine
+    changes = auth_service.update_user(
+        db, user_id=first.id, is_active=False, acting_user_id=second.id
+    )
+    assert changes == {"is_active": [True, False]}
+    with pytest.raises(AppError, match="last active admin"):
+        auth_service.update_user(db, user_id=second.id, role="manager")

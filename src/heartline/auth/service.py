@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -171,6 +172,56 @@ def revoke_token(session: Session, *, token_id: int) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()
+
+
+def update_user(
+    session: Session,
+    *,
+    user_id: int,
+    role: str | None = None,
+    is_active: bool | None = None,
+    acting_user_id: int | None = None,
+) -> dict[str, list[Any]]:
+    """Change a user's role and/or deactivate or reactivate them; returns what changed
+    (field -> [before, after]). A deactivated user's sessions stop working on their next
+    request. Two guards keep a workspace manageable: you cannot deactivate yourself, and the
+    last active admin can neither be deactivated nor lose the admin role."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
+    new_role = (
+        _check_role(role, allowed={Role.ADMIN, Role.MANAGER, Role.AGENT}).value
+        if role is not None
+        else user.role
+    )
+    active = user.is_active if is_active is None else is_active
+    if not active and user.is_active and acting_user_id == user.id:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "is_active: you cannot deactivate yourself",
+            details=[{"field": "is_active", "message": "cannot deactivate yourself",
+                      "type": "value_error"}],
+        )  # fmt: skip
+    stays_admin = active and new_role == Role.ADMIN.value
+    if user.is_active and user.role == Role.ADMIN.value and not stays_admin:
+        others = session.scalar(
+            select(func.count()).select_from(User).where(
+                User.role == Role.ADMIN.value, User.is_active.is_(True), User.id != user.id
+            )
+        )  # fmt: skip
+        if not others:
+            raise AppError(
+                ErrorCode.CONFLICT, f"{user.email} is the last active admin: add another first"
+            )
+    changes: dict[str, list[Any]] = {}
+    if new_role != user.role:
+        changes["role"] = [user.role, new_role]
+        user.role = new_role
+    if active != user.is_active:
+        changes["is_active"] = [user.is_active, active]
+        user.is_active = active
+    session.flush()
+    return changes
 
 
 def list_users(session: Session) -> list[User]:

@@ -12,6 +12,7 @@ from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.channels.registry import adapter_for
 from heartline.errors import AppError
+from heartline.privacy import service as privacy_service
 from heartline.routing import service as routing_service
 from heartline.web.deps import AdminUser
 from heartline.web.render import check_csrf, render
@@ -114,5 +115,33 @@ def add_user(
     except AppError as exc:
         db.rollback()
         return _page(request, db, status=exc.http_status, user_error=exc.message)
+    db.commit()
+    return RedirectResponse("/settings?saved=user#users", status_code=303)
+
+
+@router.post("/settings/users/{user_id}", response_class=HTMLResponse)
+def change_user(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    user_id: int,
+    role: Annotated[str, Form()],
+    active: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Change a user's role, or deactivate / reactivate them (audited)."""
+    check_csrf(request, csrf)
+    try:
+        changes = auth_service.update_user(
+            db, user_id=user_id, role=role, is_active=active == "on", acting_user_id=user.id
+        )
+    except AppError as exc:
+        db.rollback()
+        return _page(request, db, status=exc.http_status, user_error=exc.message)
+    if changes:
+        privacy_service.record(
+            db, actor=auth_service.user_principal(user), action="user.updated", entity="user",
+            entity_id=user_id, details=changes,
+        )  # fmt: skip
     db.commit()
     return RedirectResponse("/settings?saved=user#users", status_code=303)
