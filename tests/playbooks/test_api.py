@@ -103,17 +103,23 @@ def test_preview_is_a_dry_run_with_text(api_as, db: Session) -> None:
 
 def test_preview_of_an_event_playbook_uses_the_latest_event(api_as, db: Session) -> None:
     cid = customer(db, name="Val Vote")
+    survey(db, cid, kind="nps", score=2, at=NOW - timedelta(days=9))
     survey(db, cid, kind="nps", score=4)
+    promoter = customer(db, name="Pat Promoter")
+    survey(db, promoter, kind="nps", score=1, at=NOW - timedelta(days=30))
+    survey(db, promoter, kind="nps", score=10, at=NOW - timedelta(days=2))
+    silent = customer(db, name="Sid Silent")
     db.commit()
     out = (
         api_as("manager")
         .post(
             "/playbooks/detractor_follow_up/preview",
-            json={"customer_ids": [cid], "now": NOW.isoformat()},
+            json={"customer_ids": [cid, promoter, silent], "now": NOW.isoformat()},
         )
         .json()
     )
-    assert out["counts"]["fired"] == 1
+    # each customer is previewed on their own newest answer: only Val's (4) is a detractor's
+    assert out["evaluated"] == 3 and out["counts"]["fired"] == 1
     assert out["decisions"][0]["tasks"] == ["Follow up with Val Vote: NPS 4"]
 
 

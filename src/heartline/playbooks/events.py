@@ -111,22 +111,31 @@ def recent_event_ids(session: Session, *, event: str, since: datetime) -> list[i
     return []
 
 
-def latest_event_id(session: Session, *, event: str, customer_id: int) -> int | None:
-    """The customer's newest order or survey id (for previews of event playbooks)."""
+def latest_event_ids(
+    session: Session, *, event: str, customer_ids: Sequence[int]
+) -> dict[int, int]:
+    """Each customer's newest order or survey id (for previews of event playbooks), in one
+    query: customers without one are absent."""
     from heartline.interactions.models import SurveyResponse
 
+    model: Any
     if event == "order":
-        return session.scalar(
-            select(Order.id)
-            .where(Order.customer_id == customer_id)
-            .order_by(Order.placed_at.desc())
-            .limit(1)
-        )
-    if event == "survey":
-        return session.scalar(
-            select(SurveyResponse.id)
-            .where(SurveyResponse.customer_id == customer_id)
-            .order_by(SurveyResponse.responded_at.desc())
-            .limit(1)
-        )
-    return None
+        model, at = Order, Order.placed_at
+    elif event == "survey":
+        model, at = SurveyResponse, SurveyResponse.responded_at
+    else:
+        return {}
+    if not customer_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(partition_by=model.customer_id, order_by=(at.desc(), model.id.desc()))
+        .label("rank")
+    )
+    ranked = (
+        select(model.customer_id, model.id, rank)
+        .where(model.customer_id.in_(list(customer_ids)))
+        .subquery()
+    )
+    rows = session.execute(select(ranked.c.customer_id, ranked.c.id).where(ranked.c.rank == 1))
+    return {int(cid): int(i) for cid, i in rows}

@@ -14,6 +14,7 @@ replays order and survey events from that window through the event playbooks.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -172,14 +173,24 @@ def preview(
 
 
 def _as_latest_event(session: Session, event: str, contexts: Any) -> Any:
-    """For event playbooks, preview each customer as if their latest such event just came in."""
-    for ctx in contexts:
-        latest = events.latest_event_id(session, event=event, customer_id=ctx.customer_id)
-        if latest is None:
-            yield ctx
-            continue
-        for _cid, ref, payload in events.event_subjects(session, event=event, ids=[latest]):
-            yield ctxmod.with_event(ctx, event, ref, payload)
+    """For event playbooks, preview each customer as if their latest such event just came in
+    (looked up in bulk, a chunk of customers at a time)."""
+    it = iter(contexts)
+    while chunk := list(itertools.islice(it, ctxmod.CHUNK)):
+        latest = events.latest_event_ids(
+            session, event=event, customer_ids=[c.customer_id for c in chunk]
+        )
+        subjects = {
+            cid: (ref, payload)
+            for cid, ref, payload in events.event_subjects(
+                session, event=event, ids=list(latest.values())
+            )
+        }
+        for ctx in chunk:
+            if ctx.customer_id in subjects:
+                yield ctxmod.with_event(ctx, event, *subjects[ctx.customer_id])
+            else:
+                yield ctx
 
 
 def _new_outbox_ids(session: Session, since_id: int) -> list[int]:
