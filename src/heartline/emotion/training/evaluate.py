@@ -137,18 +137,25 @@ FLIP_PRECISION = 0.95
 def tune_sarcasm(engine: Any, root: Path) -> dict[str, float]:
     """Tune the contrast-sarcasm review threshold on the irony held-out train split; score val.
 
-    The threshold is the smallest (>= 0.1) at which held-out precision reaches 0.8: a flag sends
-    a message to a person and flips its sentiment, so it must usually be right. (Maximising F1
-    on tweets, where half the texts are ironic, would flag far too much customer mail.)"""
+    The review threshold is the smallest (>= 0.1) at which held-out precision reaches 0.8: a
+    flag sends a message to a person, so it must usually be right. The flip threshold, where a
+    positive reading is also turned negative without a person, needs 0.95. (Maximising F1 on
+    tweets, where half the texts are ironic, would flag far too much customer mail.)"""
     t, y = D.tweeteval(root / "tweeteval" / "irony" / "train.jsonl")
     _, ho = D._holdout(len(t), 0.15)
     ho_t, ho_y = [t[i] for i in ho], y[ho]
     s = contrast_sarcasm(engine, ho_t)
     grid = [float(g) for g in M.GRID if g >= 0.1]
-    ok = [g for g in grid if (s >= g).sum() >= 10 and ho_y[s >= g].mean() >= SARCASM_PRECISION]
-    thr = ok[0] if ok else max(grid, key=lambda g: M.f1(ho_y > 0, s >= g))
-    sure = [g for g in grid if (s >= g).sum() >= 10 and ho_y[s >= g].mean() >= FLIP_PRECISION]
-    flip = max(thr, sure[0]) if sure else thr
+
+    def lowest_with_precision(p: float) -> float | None:
+        """The lowest threshold that flags at least 10 held-out texts, with precision >= p."""
+        ok = [g for g in grid if (s >= g).sum() >= 10 and ho_y[s >= g].mean() >= p]
+        return ok[0] if ok else None
+
+    review = lowest_with_precision(SARCASM_PRECISION)
+    thr = review if review is not None else max(grid, key=lambda g: M.f1(ho_y > 0, s >= g))
+    sure = lowest_with_precision(FLIP_PRECISION)
+    flip = max(thr, sure) if sure is not None else thr
     val = eval_sets(root)["irony"]
     sv = contrast_sarcasm(engine, val.texts)
     flagged = sv >= thr
