@@ -66,11 +66,16 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 class NeuralEngine:
     """int8 MiniLM multi-task model behind the EmotionEngine interface."""
 
-    def __init__(self, assets: Path = ASSETS, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        assets: Path = ASSETS,
+        threads: int | None = None,
+        meta: dict[str, Any] | None = None,  # an adapted version's decisions (versions.py)
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.meta = json.loads((assets / "meta.json").read_text())
+        self.meta = meta if meta is not None else json.loads((assets / "meta.json").read_text())
         self.model_id: str = self.meta["model"]
         self.tokenizer = Tokenizer.from_file(str(assets / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(self.meta["max_len"]))
