@@ -143,3 +143,51 @@ def batched_occlusion(
         occluded = scores[at : at + len(spans)]
         out.append(evidence_from_scores(text, offset, spans, own, occluded))
     return out
+
+
+# -- one coherent reading ----------------------------------------------------------------------
+# The chip shown to agents is the top cs emotion (or the sentiment when there is none). These
+# are the keys each sentiment may be shown as: a negative reading is never chipped Satisfied or
+# Grateful, a positive one never Angry or Frustrated, and a polar reading is never "Neutral".
+ALLOWED_TOP = {
+    "negative": (NEGATIVE_CS | {"confusion", "surprise"}),
+    "positive": (POSITIVE_CS | {"surprise"}),
+}
+# Share of the shown emotion's score that a contradicting emotion may keep, so that the shown
+# emotion stays the strongest in the cs view too (top_emotion == argmax of cs_emotions).
+CONTRADICTION_CAP = 0.9
+FALLBACK_TOP = {"negative": "frustration", "positive": "satisfaction"}
+
+
+def coherent(
+    sentiment: str, cs: dict[str, float], labels: list[str], label_polarity: dict[str, str]
+) -> tuple[dict[str, float], str | None, list[str]]:
+    """Make the cs view, its top emotion and the labels agree with the sentiment.
+
+    ``label_polarity`` maps a fine label to "positive"/"negative" (absent: neither). Returns
+    (cs, top, labels): the top emotion is the strongest cs key the sentiment allows; keys the
+    sentiment does not allow are capped below it; labels of the opposite polarity are dropped,
+    and "neutral" is kept only on a reading shown as neutral.
+    """
+    out = dict(cs)
+    if not out:
+        return out, None, labels
+    allowed = ALLOWED_TOP.get(sentiment)
+    if allowed is None:
+        top = max(out, key=lambda k: out[k])
+    else:
+        candidates = [k for k in out if k in allowed]
+        top = max(candidates, key=lambda k: out[k]) if candidates else FALLBACK_TOP[sentiment]
+        if out.get(top, 0.0) <= 0.0:
+            top = FALLBACK_TOP[sentiment]
+        ceiling = round(CONTRADICTION_CAP * out.get(top, 0.0), 4)
+        for k in out:
+            if k not in allowed and k != top:
+                out[k] = min(out[k], ceiling)
+    opposite = {"negative": "positive", "positive": "negative"}.get(sentiment)
+    kept = [
+        lab
+        for lab in labels
+        if label_polarity.get(lab) != opposite and (lab != "neutral" or top == "neutral")
+    ]
+    return out, top, kept

@@ -2,8 +2,9 @@
 
 It has no emotion, sarcasm or language-specific model: ``emotions`` and ``cs_emotions`` are
 empty, ``top_emotion`` is None and ``sarcasm`` is 0.0 (not assessed). Sentiment follows VADER's
-published rule (compound >= 0.05 positive, <= -0.05 negative); ``sentiment_scores`` are VADER's
-neg/neu/pos proportions. Evidence is found by occlusion of VADER's own compound score.
+published rule (compound >= 0.05 positive, <= -0.05 negative); ``sentiment_scores`` map the
+compound to three scores whose largest is that label (``_three_way``). Evidence is found by
+occlusion of VADER's own compound score.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class LexiconEngine:
         )  # fmt: skip
         return Reading(
             sentiment=sentiment,
-            sentiment_scores={"negative": sc["neg"], "neutral": sc["neu"], "positive": sc["pos"]},
+            sentiment_scores=_three_way(sc["compound"]),
             mixed=mixed, emotions={}, labels=[], cs_emotions={}, top_emotion=None,
             sarcasm=0.0, intensity=round(abs(sc["compound"]), 4), confidence=conf,
             valence=round(sc["compound"], 4), evidence=evidence, needs_review=bool(reasons),
@@ -88,6 +89,22 @@ class LexiconEngine:
             "sentiment": _label(sc["compound"]), "valence": round(sc["compound"], 4),
             "top_emotion": None,
         }  # fmt: skip
+
+
+def _three_way(compound: float) -> dict[str, float]:
+    """VADER's compound as three scores whose largest is the reading's label (VADER's own
+    neg/neu/pos are word proportions, mostly "neutral", and would contradict the label)."""
+    c = max(-1.0, min(1.0, compound))
+    label = _label(c)
+    sign = "positive" if c >= 0 else "negative"
+    other = "negative" if sign == "positive" else "positive"
+    if label == "neutral":
+        neu = 1.0 - 5.0 * abs(c)  # at least 0.75 inside the neutral band (|c| < 0.05)
+        rest = {sign: 0.75 * (1.0 - neu), other: 0.25 * (1.0 - neu)}
+        return {k: round(v, 4) for k, v in {"neutral": neu, **rest}.items()}
+    top = 0.5 + 0.5 * abs(c)
+    out = {sign: top, "neutral": 0.75 * (1.0 - top), other: 0.25 * (1.0 - top)}
+    return {k: round(out[k], 4) for k in ("negative", "neutral", "positive")}
 
 
 def _label(compound: float) -> str:

@@ -22,10 +22,12 @@ from heartline.emotion.reading import Reading, unscored
 from heartline.emotion.taxonomy import (
     CS_EMOTIONS,
     EMOTIONS,
+    INTENTS,
+    LABEL_POLARITY,
     SENTIMENTS,
+    SEVERITIES,
     cs_array,
     cs_from_emotions,
-    top_cs,
     with_sentiment,
 )
 
@@ -100,6 +102,7 @@ class NeuralEngine:
         self.sarcasm_threshold = float(self.meta.get("sarcasm_contrast_threshold", SARCASM_DEFAULT))
         # a flip rewrites the reading without a person: it takes a surer score than review
         self.flip_at = float(self.meta.get("sarcasm_flip_threshold", self.sarcasm_threshold))
+        self.complaint_at = float(self.meta.get("complaint_threshold", 0.5))
 
     # -- model -------------------------------------------------------------------------------
     def infer(self, texts: Sequence[str], batch_size: int = 32) -> dict[str, np.ndarray]:
@@ -124,12 +127,16 @@ class NeuralEngine:
                 parts[name].append(arr)
         inv = np.argsort(order, kind="stable")
         logits = {k: np.concatenate(v)[inv] for k, v in parts.items()}
-        return {
+        out = {
             "emotions": 1.0 / (1.0 + np.exp(-logits["emotions"])),
             "sentiment": _softmax(logits["sentiment"] + self.bias),
             "sarcasm": _softmax(logits["irony"])[:, 1],
             "tweet_emotion": _softmax(logits["tweet_emotion"]),
         }
+        for head in ("complaint", "intent"):  # models before 1.2 have no such heads
+            if head in logits:
+                out[head] = _softmax(logits[head])
+        return out
 
     def _run(self, rows: list[list[int]]) -> list[np.ndarray]:
         """One padded batch through the model."""
@@ -205,23 +212,32 @@ class NeuralEngine:
         if len(idx) > 1:
             e, s, z, mixed_across = aggregate(emo, sent, sarc)
             for (a, b), ei, si, zi in zip(spans, emo, sent, sarc, strict=True):
-                cs_i = with_sentiment(
-                    cs_from_emotions(dict(zip(EMOTIONS, ei.tolist(), strict=True)), self.thr),
-                    *si.tolist(),
+                _, top_i, _ = compose.coherent(
+                    SENTIMENTS[int(si.argmax())],
+                    with_sentiment(
+                        cs_from_emotions(dict(zip(EMOTIONS, ei.tolist(), strict=True)), self.thr),
+                        *si.tolist(),
+                    ),
+                    [],
+                    LABEL_POLARITY,
                 )
                 detail.append({
                     "text": text[a:b], "start": a, "end": b,
                     "sentiment": SENTIMENTS[int(si.argmax())], "sentiment_scores": _scores(si),
-                    "valence": round(float(si[2] - si[0]), 4), "top_emotion": top_cs(cs_i),
+                    "valence": round(float(si[2] - si[0]), 4), "top_emotion": top_i,
                     "sarcasm": round(float(zi), 4),
                 })  # fmt: skip
         else:
             e, s, z, mixed_across = emo[0], sent[0], float(sarc[0]), False
         emotions = _round(dict(zip(EMOTIONS, e.tolist(), strict=True)))
         labels = [k for k, p, t in zip(EMOTIONS, e, self.thresholds, strict=True) if p >= t]
-        cs = with_sentiment(cs_from_emotions(emotions, self.thr), *s.tolist())
-        top = top_cs(cs)
         sentiment = SENTIMENTS[int(s.argmax())]
+        cs, top, labels = compose.coherent(
+            sentiment,
+            with_sentiment(cs_from_emotions(emotions, self.thr), *s.tolist()),
+            labels,
+            LABEL_POLARITY,
+        )
         mixed = bool(mixed_across or (s[0] >= compose.MIXED_MIN and s[2] >= compose.MIXED_MIN))
         flagged = z >= self.sarcasm_threshold
         confidence = float(s.max()) * (1.0 - 0.5 * z if flagged else 1.0)
@@ -241,6 +257,7 @@ class NeuralEngine:
             sarcasm=round(z, 4), intensity=round(intensity, 4), confidence=round(confidence, 4),
             valence=round(valence, 4), evidence=[], needs_review=bool(reasons),
             review_reasons=reasons, language="en", model=self.model_id, sentences=detail,
+            **self._acts(probs, idx),
         )  # fmt: skip
         # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment
         # ("sentiment:negative"). A neutral reading has nothing to explain.
@@ -256,6 +273,32 @@ class NeuralEngine:
         best = int(np.argmax(_target_scores(target, emo, sent, self.thresholds)))
         a, b = spans[best]
         return reading, (idx[best], text[a:b], a, target)
+
+    def _acts(self, probs: dict[str, np.ndarray], idx: list[int]) -> dict[str, Any]:
+        """Complaint, severity and intent of a message (its sentences combined)."""
+        if "complaint" not in probs:
+            return {}
+        pc, pi = probs["complaint"][idx], probs["intent"][idx]
+        # the most complaining sentence speaks for the message
+        k = int(np.argmin(pc[:, 0]))
+        complaint = float(1.0 - pc[k, 0])
+        severity = "none"
+        if complaint >= self.complaint_at:
+            severity = SEVERITIES[1 + int(pc[k, 1:].argmax())]
+        # an intent stated in any sentence is the message's ("Thanks. Close my account.");
+        # "other" only when no sentence states one
+        other = INTENTS.index("other")
+        scores = pi.max(0)
+        scores[other] = pi[:, other].min()
+        scores = scores / scores.sum()
+        j = int(scores.argmax())
+        return {
+            "complaint": round(complaint, 4),
+            "complaint_severity": severity,
+            "intent": INTENTS[j],
+            "intent_confidence": round(float(scores[j]), 4),
+            "intent_scores": _round(dict(zip(INTENTS, scores.tolist(), strict=True))),
+        }
 
     def _deironise(self, s: np.ndarray, sarcasm: float) -> np.ndarray:
         """Irony inverts surface polarity: a likely-sarcastic positive reading turns negative."""

@@ -44,6 +44,15 @@ class Reading:
     language: str
     model: str
     sentences: list[dict[str, Any]] = field(default_factory=list)
+    # Customer-service acts (taxonomy.SEVERITIES / taxonomy.INTENTS). ``complaint`` is the
+    # probability that the message is a complaint (a breach of expectations, not the same as
+    # negative sentiment); ``complaint_severity`` is "none" below the tuned complaint threshold.
+    # ``intent`` is None when the engine has no intent head (lexicon) or nothing was read.
+    complaint: float = 0.0
+    complaint_severity: str | None = None
+    intent: str | None = None
+    intent_confidence: float = 0.0
+    intent_scores: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict of every field."""

@@ -59,6 +59,15 @@ class Probe(NamedTuple):
     situation_emotions: np.ndarray  # emotion probabilities of the unit without it
 
 
+def _negativity(p_neg: np.ndarray, complaint: np.ndarray | None) -> np.ndarray:
+    """How bad the situation reads to the model: p(negative), or the complaint head's
+    p(complaint) when it has one and it is higher (a breach of expectations stated in neutral
+    words, "my parcel is three weeks late", is what praise words turn into sarcasm)."""
+    if complaint is None:
+        return p_neg
+    return np.maximum(p_neg, 1.0 - complaint[:, 0])
+
+
 PROBE_MIN = 0.5  # only units that read positive and look ironic are probed (bounds the cost)
 # An explicit contrast marker announces sincere mixed feelings ("Love it, but shipping was
 # slow"), which the praise-removal probe would otherwise mistake for sarcasm.
@@ -75,7 +84,7 @@ def contrast_scores(
     (the unit without it). One batched inference for all probes."""
     sent, irony = probs["sentiment"], probs["sarcasm"]
     # without a probe, the unit's own negativity stands in for the situation's
-    score = irony * sent[:, 2] * sent[:, 0]
+    score = irony * sent[:, 2] * _negativity(sent[:, 0], probs.get("complaint"))
     probe = [
         i
         for i in range(len(units))
@@ -97,9 +106,10 @@ def contrast_scores(
         return score, situation
     res = infer(variants)
     vs = res["sentiment"]
+    neg = _negativity(vs[:, 0], res.get("complaint"))
     for i, at, spans in owners:
         block = vs[at : at + len(spans)]
         k = int(np.argmax(sent[i, 2] - block[:, 2]))  # the variant that lost the most praise
-        score[i] = irony[i] * sent[i, 2] * situation_negativity(variants[at + k], block[k, 0])
+        score[i] = irony[i] * sent[i, 2] * situation_negativity(variants[at + k], neg[at + k])
         situation[i] = Probe(spans[k], float(sent[i, 2] - block[k, 2]), res["emotions"][at + k])
     return score, situation

@@ -47,6 +47,44 @@ CS_MAPPING: dict[str, dict[str, float]] = {
     "neutral": {"neutral": 1.0},
 }
 
+# The GoEmotions authors' sentiment grouping of the fine labels (sentiment_dict.json); the
+# others (confusion, curiosity, realization, surprise, neutral) are ambiguous.
+GOEMO_POS = frozenset(
+    [
+        "amusement",
+        "excitement",
+        "joy",
+        "love",
+        "desire",
+        "optimism",
+        "caring",
+        "pride",
+        "admiration",
+        "gratitude",
+        "relief",
+        "approval",
+    ]
+)
+GOEMO_NEG = frozenset(
+    [
+        "fear",
+        "nervousness",
+        "remorse",
+        "embarrassment",
+        "disappointment",
+        "sadness",
+        "grief",
+        "disgust",
+        "anger",
+        "annoyance",
+        "disapproval",
+    ]
+)
+LABEL_POLARITY: dict[str, str] = {
+    **{e: "positive" for e in GOEMO_POS},
+    **{e: "negative" for e in GOEMO_NEG},
+}
+
 NEGATIVE_CS = frozenset({"anger", "frustration", "disappointment", "sadness", "anxiety"})
 POSITIVE_CS = frozenset({"joy", "gratitude", "satisfaction"})
 
@@ -128,3 +166,31 @@ def top_cs(cs: Mapping[str, float]) -> str | None:
     if not cs:
         return None
     return max(cs, key=lambda k: cs[k])
+
+
+# -- customer-service acts (complaint, severity, intent): the heads that teams act on ----------
+
+# Jin & Aletras (2021) complaint severity levels, mildest first; "none" is not a complaint.
+# The complaint head predicts these five classes; p(complaint) = 1 - p(none), so the complaint
+# probability and the severity can never disagree.
+SEVERITIES: tuple[str, ...] = (
+    "none", "no_explicit_reproach", "disapproval", "accusation", "blame",
+)  # fmt: skip
+
+# What the customer wants (one label per message). docs/model-card.md documents how the Bitext
+# and Banking77 intents map onto it (``training/cs_data.py`` holds the mapping).
+INTENTS: tuple[str, ...] = (
+    "churn_threat",  # leaving, cancelling, closing the account, switching to a competitor
+    "refund_return",
+    "order_status",
+    "delivery_problem",
+    "damaged_wrong_item",
+    "billing",
+    "account_access",
+    "product_question",
+    "privacy_request",  # erase my data, stop contacting me, unsubscribe
+    "praise",  # praise or thanks
+    "other",
+)
+# Intents that pause promotional messages until a person has resolved the conversation.
+HOLD_MARKETING_INTENTS = frozenset({"churn_threat", "privacy_request"})

@@ -24,6 +24,25 @@ _SIGN_OFF = re.compile(
 # A sign-off only ends the message if little follows it (a name, a title, a phone number).
 _MAX_SIGNATURE_LINES = 6
 
+# Greetings and sign-offs are politeness formulas, not feelings ("Hello team, I'm done." is not
+# warm; "Cheers, Arjun" is not joy): they are trimmed from the first and last sentence of every
+# message, one line or many, before anything is read. A greeting is a salutation word plus at
+# most a few words of address up to its punctuation; a sign-off is a closing formula plus at
+# most a name (capitalised words), ending the message.
+_GREETING = re.compile(
+    r"(?:hi|hello|hey|hiya|dear|greetings|good\s+(?:morning|afternoon|evening|day))\b"
+    r"[^,.!?:;\n]{0,40}?(?:[,!:;]|\.(?=\s|$)|\s*\n|\s*$)\s*",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"(?:^|(?<=[\s,;.!?]))(?:(?:best|kind|warm|warmest|many)\s+)?(?:regards|wishes|thanks)"
+    r"(?:\s+again|\s+in\s+advance)?|cheers|sincerely|yours(?:\s+(?:truly|sincerely))?|"
+    r"thank\s+you(?:\s+in\s+advance)?|all\s+the\s+best|best|br|thx|ty|sent\s+from\s+my\s+\w+",
+    re.IGNORECASE,
+)
+_NAME_TAIL = re.compile(r"[\s,.!:;-]*(?:[A-Z][\w.'’-]*\.?(?:\s+[A-Z][\w.'’-]*\.?){0,3})?[\s.!]*$")
+_DASH_NAME = re.compile(r"(?:^|\s)[-–—~]\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}\s*$")
+
 _SENT_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*\n|\n(?=\s*[-*•]\s)")
 _ABBREV = re.compile(r"\b(?:mr|mrs|ms|dr|st|vs|etc|e\.g|i\.e|no|approx|inc|ltd)\.$", re.I)
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -84,7 +103,56 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 merged[-1] = (merged[-1][0], e)
                 continue
         merged.append((s, e))
-    return merged
+    return trim_politeness(text, merged)
+
+
+def trim_politeness(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop a leading greeting and a closing sign-off (with a name) from sentence spans.
+
+    Nothing is trimmed when it is all there is: "Thank you!" alone stays a message of thanks.
+    """
+    if not spans:
+        return spans
+    out = list(spans)
+    s, e = out[0]
+    m = _GREETING.match(text, s, e)
+    if m is not None:
+        rest = _skip_space(text, m.end(), e)
+        if rest < e and any(ch.isalnum() for ch in text[rest:e]):
+            out[0] = (rest, e)
+        elif len(out) > 1:
+            out.pop(0)
+    s, e = out[-1]
+    cut = _closing_at(text, s, e)
+    if cut is not None:
+        head = text[s:cut].rstrip(" ,;:-–—")
+        if any(ch.isalnum() for ch in head):
+            out[-1] = (s, s + len(head))
+        elif len(out) > 1:
+            out.pop()
+    return out
+
+
+def _closing_at(text: str, s: int, e: int) -> int | None:
+    """Where a trailing sign-off starts in text[s:e], or None."""
+    seg = text[s:e]
+    for m in _CLOSING.finditer(seg):
+        before = seg[: m.start()].rstrip()
+        # a sign-off starts the span or follows a clause break ("..., thanks")
+        if before and before[-1] not in ",;.!?-–—":
+            continue
+        if _NAME_TAIL.fullmatch(seg, m.end()):
+            return s + m.start()
+    dash = _DASH_NAME.search(seg)  # "- Anna" under a message
+    if dash is not None and seg[: dash.start()].rstrip()[-1:] in ("", ".", "!", "?"):
+        return s + dash.start()
+    return None
+
+
+def _skip_space(text: str, i: int, end: int) -> int:
+    while i < end and text[i].isspace():
+        i += 1
+    return i
 
 
 def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:

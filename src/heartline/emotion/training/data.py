@@ -9,43 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from heartline.emotion.taxonomy import EMOTIONS, SENTIMENTS
+from heartline.emotion.taxonomy import EMOTIONS, GOEMO_NEG, GOEMO_POS, SENTIMENTS
 from heartline.emotion.textproc import normalise
 
 SEED = 13
 HOLDOUT = 0.1  # share of each train set kept aside to tune thresholds and biases
 TWEET_EMOTIONS = ("anger", "joy", "optimism", "sadness")
-GOEMO_POS = frozenset(
-    [
-        "amusement",
-        "excitement",
-        "joy",
-        "love",
-        "desire",
-        "optimism",
-        "caring",
-        "pride",
-        "admiration",
-        "gratitude",
-        "relief",
-        "approval",
-    ]
-)
-GOEMO_NEG = frozenset(
-    [
-        "fear",
-        "nervousness",
-        "remorse",
-        "embarrassment",
-        "disappointment",
-        "sadness",
-        "grief",
-        "disgust",
-        "anger",
-        "annoyance",
-        "disapproval",
-    ]
-)
 
 
 @dataclass

@@ -19,15 +19,14 @@ def to_onnx(model: Any, path: Path, opset: int = 17) -> None:
     """The torch model as fp32 ONNX with dynamic batch and sequence axes."""
     import torch
 
-    from heartline.emotion.training.model import HEADS
-
     ids = torch.ones((2, 16), dtype=torch.int64)
     mask = torch.ones((2, 16), dtype=torch.int64)
     dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
-    dyn.update({k: {0: "batch"} for k in HEADS})
+    heads = list(model.heads)
+    dyn.update({k: {0: "batch"} for k in heads})
     torch.onnx.export(
         model.eval(), (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
-        output_names=list(HEADS), dynamic_axes=dyn, opset_version=opset, dynamo=False,
+        output_names=heads, dynamic_axes=dyn, opset_version=opset, dynamo=False,
     )  # fmt: skip
 
 

@@ -73,12 +73,17 @@ def _dequantise(inits: dict[str, np.ndarray], name: str) -> np.ndarray:
 
 def recover(int8: Path, base: Path, out: Path) -> Path:
     """Write ``out`` (safetensors, fp32) loadable by ``train.py --init``."""
+    import onnx
     import torch
     from safetensors.torch import save_file
 
     from heartline.emotion.training.model import load_base
 
-    model = load_base(base).eval()
+    # the int8 model's own heads (an older model may have fewer): the exporter's initializer
+    # names depend on the graph, so the mapping must be made from the same set of heads
+    graph = onnx.load(str(int8)).graph
+    heads = {o.name: int(o.type.tensor_type.shape.dim[1].dim_value) for o in graph.output}
+    model = load_base(base, heads).eval()
     names = _onnx_names(model)
     inits = _initializers(int8)
     base_state = model.state_dict()

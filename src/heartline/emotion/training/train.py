@@ -24,8 +24,59 @@ TASKS = {
     "sentiment_goemo": ("sentiment", 0.5),
     "irony": ("irony", 2.0),
     "tweet_emotion": ("tweet_emotion", 2.0),
+    # customer-service language (training/cs_data.py)
+    "complaint": ("complaint", 1.5),
+    "intent": ("intent", 1.0),
+    "sarcasm": ("irony", 1.5),  # iSarcasmEval trains the irony head beside TweetEval irony
 }
-LOSS_WEIGHT = {"emotions": 5.0, "sentiment": 1.0, "irony": 1.0, "tweet_emotion": 1.0}
+LOSS_WEIGHT = {
+    "emotions": 5.0, "sentiment": 1.0, "irony": 1.0, "tweet_emotion": 1.0, "complaint": 1.0,
+    "intent": 1.0,
+}  # fmt: skip
+# share of each task's training texts wrapped in a random greeting and/or sign-off, so that
+# politeness formulas never drive a reading (the label stays the same)
+POLITE_SHARE = {"goemotions": 0.15, "sentiment": 0.3, "complaint": 0.3, "intent": 0.3}
+
+
+def add_cs_tasks(splits: dict[str, Any], root: Path) -> None:
+    """Complaint, intent and sarcasm tasks; their holdout (tuning) and eval parts are dev."""
+    from heartline.emotion.training import cs_data as C
+
+    comp = C.complaints(root)
+    for name, parts in comp.items():
+        splits[f"complaint:{name}"] = {"eval": parts["dev"]}
+    tr = [parts["train"] for parts in comp.values()]
+    dv = [parts["dev"] for parts in comp.values()]
+
+    def cat(xs: list[D.Split]) -> D.Split:
+        return D.Split(
+            [t for x in xs for t in x.texts],
+            np.concatenate([x.labels for x in xs]),
+            {"intent": np.concatenate([x.extra["intent"] for x in xs])},
+        )
+
+    splits["complaint"] = {"train": cat(tr), "holdout": cat(dv), "eval": cat(dv)}
+    it = C.intents(root, splits["goemotions"]["train"])
+    weak = cat(tr)
+    keep = np.flatnonzero(weak.extra["intent"] >= 0)
+    it["train"] = D.Split(
+        it["train"].texts + [weak.texts[i] for i in keep],
+        np.concatenate([it["train"].labels, weak.extra["intent"][keep]]),
+    )
+    splits["intent"] = {"train": it["train"], "holdout": it["dev"], "eval": it["dev"]}
+    sa = C.sarcasm(root)
+    splits["sarcasm"] = {"train": sa["train"], "holdout": sa["dev"], "eval": sa["dev"]}
+
+
+def add_politeness(splits: dict[str, Any], seed: int) -> None:
+    """Wrap a share of training texts in greetings/sign-offs (POLITE_SHARE)."""
+    from heartline.emotion.training.cs_data import wrap_polite
+
+    rng = random.Random(seed)
+    for task, share in POLITE_SHARE.items():
+        if task in splits:
+            sp = splits[task]["train"]
+            sp.texts[:] = [wrap_polite(t, rng) if rng.random() < share else t for t in sp.texts]
 
 
 def encode(tok: Any, texts: list[str]) -> list[list[int]]:
@@ -108,7 +159,44 @@ def score_all(
     res["tweet_emotion_macro_f1"] = M.macro_f1(
         splits["tweet_emotion"][part].labels, te.argmax(1), 4
     )
+    if "complaint" in splits:
+        cs_scores(model, enc, splits, device, part, tuned, tune, res)
     return res, tuned
+
+
+def cs_scores(
+    model: Any,
+    enc: dict[str, dict[str, list[list[int]]]],
+    splits: Any,
+    device: str,
+    part: str,
+    tuned: dict[str, Any],
+    tune: bool,
+    res: dict[str, float],
+) -> None:
+    """Complaint (binary from severity), severity, intent and sarcasm metrics into ``res``."""
+    from heartline.emotion.taxonomy import INTENTS
+
+    pc = M.softmax(predict(model, enc["complaint"][part], device)["complaint"])
+    yc = splits["complaint"][part].labels
+    if tune:
+        tuned["complaint_threshold"] = M.tune_binary(yc > 0, 1.0 - pc[:, 0])
+    res["complaint_macro_f1"] = M.macro_f1(
+        (yc > 0).astype(int), (1.0 - pc[:, 0] >= tuned["complaint_threshold"]).astype(int), 2
+    )
+    res["severity_macro_f1"] = M.macro_f1(yc, pc.argmax(1), pc.shape[1])
+    pi = M.softmax(predict(model, enc["intent"][part], device)["intent"])
+    yi = splits["intent"][part].labels
+    res["intent_macro_f1"] = M.macro_f1(yi, pi.argmax(1), len(INTENTS))
+    churn = INTENTS.index("churn_threat")
+    hit = ((pi.argmax(1) == churn) & (yi == churn)).sum()
+    res["churn_recall"] = float(hit / max(1, (yi == churn).sum()))
+    res["churn_precision"] = float(hit / max(1, (pi.argmax(1) == churn).sum()))
+    ps = M.softmax(predict(model, enc["sarcasm"][part], device)["irony"])[:, 1]
+    ys = splits["sarcasm"][part].labels
+    if tune:
+        tuned["isarcasm_threshold"] = M.tune_binary(ys, ps)
+    res["isarcasm_f1"] = M.f1(ys > 0, ps >= tuned["isarcasm_threshold"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -137,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         help="GoEmotions batches also train the sentiment head (authors' grouping)",
     )
     ap.add_argument("--small-mult", type=float, default=2.0, help="passes/epoch, small tasks")
+    ap.add_argument("--goemo-mult", type=float, default=1.0, help="GoEmotions passes/epoch")
+    ap.add_argument("--no-cs", action="store_true", help="without the customer-service tasks")
     ap.add_argument("--time-budget", type=float, default=420.0, help="seconds for training")
     a = ap.parse_args(argv)
 
@@ -153,6 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     np.random.seed(a.seed)
     a.out.mkdir(parents=True, exist_ok=True)
     splits = D.load(a.data)
+    if not a.no_cs:
+        add_cs_tasks(splits, a.data)
+        add_politeness(splits, a.seed)
     if a.limit:
         for task in splits.values():
             for k, sp in task.items():
@@ -175,7 +268,10 @@ def main(argv: list[str] | None = None) -> None:
     if a.init is not None:  # a further epoch on top of an earlier run (see the model card)
         from safetensors.torch import load_file
 
-        model.load_state_dict({k: v.float() for k, v in load_file(str(a.init)).items()})
+        state = {k: v.float() for k, v in load_file(str(a.init)).items()}
+        missing, _ = model.load_state_dict(state, strict=False)
+        if any(not m.startswith("heads.") for m in missing):
+            raise RuntimeError(f"--init lacks encoder weights: {missing[:5]}")
     if a.freeze_embeddings:  # the 30k x 384 word table is 12M of 22M weights: slow to update on CPU
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -187,6 +283,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     plan: list[str] = []
     for task, (_, mult) in TASKS.items():
+        if task not in enc or "train" not in enc[task]:
+            continue
+        mult = a.goemo_mult if task == "goemotions" else mult
         mult = a.small_mult if task in ("irony", "tweet_emotion") else mult
         mult = a.goemo_sentiment_mult if task == "sentiment_goemo" else mult
         plan += [task] * math.ceil(mult * len(enc[task]["train"]) / a.bs)
@@ -204,7 +303,13 @@ def main(argv: list[str] | None = None) -> None:
     from heartline.emotion.training.model import HEADS
 
     head_index = {k: i for i, k in enumerate(HEADS)}
-    cursors = {t: [] for t in TASKS}
+    cursors: dict[str, list[list[int]]] = {t: [] for t in TASKS}
+    intent_weight = None
+    if "intent" in splits:  # classes differ 70-fold in size: weight by 1/sqrt(frequency)
+        counts = np.bincount(splits["intent"]["train"].labels, minlength=HEADS["intent"])
+        w = 1.0 / np.sqrt(np.maximum(counts, 1))
+        intent_weight = torch.tensor(w / (w * counts).sum() * counts.sum(), dtype=torch.float32)
+    ce_intent = torch.nn.CrossEntropyLoss(weight=intent_weight)
     history, best = [], (-1.0, None, None)
     step = 0
     for epoch in range(a.epochs):
@@ -221,7 +326,12 @@ def main(argv: list[str] | None = None) -> None:
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=a.device.startswith("cuda")):
                 out = model(torch.from_numpy(ids).to(a.device), torch.from_numpy(mask).to(a.device))
             logits = out[head_index[head]].float()
-            loss = bce(logits, y.float()) if head == "emotions" else ce(logits, y)
+            if head == "emotions":
+                loss = bce(logits, y.float())
+            elif head == "intent":
+                loss = ce_intent(logits, y)
+            else:
+                loss = ce(logits, y)
             total_loss = LOSS_WEIGHT[head] * loss
             if head == "emotions" and a.joint_goemo_sentiment:
                 ys = torch.from_numpy(goemo_sent[idx]).to(a.device)
@@ -246,14 +356,10 @@ def main(argv: list[str] | None = None) -> None:
             best = (0.0, epoch, None)
             break
         ho, _ = score_all(model, enc, splits, a.device, "holdout", {"_groups": groups}, True)
-        sel = np.mean(
-            [
-                ho["goemotions_macro_f1"],
-                ho["sentiment_macro_recall"],
-                ho["irony_f1"],
-                ho["tweet_emotion_macro_f1"],
-            ]
-        )
+        keys = ["goemotions_macro_f1", "sentiment_macro_recall", "irony_f1"]
+        keys += ["tweet_emotion_macro_f1"]
+        keys += [k for k in ("complaint_macro_f1", "intent_macro_f1", "isarcasm_f1") if k in ho]
+        sel = np.mean([ho[k] for k in keys])
         history.append({"epoch": epoch, "seconds": round(time.time() - te, 1), "holdout": ho})
         print(f"epoch {epoch} holdout {json.dumps(ho)} sel {sel:.4f}", flush=True)
         if sel > best[0]:
@@ -271,6 +377,11 @@ def main(argv: list[str] | None = None) -> None:
         best = (0.0, best[1], {k: v.detach().cpu().clone() for k, v in model.state_dict().items()})
     ho, tuned = score_all(model, enc, splits, a.device, "holdout", {"_groups": groups}, True)
     ev, _ = score_all(model, enc, splits, a.device, "eval", tuned)
+    for name in [t for t in splits if t.startswith("complaint:")]:  # each complaint set alone
+        pc = M.softmax(predict(model, enc[name]["eval"], a.device)["complaint"])
+        yc = splits[name]["eval"].labels
+        pred = (1.0 - pc[:, 0] >= tuned["complaint_threshold"]).astype(int)
+        ev[f"{name}_macro_f1"] = M.macro_f1((yc > 0).astype(int), pred, 2)
     tuned.pop("_groups")
     report = {
         "selected_epoch": best[1],
