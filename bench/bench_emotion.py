@@ -151,6 +151,49 @@ def accuracy() -> dict[str, dict[str, float | None]]:
     return res
 
 
+def previous_assets() -> Path | None:
+    """The model shipped before the current one, taken from git history into a temp folder
+    (the commit before the last one that changed the int8 model), or None outside a checkout."""
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    assets = "src/heartline/emotion/assets"
+    try:
+        revs = subprocess.run(
+            ["git", "log", "-2", "--format=%H", "--", f"{assets}/model.int8.onnx"],
+            cwd=repo, capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    if len(revs) < 2:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="heartline-prev-model-"))
+    for name in ("model.int8.onnx", "meta.json", "tokenizer.json"):
+        blob = subprocess.run(
+            ["git", "show", f"{revs[1]}:{assets}/{name}"], cwd=repo, capture_output=True,
+            check=True,
+        ).stdout  # fmt: skip
+        (out / name).write_bytes(blob)
+    return out
+
+
+def cs_accuracy() -> dict[str, dict[str, float]]:
+    """Customer-service dev figures: this model, the previous one, and the VADER lexicon."""
+    from heartline.emotion.lexicon import LexiconEngine
+    from heartline.emotion.neural import NeuralEngine
+    from heartline.emotion.training.evaluate import cs_eval_sets, evaluate_cs, find_datasets
+
+    root = find_datasets()
+    sets = cs_eval_sets(root)
+    out = {"neural": evaluate_cs(NeuralEngine(), root, sets)}
+    prev = previous_assets()
+    if prev is not None:
+        eng = NeuralEngine(prev)
+        out[f"previous {eng.model_id.split('@')[-1]}"] = evaluate_cs(eng, root, sets)
+    out["lexicon (VADER)"] = evaluate_cs(LexiconEngine(), root, sets)
+    return out
+
+
 def main() -> None:
     """Print the side-by-side table."""
     ap = argparse.ArgumentParser()
@@ -176,6 +219,17 @@ def main() -> None:
             print(f"{name:<10}{cells}   sentiment x{ratio:.2f} vs VADER")
         print(f"neural sentiment head alone (no sentence split / sarcasm rule): "
               f"{acc['neural']['sentiment_head_macro_recall']:.4f}")  # fmt: skip
+        cs = cs_accuracy()
+        print(
+            "\n## Customer-service language (dev splits of customer_service/; an engine "
+            "without complaint heads counts a negative reading as a complaint)"
+        )
+        keys = sorted({k for m in cs.values() for k in m})
+        names = list(cs)
+        print(f"{'metric':<48}" + "".join(f"{n:>18}" for n in names))
+        for k in keys:
+            cells = "".join(f"{cs[n][k]:>18.4f}" if k in cs[n] else f"{'n/a':>18}" for n in names)
+            print(f"{k:<48}{cells}")
     _write_texts(SPEED_N)
     print(f"\n## Speed ({SPEED_N} TweetEval messages; fresh process per row)")
     rows = [("neural", 1, True), ("neural", 2, True), ("neural", 1, False), ("neural", 2, False),

@@ -88,6 +88,21 @@ _ORDER_REF = re.compile(
 IMPLIED_ORDER_WINDOW = timedelta(days=120)
 
 
+# The intent head's labels that name a complaint reason (the others say nothing about one).
+INTENT_REASON = {
+    "delivery_problem": "delivery_delay",
+    "order_status": "delivery_delay",
+    "damaged_wrong_item": "damaged_or_wrong_item",
+    "refund_return": "billing_refund",
+    "billing": "billing_refund",
+    "account_access": "account_login",
+    "churn_threat": "cancellation",
+}
+# The head's reason is taken over the rules' when it is at least this sure (bench_reasons.py
+# measures rules, head and this combination on the customer-service dev splits).
+INTENT_REASON_MIN = 0.5
+
+
 @dataclass
 class ReasonResult:
     """A complaint reason with its confidence and the matched phrases."""
@@ -119,6 +134,21 @@ def classify(text: str) -> ReasonResult:
     margin = ranked[0] / (ranked[0] + (ranked[1] if len(ranked) > 1 else 0.0))
     strength = min(1.0, ranked[0] / 2.0) * 0.5 + 0.5
     return ReasonResult(best, round(min(0.99, strength * margin), 3), found[best][:5], scores)
+
+
+def classify_with_intent(text: str, intent: str | None, intent_confidence: float) -> ReasonResult:
+    """The rules' reason, unless the reading's intent head names a reason with confidence
+    (INTENT_REASON_MIN); the rules' matched words stay as evidence either way."""
+    result = classify(text)
+    reason = INTENT_REASON.get(intent or "")
+    if reason is None or intent_confidence < INTENT_REASON_MIN or reason == result.reason:
+        return result
+    return ReasonResult(
+        reason,
+        round(min(0.99, intent_confidence), 3),
+        result.matches if reason in result.scores else [],
+        {**result.scores, f"intent:{intent}": round(intent_confidence, 3)},
+    )
 
 
 def order_refs(text: str) -> list[str]:
