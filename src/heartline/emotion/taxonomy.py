@@ -192,5 +192,26 @@ INTENTS: tuple[str, ...] = (
     "praise",  # praise or thanks
     "other",
 )
+# What people read for each intent and severity (chips, CSV exports, reasons).
+INTENT_LABELS: dict[str, str] = {
+    "churn_threat": "Churn threat",
+    "refund_return": "Refund or return",
+    "order_status": "Order status",
+    "delivery_problem": "Delivery problem",
+    "damaged_wrong_item": "Damaged or wrong item",
+    "billing": "Billing",
+    "account_access": "Account access",
+    "product_question": "Product question",
+    "privacy_request": "Privacy request",
+    "praise": "Praise or thanks",
+    "other": "Other",
+}
+SEVERITY_LABELS: dict[str, str] = {
+    "none": "not a complaint",
+    "no_explicit_reproach": "complaint",
+    "disapproval": "complaint: disapproval",
+    "accusation": "complaint: accusation",
+    "blame": "complaint: blame",
+}
 # Intents that pause promotional messages until a person has resolved the conversation.
 HOLD_MARKETING_INTENTS = frozenset({"churn_threat", "privacy_request"})

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
 from heartline.errors import AppError, ErrorCode
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -149,6 +150,8 @@ TEMPLATES.env.globals.update(
     priorities=PRIORITIES,
     can=user_can,
     label_chip=label_chip,
+    intent_label=lambda k: INTENT_LABELS.get(k or "", k or ""),
+    severity_label=lambda k: SEVERITY_LABELS.get(k or "", k or ""),
 )
 
 

@@ -84,6 +84,13 @@ def tweeteval(path: Path) -> tuple[list[str], np.ndarray]:
     return texts, np.array(ys, dtype=np.int64)
 
 
+def load_goemotions_train(root: Path) -> Split:
+    """GoEmotions train without its held-out part (what the model was trained on)."""
+    t, y = goemotions(root / "goemotions" / "train.tsv")
+    tr, _ = _holdout(len(t))
+    return _take(t, y, tr)
+
+
 def load(root: Path) -> dict[str, dict[str, Split]]:
     """All tasks' train / holdout (from train) / eval splits; eval = dev or val."""
     out: dict[str, dict[str, Split]] = {}

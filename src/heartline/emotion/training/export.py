@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from heartline.emotion.taxonomy import EMOTIONS
+from heartline.emotion.taxonomy import EMOTIONS, INTENTS, SEVERITIES
 
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 MODEL_NAME = "heartline-minilm-int8"
 
 
@@ -61,10 +61,13 @@ def export(
         "emotions": list(EMOTIONS),
         "sentiments": ["negative", "neutral", "positive"],
         "tweet_emotions": ["anger", "joy", "optimism", "sadness"],
+        "severities": list(SEVERITIES),
+        "intents": list(INTENTS),
         "emotion_thresholds": dict(zip(EMOTIONS, t["emotion_thresholds"], strict=True)),
         "ekman_thresholds": t["ekman_thresholds"],
         "sentiment_bias": t["sentiment_bias"],
         "irony_head_threshold": t["irony_threshold"],
+        **{k: t[k] for k in ("complaint_threshold", "isarcasm_threshold") if k in t},
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1))
     if data is not None:  # decision points are re-tuned on the int8 model itself
@@ -72,7 +75,10 @@ def export(
         from heartline.emotion.training.evaluate import tune_decisions, tune_sarcasm
 
         meta.update(tune_decisions(NeuralEngine(out), data))
-        meta["tuned_on"] = "the int8 model's scores of the held-out parts of train"
+        meta["tuned_on"] = (
+            "the int8 model's scores of the held-out parts of train; complaint and iSarcasmEval "
+            "thresholds on the customer-service dev splits"
+        )
         (out / "meta.json").write_text(json.dumps(meta, indent=1))
         res = tune_sarcasm(NeuralEngine(out), data)
         meta["sarcasm_contrast_threshold"] = res["sarcasm_contrast_threshold"]

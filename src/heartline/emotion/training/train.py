@@ -25,9 +25,9 @@ TASKS = {
     "irony": ("irony", 2.0),
     "tweet_emotion": ("tweet_emotion", 2.0),
     # customer-service language (training/cs_data.py)
-    "complaint": ("complaint", 1.5),
+    "complaint": ("complaint", 2.0),
     "intent": ("intent", 1.0),
-    "sarcasm": ("irony", 1.5),  # iSarcasmEval trains the irony head beside TweetEval irony
+    "sarcasm": ("irony", 2.0),  # iSarcasmEval trains the irony head beside TweetEval irony
 }
 LOSS_WEIGHT = {
     "emotions": 5.0, "sentiment": 1.0, "irony": 1.0, "tweet_emotion": 1.0, "complaint": 1.0,
