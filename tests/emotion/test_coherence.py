@@ -140,3 +140,42 @@ def test_contradicting_scores_are_capped_below_the_top() -> None:
     assert top == "frustration" and out["gratitude"] < out["frustration"]
     assert labels == []
     assert np.isclose(out["frustration"], 0.4)
+
+
+# Greeting and closing forms built from parts (not a list of training sentences): a salutation,
+# an optional address, punctuation; a closing formula, an optional name.
+SALUTE = st.sampled_from(["Hi", "Hello", "Hey", "Dear", "Good morning", "Good evening", "Hiya"])
+ADDRESS = st.sampled_from(["", " team", " support team", " Heartline team", " Sam", " all"])
+CLOSE = st.sampled_from(
+    ["Regards", "Kind regards", "Best", "Best regards", "Cheers", "Thanks", "Thank you",
+     "Many thanks", "Sincerely", "Warm regards", "Thanks again"]
+)  # fmt: skip
+NAME = st.sampled_from(["", " Finn", " Clara", " Arjun", " J. Smith", " Mrs Patel"])
+BODIES = (
+    "I'm done. Please close my account.", "I've found another shop. Don't bother replying.",
+    "Not ordering from you again. Too many problems.", "My parcel is two weeks late.",
+    "The blender arrived broken.", "Where is my refund?", "I love the new jacket.",
+    "Can I change my delivery address?", "You charged me twice for one order.",
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.sampled_from(BODIES),
+    salute=SALUTE,
+    address=ADDRESS,
+    close=CLOSE,
+    name=NAME,
+    newline=st.booleans(),
+)
+def test_greetings_and_sign_offs_never_drive_the_reading(
+    neural, body: str, salute: str, address: str, close: str, name: str, newline: bool
+) -> None:
+    sep = "\n" if newline else " "
+    wrapped = f"{salute}{address},{sep}{body}{sep}{close},{name}".rstrip(",")
+    plain, polite = neural.analyze_many([body]), neural.analyze_many([wrapped])
+    a, b = plain[0], polite[0]
+    assert (b.sentiment, b.top_emotion, b.intent) == (a.sentiment, a.top_emotion, a.intent)
+    assert b.sentiment_scores == a.sentiment_scores
+    for ev in b.evidence:  # evidence points into the body, never at the formulas
+        assert wrapped[ev["start"] : ev["end"]] in body

@@ -195,7 +195,10 @@ class NeuralEngine:
         lang = language.detect_language(body)
         if lang != "en":
             return unscored(self.model_id, lang, "unsupported_language")
-        if len(sents) > 1 and (len(body) > LONG_CHARS or "\n" in text.strip()):
+        # laid out in lines: the author's own words span lines (a greeting or sign-off line
+        # that was trimmed away does not make a one-line message an email)
+        lines = "\n" in text[sents[0][0] : sents[-1][1]]
+        if len(sents) > 1 and (len(body) > LONG_CHARS or lines):
             idx = list(range(len(units), len(units) + len(sents)))
             units.extend(text[s:e] for s, e in sents)
             return text, sents, idx, None

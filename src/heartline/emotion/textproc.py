@@ -45,6 +45,7 @@ _DASH_NAME = re.compile(r"(?:^|\s)[-–—~]\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'�
 
 _SENT_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*\n|\n(?=\s*[-*•]\s)")
 _ABBREV = re.compile(r"\b(?:mr|mrs|ms|dr|st|vs|etc|e\.g|i\.e|no|approx|inc|ltd)\.$", re.I)
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")  # "J. Smith": an initial does not end a sentence
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
@@ -88,7 +89,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         seg_start = start
         for m in _SENT_END.finditer(text, start, end):
             piece = text[seg_start : m.start()]
-            if _ABBREV.search(piece):
+            if _ABBREV.search(piece) or _INITIAL.search(piece):
                 continue
             _add(text, seg_start, m.start(), out)
             seg_start = m.end()
