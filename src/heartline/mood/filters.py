@@ -8,7 +8,7 @@ definition is checked before it is stored, and every problem names its path
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from heartline.errors import AppError, ErrorCode
@@ -32,7 +32,9 @@ class FilterError(ValueError):
         self.message = message
 
 
-def _check_value(path: str, kind: str, op: str, value: Any) -> None:
+def _check_value(
+    path: str, kind: str, op: str, value: Any, choices: Collection[str] | None = None
+) -> None:
     if op == "exists":
         if not isinstance(value, bool):
             raise FilterError(f"{path}.value", "exists takes true or false")
@@ -50,12 +52,24 @@ def _check_value(path: str, kind: str, op: str, value: Any) -> None:
             raise FilterError(f"{path}.value", f"expected text, got {item!r}")
         if kind == "bool" and not isinstance(item, bool):
             raise FilterError(f"{path}.value", f"expected true or false, got {item!r}")
+        if choices is not None and item not in choices:
+            raise FilterError(
+                f"{path}.value", f"unknown value {item!r}; known: {', '.join(choices)}"
+            )
 
 
 def validate(
-    node: Any, fields: Mapping[str, str], path: str = "definition", depth: int = 0
+    node: Any,
+    fields: Mapping[str, str],
+    path: str = "definition",
+    depth: int = 0,
+    *,
+    choices: Mapping[str, Collection[str]] | None = None,
 ) -> None:
-    """Raise FilterError naming the first problem in a filter definition."""
+    """Raise FilterError naming the first problem in a filter definition.
+
+    ``choices`` closes a text field's vocabulary (e.g. intents): a value outside it is an
+    error, because a misspelt label would otherwise silently never match."""
     if depth > MAX_DEPTH:
         raise FilterError(path, f"nested more than {MAX_DEPTH} levels")
     if not isinstance(node, dict):
@@ -66,13 +80,13 @@ def validate(
             raise FilterError(path, f"a group has exactly one key, got {sorted(node)}")
         key = groups[0]
         if key == "not":
-            validate(node["not"], fields, f"{path}.not", depth + 1)
+            validate(node["not"], fields, f"{path}.not", depth + 1, choices=choices)
             return
         children = node[key]
         if not isinstance(children, list) or not children:
             raise FilterError(f"{path}.{key}", "expected a non-empty list of conditions")
         for i, child in enumerate(children):
-            validate(child, fields, f"{path}.{key}.{i}", depth + 1)
+            validate(child, fields, f"{path}.{key}.{i}", depth + 1, choices=choices)
         return
     unknown = set(node) - {"field", "op", "value"}
     if unknown:
@@ -92,7 +106,7 @@ def validate(
         )
     if "value" not in node:
         raise FilterError(f"{path}.value", "missing")
-    _check_value(path, kind, op, node["value"])
+    _check_value(path, kind, op, node["value"], (choices or {}).get(field))
 
 
 def to_app_error(exc: FilterError, what: str) -> AppError:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from heartline.emotion.taxonomy import INTENTS, SEVERITIES
 from heartline.mood import filters
 from heartline.schemas import InModel
 
@@ -23,11 +24,19 @@ FIELDS: dict[str, str] = {
     "reading.needs_review": "bool", "complaint.reason": "text", "complaint.confidence": "number",
     "channel": "text", "customer.vip": "bool", "customer.tags": "list",
     "customer.previous_negative": "bool", "customer.days_since_previous_negative": "number",
+    "reading.intent": "text", "reading.intent_confidence": "number",
+    "reading.complaint": "number", "reading.complaint_severity": "text",
     "churn.risk": "number", "churn.level": "text",
     "mood.label": "text", "mood.open_issues": "number",
     **{f"reading.{e}": "number" for e in ("anger", "frustration", "disappointment", "sadness", "anxiety",  # noqa: E501
                                             "confusion", "surprise", "joy", "gratitude", "satisfaction")},  # noqa: E501
 }  # fmt: skip
+# Text fields with a closed vocabulary: a rule naming a value outside it is rejected on load.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "reading.intent": INTENTS,
+    "reading.complaint_severity": SEVERITIES,
+    "churn.level": ("low", "medium", "high"),
+}
 
 
 class Action(InModel):
@@ -51,7 +60,7 @@ class Rule(InModel):
     @classmethod
     def _valid_filter(cls, value: dict[str, Any]) -> dict[str, Any]:
         try:
-            filters.validate(value, FIELDS, path="when")
+            filters.validate(value, FIELDS, path="when", choices=CHOICES)
         except filters.FilterError as exc:
             raise ValueError(str(exc)) from None
         return value

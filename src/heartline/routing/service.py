@@ -131,6 +131,7 @@ def facts(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
         "complaint.confidence": complaint.confidence if complaint else None,
     }
     if reading is not None:
+        data = reading.data or {}
         out.update(
             {
                 "reading.sentiment": reading.sentiment,
@@ -140,17 +141,23 @@ def facts(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
                 "reading.sarcasm": reading.sarcasm,
                 "reading.confidence": reading.confidence,
                 "reading.needs_review": reading.needs_review,
+                # Customer-service acts (taxonomy.INTENTS / SEVERITIES); None from a model
+                # without those heads, so a rule on them simply does not match.
+                "reading.intent": data.get("intent"),
+                "reading.intent_confidence": _number(data.get("intent_confidence")),
+                "reading.complaint": _number(data.get("complaint")),
+                "reading.complaint_severity": data.get("complaint_severity"),
             }
         )
-        review = (reading.data or {}).get("review") or {}
-        emotions = (
-            {e: 1.0 for e in review.get("emotions") or []}
-            or (reading.data or {}).get("cs_emotions")
-            or {}
-        )
+        review = data.get("review") or {}
+        emotions = {e: 1.0 for e in review.get("emotions") or []} or data.get("cs_emotions") or {}
         for name, value in emotions.items():
             out[f"reading.{name}"] = float(value)
     return out
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def decide(rules: RoutingRules, facts_: dict[str, Any]) -> dict[str, Any]:
