@@ -8,6 +8,14 @@ churn probability through a logistic calibration fitted on one demo build, and t
 (HIGH) is where that probability passes 0.5: "more likely than not to churn". MEDIUM is where
 it passes 0.25. The demo benchmark (bench/bench_memory.py) reports AUC, precision@10%, the
 calibration's reliability and the at_risk segment's precision/recall on a held-out build.
+
+An explicit churn threat ("I'm cancelling", "switching to X": a reading whose intent is
+churn_threat) is not a warning sign but the customer saying it, so it sits outside the shared
+weights and adds THREAT_WEIGHT on top: alone it is past HIGH, so a threat that is the
+customer's latest word always puts them at risk. A person resolving that conversation, or a
+positive message from the customer afterwards, each halve it (both: a quarter), which leaves
+it below HIGH unless other signs add up. The calibration was fitted without threats (the demo
+data has none), so it is unchanged for every customer who never made one.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +41,12 @@ LABELS = {
     "detractor": "detractor survey answer",
     "worsening": "worsening trend",
 }
+# Outside the weights above (see the module docstring); 0.45 alone reads as p(churn) ~0.95,
+# halved (resolved, or a positive word since) ~0.45: medium, not at risk, on its own.
+THREAT_WEIGHT = 0.45
+THREAT_LABEL = "said they are leaving"
+# A threat older than this no longer counts: they have left, or stayed and moved on.
+THREAT_WINDOW = timedelta(days=90)
 # Platt scaling of the score: P(churn) ~ 1 / (1 + exp(-(a * score + b))), fitted by maximum
 # likelihood on demo build seed 1 (300 customers, 20% churners) with `bench_memory.py --seed 1
 # --fit`; seed 7 is the held-out build the bench reports. Refit when the weights change.
@@ -59,6 +73,15 @@ NEGATIVE_WINDOW = timedelta(days=45)
 SURVEY_WINDOW = timedelta(days=180)
 
 
+@dataclass(frozen=True)
+class Threat:
+    """A message whose intent is churn_threat, and what has answered it since."""
+
+    at: datetime
+    resolved: bool  # a person resolved its conversation
+    answered: bool  # a positive message from the customer came later
+
+
 @dataclass
 class ChurnInputs:
     """What the score reads; built by the mood state from the customer's records."""
@@ -70,6 +93,7 @@ class ChurnInputs:
     trajectory: str
     valence: float | None
     baseline: float | None
+    threats: list[Threat] = field(default_factory=list)
 
 
 def level(score: float) -> str:
@@ -125,6 +149,27 @@ def _detractor(surveys: list[tuple[str, int, datetime]], now: datetime) -> tuple
     return best, why
 
 
+def _threat(threats: list[Threat], now: datetime) -> tuple[float, str, str]:
+    """(signal, label, detail) of the strongest recent churn threat."""
+    best: tuple[float, str, str] = (0.0, THREAT_LABEL, "no churn threat")
+    for t in sorted(threats, key=lambda t: t.at):
+        if t.at > now or now - t.at > THREAT_WINDOW:
+            continue
+        signal = 1.0 * (0.5 if t.resolved else 1.0) * (0.5 if t.answered else 1.0)
+        since = [
+            w
+            for w, yes in (
+                ("a person resolved that conversation", t.resolved),
+                ("a positive message since", t.answered),
+            )
+            if yes
+        ]
+        detail = "; ".join(since) if since else "still their latest word"
+        if signal >= best[0]:
+            best = (signal, f"{THREAT_LABEL} ({t.at.day} {t.at:%b})", detail)
+    return best
+
+
 def score(
     inputs: ChurnInputs, *, now: datetime, half_life_days: float
 ) -> tuple[float, list[dict[str, Any]]]:
@@ -164,5 +209,19 @@ def score(
                     "detail": detail,
                 }
             )
+    signal, label, detail = _threat(inputs.threats, now)
+    if signal > 0:
+        contribution = THREAT_WEIGHT * signal
+        total += contribution
+        reasons.append(
+            {
+                "key": "churn_threat",
+                "label": label,
+                "weight": THREAT_WEIGHT,
+                "signal": round(signal, 3),
+                "contribution": round(contribution, 3),
+                "detail": detail,
+            }
+        )
     reasons.sort(key=lambda r: r["contribution"], reverse=True)
     return round(min(1.0, total), 3), reasons

@@ -35,6 +35,9 @@ class MoodOut(BaseModel):
     open_issues: list[dict[str, Any]]
     readings_count: int
     last_reading_at: datetime | None
+    # The newest reading of any age: {interaction_id, at, label, sentiment, intent, age_days,
+    # age ("5 months ago")}; None when the customer never wrote anything scored.
+    last_reading: dict[str, Any] | None = None
     churn: ChurnOut
     segments: list[str]
     recovery_stories: list[dict[str, Any]]

@@ -18,6 +18,10 @@ commits:
     segment_members(session, *, key, limit=50, offset=0)
         -> ([(Customer, MoodState | None, since)], total)
     list_segments(session) -> [Segment];  SEGMENT_KEYS: the built-in keys
+    intent_of(reading_data) -> intent | None      (the reading's intent, if confident enough)
+    intent_holds(session, *, customer_ids) -> {customer_id: hold dict}
+        (a churn threat or privacy request in a conversation nobody has resolved yet)
+    latest_reading(session, *, customer_id) -> EmotionReading | None   (any age)
 Built-in segment keys: highly_satisfied, delighted, recently_frustrated, at_risk, quiet.
 """
 
@@ -33,11 +37,20 @@ from sqlalchemy.orm import Session
 from heartline.customers import service as customer_service
 from heartline.customers.models import Customer
 from heartline.db import utcnow
-from heartline.interactions.models import Interaction
+from heartline.emotion.taxonomy import HOLD_MARKETING_INTENTS
+from heartline.interactions.models import Conversation, Interaction
 from heartline.mood import complaints, review, segments, state
 from heartline.mood.models import Complaint, EmotionReading, MoodState, RecoveryStory, Segment
 
 SEGMENT_KEYS = tuple(segments.BUILTIN)
+# An intent counts (churn threat, privacy request) only when the model is at least this sure:
+# below it, the top intent is a guess among eleven and acting on it would mislead.
+INTENT_MIN_CONFIDENCE = state.INTENT_MIN_CONFIDENCE
+
+
+def intent_of(data: dict[str, Any] | None) -> str | None:
+    """The intent of a stored reading (its ``data``), or None when absent or not confident."""
+    return state.intent_of(data)
 
 
 def store_reading(
@@ -121,8 +134,11 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
             session.delete(existing)
             session.flush()
         return interaction.customer_id if interaction.direction == "inbound" else None
-    result = complaints.classify(interaction.text)
-    reviewed = bool((row.data or {}).get("review"))
+    data_in = row.data or {}
+    result = complaints.classify_with_intent(
+        interaction.text, data_in.get("intent"), float(data_in.get("intent_confidence") or 0.0)
+    )
+    reviewed = bool(data_in.get("review"))
     if (
         row.sentiment == "positive"
         and not reviewed
@@ -138,7 +154,9 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
             "positive_words_about_complaint",
         ]
         row.data = data
-    if row.sentiment != "negative":
+    # a complaint stated in neutral words ("order 123 has not arrived") is one too
+    stated = row.sentiment == "neutral" and data_in.get("complaint_severity") not in (None, "none")
+    if row.sentiment != "negative" and not stated:
         if existing is not None:  # e.g. a correction turned it positive
             session.delete(existing)
         session.flush()
@@ -286,6 +304,9 @@ def mood_view(session: Session, *, customer_id: int) -> dict[str, Any]:
         "open_issues": list(mood.open_issues or []),
         "readings_count": mood.readings_count,
         "last_reading_at": mood.last_reading_at,
+        # The newest reading of any age ("last message, 5 months ago: angry"): the state reads
+        # one year of history, but an old last word is still the last word.
+        "last_reading": _last_reading_view(session, customer_id),
         "churn": {
             "risk": mood.churn_risk,
             "level": level(mood.churn_risk),
@@ -317,3 +338,90 @@ def story_view(story: RecoveryStory) -> dict[str, Any]:
         "positive_interaction_id": story.positive_interaction_id,
         "conversation_id": story.conversation_id,
     }
+
+
+def latest_reading(session: Session, *, customer_id: int) -> EmotionReading | None:
+    """The customer's newest scored reading, however old (the mood state reads one year)."""
+    return session.scalar(
+        select(EmotionReading)
+        .where(
+            EmotionReading.customer_id == customer_id,
+            EmotionReading.sentiment.is_not(None),
+            EmotionReading.occurred_at <= utcnow(),
+        )
+        .order_by(EmotionReading.occurred_at.desc(), EmotionReading.id.desc())
+        .limit(1)
+    )
+
+
+def age_text(at: datetime, now: datetime) -> str:
+    """How long ago, for people: 'today', '3 days ago', '2 weeks ago', '5 months ago'."""
+    days = max(0, (now - at).days)
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
+        if days >= size:
+            n = days // size
+            return f"{n} {unit}{'s' if n > 1 else ''} ago"
+    return "today"  # pragma: no cover - days >= 1 always matches a unit
+
+
+def _last_reading_view(session: Session, customer_id: int) -> dict[str, Any] | None:
+    row = latest_reading(session, customer_id=customer_id)
+    if row is None:
+        return None
+    point = state.point_of(row, None)
+    now = utcnow()
+    return {
+        "interaction_id": row.interaction_id,
+        "at": row.occurred_at,
+        "label": point.label,
+        "sentiment": row.sentiment,
+        "intent": point.intent,
+        "age_days": max(0, (now - row.occurred_at).days),
+        "age": age_text(row.occurred_at, now),
+    }
+
+
+def intent_holds(session: Session, *, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Customers with a churn threat or privacy request in a conversation that is still open
+    or pending: until a person resolves it, marketing must wait. Newest such message wins.
+
+    The intent is read from the stored reading's JSON (one query per call; only readings in
+    open conversations are looked at, and the filter runs in the database)."""
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    intent = EmotionReading.data["intent"].as_string()
+    confidence = EmotionReading.data["intent_confidence"].as_float()
+    stmt = (
+        select(
+            EmotionReading.customer_id,
+            EmotionReading.interaction_id,
+            EmotionReading.occurred_at,
+            intent,
+            confidence,
+            Interaction.conversation_id,
+        )
+        .join(Interaction, Interaction.id == EmotionReading.interaction_id)
+        .join(Conversation, Conversation.id == Interaction.conversation_id)
+        .where(
+            EmotionReading.customer_id.in_(ids),
+            Conversation.status.in_(("open", "pending")),
+            intent.in_(sorted(HOLD_MARKETING_INTENTS)),
+            confidence >= INTENT_MIN_CONFIDENCE,
+        )
+        .order_by(EmotionReading.occurred_at, EmotionReading.id)
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for cid, iid, at, name, conf, conv in session.execute(stmt):
+        out[cid] = {
+            "intent": name,
+            "confidence": round(float(conf), 3),
+            "at": at,
+            "interaction_id": iid,
+            "conversation_id": conv,
+        }
+    return out

@@ -30,6 +30,18 @@ MAX_READINGS = 300
 # A positive message this long after a resolution still counts as the recovery.
 RECOVERY_WINDOW = timedelta(days=30)
 TREND_DELTA = 0.25
+# An intent counts (churn threat, privacy request) only when the model is at least this sure:
+# below it, the top intent is a guess among eleven and acting on it would mislead.
+INTENT_MIN_CONFIDENCE = 0.5
+
+
+def intent_of(data: dict[str, Any] | None) -> str | None:
+    """The intent of a stored reading's data, or None when absent or not confident."""
+    data = data or {}
+    intent = data.get("intent")
+    if not intent or float(data.get("intent_confidence") or 0.0) < INTENT_MIN_CONFIDENCE:
+        return None
+    return str(intent)
 
 
 @dataclass
@@ -44,6 +56,7 @@ class Point:
     intensity: float
     emotions: dict[str, float]
     conversation_id: int | None
+    intent: str | None = None  # only when confident (see intent_of)
 
     @property
     def top(self) -> str | None:
@@ -101,21 +114,51 @@ def _points(session: Session, customer_id: int, now: datetime) -> list[Point]:
         .order_by(EmotionReading.occurred_at.desc(), EmotionReading.id.desc())
         .limit(MAX_READINGS)
     ).all()
-    points = [
-        Point(
-            r.interaction_id,
-            r.occurred_at,
-            r.channel,
-            r.sentiment,
-            r.valence,
-            r.intensity,
-            emotions_of(r),
-            conv,
-        )
-        for r, conv in rows
-    ]
+    points = [point_of(r, conv) for r, conv in rows]
     points.reverse()
     return points
+
+
+def point_of(row: EmotionReading, conversation_id: int | None) -> Point:
+    """One stored reading as the memory sees it."""
+    return Point(
+        row.interaction_id,
+        row.occurred_at,
+        row.channel,
+        row.sentiment,
+        row.valence,
+        row.intensity,
+        emotions_of(row),
+        conversation_id,
+        intent_of(row.data),
+    )
+
+
+def _threats(points: list[Point], conv_status: dict[int, str]) -> list[churn.Threat]:
+    """Each churn threat, with what has answered it since (a resolution, a positive word)."""
+    out = []
+    for i, p in enumerate(points):
+        if p.intent != "churn_threat":
+            continue
+        resolved = conv_status.get(p.conversation_id or 0) in ("resolved", "closed")
+        answered = any(q.sentiment == "positive" for q in points[i + 1 :])
+        out.append(churn.Threat(at=p.at, resolved=resolved, answered=answered))
+    return out
+
+
+def _older_reading(session: Session, customer_id: int, now: datetime) -> Point | None:
+    """The newest reading before the history window, when there is none inside it."""
+    row = session.scalar(
+        select(EmotionReading)
+        .where(
+            EmotionReading.customer_id == customer_id,
+            EmotionReading.occurred_at < now - HISTORY,
+            EmotionReading.sentiment.is_not(None),
+        )
+        .order_by(EmotionReading.occurred_at.desc(), EmotionReading.id.desc())
+        .limit(1)
+    )
+    return point_of(row, None) if row is not None else None
 
 
 def _decay(age_days: float, half_life: float) -> float:
@@ -274,13 +317,15 @@ def recompute(session: Session, *, customer_id: int, now: datetime | None = None
             trajectory=state.trajectory,
             valence=state.valence if latest else None,
             baseline=baseline,
+            threats=_threats(points, conv_status),
         ),
         now=now,
         half_life_days=half_life,
     )
     state.churn_risk = risk
     state.churn_reasons = reasons
-    state.summary = summary(state, usually=_usually(baseline), latest=latest)
+    older = _older_reading(session, customer_id, now) if latest is None else None
+    state.summary = summary(state, usually=_usually(baseline), latest=latest, older=older)
     state.updated_at = utcnow()
     session.flush()
     return state
@@ -346,9 +391,17 @@ def _recoveries(
         )
 
 
-def summary(state: MoodState, *, usually: str | None, latest: Point | None) -> str:
-    """A line an agent reads in two seconds."""
+def summary(
+    state: MoodState, *, usually: str | None, latest: Point | None, older: Point | None = None
+) -> str:
+    """A line an agent reads in two seconds.
+
+    ``older`` is the newest reading before the history window, used when nothing is inside
+    it: an angry last message a year ago is still the customer's last word, not "no history".
+    """
     if latest is None:
+        if older is not None:
+            return f"Last message on {older.at.day} {older.at:%b %Y}: {older.label}; nothing since"
         return "No emotional history yet" + (f"; usually {usually}" if usually else "")
     parts: list[str] = []
     last = state.last_negative
@@ -366,6 +419,9 @@ def summary(state: MoodState, *, usually: str | None, latest: Point | None) -> s
         )
     else:
         parts.append(f"{latest.label.capitalize()} on {latest.at.day} {latest.at:%b}")
+    threat = next((r for r in state.churn_reasons or [] if r.get("key") == "churn_threat"), None)
+    if threat is not None and threat.get("signal", 0) >= 1.0:
+        parts.append(str(threat["label"]))
     if usually:
         parts.append(f"usually {usually}")
     if state.trajectory != "stable":
