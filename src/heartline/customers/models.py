@@ -35,6 +35,10 @@ class Customer(Base):
     consent_emotion_analysis: Mapped[bool] = mapped_column(Boolean, default=True)
     consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     channel_consent: Mapped[dict[str, bool]] = mapped_column(JSONType, default=dict)
+    # Marketing paused without touching consent (e.g. the customer asked to be erased or left
+    # alone and an admin has not handled it yet): set and cleared only through the service.
+    marketing_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marketing_pause_reason: Mapped[str | None] = mapped_column(String(300))
     account_owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

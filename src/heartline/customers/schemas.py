@@ -68,6 +68,9 @@ class CustomerOut(OutModel):
     preferred_channel: str | None
     vip: bool
     consent: ConsentOut
+    # Set while marketing is paused (a privacy request waiting for an admin); consent unchanged.
+    marketing_paused_at: datetime | None = None
+    marketing_pause_reason: str | None = None
     attributes: dict[str, Any]
     customer_since: datetime | None
     created_at: datetime

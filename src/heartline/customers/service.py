@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from heartline.customers.models import Customer, Order, OrderItem
 from heartline.customers.schemas import CustomerIn, CustomerRef, OrderIn
+from heartline.db import utcnow
 from heartline.errors import not_found, unknown_reference
 from heartline.schemas import UpsertResult, apply_fields
 
@@ -106,6 +108,32 @@ def set_consent(
         customer.consent_marketing = marketing
     session.flush()
     return customer
+
+
+def pause_marketing(
+    session: Session, *, customer_id: int, reason: str, at: datetime | None = None
+) -> bool:
+    """Pause marketing to a customer (consent untouched); False if it was already paused.
+
+    The first reason stays: a second request does not hide why marketing stopped."""
+    customer = get_customer(session, customer_id=customer_id)
+    if customer.marketing_paused_at is not None:
+        return False
+    customer.marketing_paused_at = at or utcnow()
+    customer.marketing_pause_reason = reason[:300]
+    session.flush()
+    return True
+
+
+def resume_marketing(session: Session, *, customer_id: int) -> bool:
+    """Lift a marketing pause; False if marketing was not paused."""
+    customer = get_customer(session, customer_id=customer_id)
+    if customer.marketing_paused_at is None:
+        return False
+    customer.marketing_paused_at = None
+    customer.marketing_pause_reason = None
+    session.flush()
+    return True
 
 
 def list_customers(

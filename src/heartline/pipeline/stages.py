@@ -133,6 +133,18 @@ _insert_after("survey", "remember", Stage("rollup", _rollup_surveys))
 # --- end metrics ---------------------------------------------------------------------------
 
 
+# --- privacy (privacy/): a privacy request opens an admin task and pauses marketing, before
+# routing and playbooks run, so nothing promotional goes out in the meantime ----------------
+def _privacy_requests(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.privacy.tasks import open_privacy_requests
+
+    return open_privacy_requests(session, ids)
+
+
+_insert_after("interaction", "remember", Stage("privacy", _privacy_requests))
+# --- end privacy ---------------------------------------------------------------------------
+
+
 def stages_for(event: str) -> list[Stage]:
     """The ordered stages of an event (unknown events have none)."""
     return PIPELINES.get(event, [])

@@ -59,6 +59,8 @@ CONTEXT_FIELDS: dict[str, str] = {
     "tags": "tags",
     "interests": "interests",
     "consent_marketing": "marketing opt-in",
+    "marketing_paused": "marketing paused (a privacy request waiting for an admin)",
+    "hold_intent": "churn_threat or privacy_request in an unresolved conversation, else null",
     "preferred_channel": "preferred channel",
     "has_birthday": "birthday known",
     "days_since_birthday": "0 on the local birthday",
@@ -115,6 +117,12 @@ class CustomerContext:
     tags: list[str] = field(default_factory=list)
     interests: list[str] = field(default_factory=list)
     consent_marketing: bool = False
+    marketing_paused: bool = False
+    marketing_pause_reason: str | None = None
+    # A churn threat or privacy request in a conversation still open: no marketing until a
+    # person resolves it. `hold` carries when and where, for the guardrail's reason.
+    hold_intent: str | None = None
+    hold: dict[str, Any] | None = None
     channel_consent: dict[str, bool] = field(default_factory=dict)
     preferred_channel: str | None = None
     account_owner_id: int | None = None
@@ -275,6 +283,8 @@ def _customer_rows(session: Session, ids: Sequence[int]) -> list[Any]:
         Customer.tags,
         Customer.interests,
         Customer.consent_marketing,
+        Customer.marketing_paused_at,
+        Customer.marketing_pause_reason,
         Customer.channel_consent,
         Customer.preferred_channel,
         Customer.account_owner_id,
@@ -419,6 +429,8 @@ def _fill_customer(row: Any, now: datetime) -> CustomerContext:
         tags=list(row.tags or []),
         interests=list(row.interests or []),
         consent_marketing=bool(row.consent_marketing),
+        marketing_paused=row.marketing_paused_at is not None,
+        marketing_pause_reason=row.marketing_pause_reason,
         channel_consent=dict(row.channel_consent or {}),
         preferred_channel=row.preferred_channel,
         account_owner_id=row.account_owner_id,
@@ -463,6 +475,7 @@ def build_contexts(
         orders = _orders_by_customer(session, ids)
         cats = _category_counts(session, ids)
         moods = mood_adapter.snapshots(session, customer_ids=ids, now=now)
+        holds = mood_adapter.intent_holds(session, customer_ids=ids)
         wanted = [os[-1].id for os in orders.values()]
         wanted += [o.id for os in orders.values() for o in os if o.delivered_at is not None]
         wanted += [
@@ -492,6 +505,8 @@ def build_contexts(
                 )
             )
             mood_adapter.apply(ctx, moods.get(row.id), now)
+            ctx.hold = holds.get(row.id)
+            ctx.hold_intent = ctx.hold["intent"] if ctx.hold else None
             ctx.open_tickets = tickets.get(row.id, 0)
             _link_issue_order(ctx, own, items)
             _find_delay(ctx, own, contacted, items)

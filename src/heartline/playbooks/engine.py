@@ -208,7 +208,12 @@ def plan(
     if messages:
         recent = pre.recent.get(ctx.customer_id, guardrails.RecentSends())
         hold = guardrails.check_message(
-            ctx, category=spec.category, recent=recent, now=now, settings=settings
+            ctx,
+            category=spec.category,
+            recent=recent,
+            now=now,
+            settings=settings,
+            has_offer=any(isinstance(a, OfferAction) for a in spec.actions),
         )
         for i, action in messages:
             choice, skipped = choose_channel(ctx, forced=action.channel, settings=settings)

@@ -15,6 +15,13 @@ NO_CHANNEL = "no_channel"
 FREQUENCY_CAP = "frequency_cap"
 QUIET_HOURS = "quiet_hours"
 APPROVAL = "approval"
+MARKETING_HOLD = "marketing_hold"
+
+# How a hold names what the customer said (taxonomy.HOLD_MARKETING_INTENTS).
+HOLD_WORDS = {
+    "churn_threat": "said they are leaving",
+    "privacy_request": "made a privacy request",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,35 @@ class RecentSends:
 
     total: int = 0
     promotional: int = 0
+
+
+def is_marketing(category: str, *, has_offer: bool = False) -> bool:
+    """Promotional or relationship messages, and any message carrying an offer code: a
+    discount is a sales message whatever the playbook's category."""
+    return category != "service" or has_offer
+
+
+def marketing_hold(ctx: CustomerContext, *, marketing: bool) -> Hold | None:
+    """No marketing while a churn threat or privacy request waits for a person: the customer's
+    marketing is paused, or a conversation with one is still open (until it is resolved)."""
+    if not marketing:
+        return None
+    if ctx.marketing_paused:
+        return Hold(
+            MARKETING_HOLD,
+            f"marketing paused: {ctx.marketing_pause_reason or 'paused by an admin'}",
+        )
+    if ctx.hold:
+        at = ctx.hold.get("at")
+        when = f" on {at.day} {at:%b}" if isinstance(at, datetime) else ""
+        said = HOLD_WORDS.get(str(ctx.hold.get("intent")), "needs a person")
+        conv = ctx.hold.get("conversation_id")
+        where = f" (conversation #{conv})" if conv else ""
+        return Hold(
+            MARKETING_HOLD,
+            f"customer {said}{when}{where}: no marketing until a person resolves it",
+        )
+    return None
 
 
 def empathy(ctx: CustomerContext, category: str) -> Hold | None:
@@ -103,11 +139,18 @@ def quiet_hours(ctx: CustomerContext, now: datetime, settings: Settings) -> Hold
 
 
 def check_message(
-    ctx: CustomerContext, *, category: str, recent: RecentSends, now: datetime, settings: Settings
+    ctx: CustomerContext,
+    *,
+    category: str,
+    recent: RecentSends,
+    now: datetime,
+    settings: Settings,
+    has_offer: bool = False,
 ) -> Hold | None:
     """The first guardrail that stops or defers a message, in order of importance."""
     return (
-        empathy(ctx, category)
+        marketing_hold(ctx, marketing=is_marketing(category, has_offer=has_offer))
+        or empathy(ctx, category)
         or marketing_consent(ctx, category)
         or frequency_cap(recent, category, settings)
         or quiet_hours(ctx, now, settings)

@@ -91,6 +91,12 @@ def _fallback(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[s
     return out
 
 
+def intent_holds(session: Session, *, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Customers with a churn threat or privacy request in a conversation nobody has resolved
+    (intent, at, conversation_id): no marketing to them until a person has."""
+    return mood_service.intent_holds(session, customer_ids=customer_ids)
+
+
 def _reason_texts(reasons: Sequence[Any]) -> list[str]:
     return [
         str(r.get("label") or r.get("key") or r) if isinstance(r, dict) else str(r) for r in reasons

@@ -1,15 +1,16 @@
-"""HTTP for the privacy controls: export, erase, audit trail."""
+"""HTTP for the privacy controls: export, erase, audit trail, privacy requests."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from heartline.api.deps import Admin, Db, Manager
 from heartline.privacy import service
-from heartline.schemas import OutModel, Page
+from heartline.schemas import InModel, OutModel, Page
 
 router = APIRouter(tags=["privacy"])
 
@@ -68,3 +69,63 @@ def audit(
     return Page(
         items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
+
+
+class PrivacyRequestOut(OutModel):
+    """A privacy request read in a message: a task for an admin."""
+
+    id: int
+    customer_id: int
+    interaction_id: int | None
+    conversation_id: int | None
+    requested_at: datetime
+    intent_confidence: float
+    status: str
+    resolved_at: datetime | None
+    resolved_by: str | None
+    outcome: str | None
+    created_at: datetime
+
+
+class PrivacyRequestDone(InModel):
+    """How the request was handled; `resume_marketing` lifts the pause it put in place."""
+
+    outcome: Annotated[str, StringConstraints(max_length=2000)] = ""
+    resume_marketing: bool = False
+
+
+@router.get("/privacy/requests", response_model=Page[PrivacyRequestOut])
+def list_privacy_requests(
+    db: Db,
+    _: Admin,
+    status: Literal["open", "done", "all"] = Query("open"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> Page[PrivacyRequestOut]:
+    """Privacy requests customers made in their messages, oldest first (open ones by default)."""
+    rows, total = service.list_requests(
+        db, status=None if status == "all" else status, limit=limit, offset=offset
+    )
+    return Page(
+        items=[PrivacyRequestOut.model_validate(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/privacy/requests/{request_id}/resolve", response_model=PrivacyRequestOut)
+def resolve_privacy_request(
+    request_id: int, db: Db, who: Admin, body: PrivacyRequestDone | None = None
+) -> PrivacyRequestOut:
+    """Mark a privacy request handled (audited), optionally lifting the marketing pause."""
+    body = body or PrivacyRequestDone()
+    row = service.resolve_request(
+        db,
+        request_id=request_id,
+        actor=who,
+        outcome=body.outcome,
+        resume_marketing=body.resume_marketing,
+    )
+    db.commit()
+    return PrivacyRequestOut.model_validate(row)

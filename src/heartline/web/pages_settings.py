@@ -1,4 +1,5 @@
-"""Admin settings: routing rules and SLA targets, delivery channels, users and roles."""
+"""Admin settings: routing rules and SLA targets, delivery channels, users and roles, and the
+privacy requests customers made in their messages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.channels.registry import adapter_for
+from heartline.customers import service as customer_service
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
 from heartline.routing import service as routing_service
@@ -20,6 +22,18 @@ from heartline.web.render import check_csrf, render
 router = APIRouter(include_in_schema=False)
 CHANNELS = ("email", "sms", "whatsapp", "webhook")
 ROLES = ("agent", "manager", "admin")
+
+
+def _model() -> dict[str, Any]:
+    """The emotion model version in use, when and from how many corrections it was adapted."""
+    from datetime import datetime
+
+    from heartline.emotion import versions
+
+    info = versions.describe_active()
+    if info["adapted_at"]:
+        info["adapted_at"] = datetime.fromisoformat(info["adapted_at"])
+    return info
 
 
 def _channels() -> list[dict[str, str]]:
@@ -40,8 +54,18 @@ def _channels() -> list[dict[str, str]]:
     return out
 
 
+def _privacy_requests(db: Db) -> tuple[list[dict[str, Any]], int]:
+    rows, total = privacy_service.list_requests(db, status="open", limit=50)
+    names = {
+        c.id: c.name or c.email or f"#{c.id}"
+        for c in customer_service.list_customers_by_ids(db, ids={r.customer_id for r in rows})
+    }
+    return [{"row": r, "customer": names.get(r.customer_id, "")} for r in rows], total
+
+
 def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Response:
     rules, source = routing_service.get_rules(db)
+    requests, requests_total = _privacy_requests(db)
     dumped = rules.model_dump(mode="json")
     return render(
         request,
@@ -52,6 +76,9 @@ def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Respo
             "channels": _channels(),
             "users": auth_service.list_users(db),
             "roles": ROLES,
+            "model": _model(),
+            "privacy_requests": requests,
+            "privacy_total": requests_total,
             "rules_text": extra.pop("rules_text", None) or yaml.safe_dump(dumped, sort_keys=False),
             "error": None,
             "saved": request.query_params.get("saved"),
@@ -145,3 +172,26 @@ def change_user(
         )  # fmt: skip
     db.commit()
     return RedirectResponse("/settings?saved=user#users", status_code=303)
+
+
+@router.post("/settings/privacy/{request_id}", response_class=HTMLResponse)
+def resolve_privacy_request(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    request_id: int,
+    outcome: Annotated[str, Form(max_length=2000)] = "",
+    resume_marketing: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Mark a privacy request handled (audited); optionally lift the marketing pause."""
+    check_csrf(request, csrf)
+    privacy_service.resolve_request(
+        db,
+        request_id=request_id,
+        actor=auth_service.user_principal(user),
+        outcome=outcome,
+        resume_marketing=resume_marketing == "on",
+    )
+    db.commit()
+    return RedirectResponse("/settings?saved=privacy#privacy", status_code=303)
