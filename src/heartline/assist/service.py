@@ -49,6 +49,14 @@ def message_reason(session: Session, *, interaction_id: int) -> str | None:
     return str(complaint.reason)
 
 
+def message_intent(data: dict[str, Any] | None) -> str | None:
+    """What the customer asks for (churn threat, refund, privacy request...), if the reading
+    says so confidently; None for readings from a model without an intent head."""
+    from heartline.mood import service as mood_service
+
+    return mood_service.intent_of(data)
+
+
 def latest_customer_message(messages: list[InteractionOut]) -> InteractionOut | None:
     """The newest inbound message of a thread."""
     inbound = [m for m in messages if m.direction == Direction.INBOUND]
@@ -73,6 +81,7 @@ def suggest_for_conversation(
         sentiment=reading.sentiment if reading else None,
         complaint_reason=(message_reason(session, interaction_id=last.id) if last else None)
         or complaint_reason(mood),
+        intent=message_intent(reading.data if reading else None),
         repeat_issue=negatives >= 2,
         agent_name=agent_name,
     )
