@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 ENGINE_ENV = "HEARTLINE_EMOTION_ENGINE"
 ENGINE_NAMES = ("neural", "lexicon")
 
-__all__ = ["EmotionEngine", "Reading", "analyze", "analyze_many", "get_engine"]
+__all__ = ["EmotionEngine", "Reading", "analyze", "analyze_many", "get_engine", "reset_engine"]
 
 
 @runtime_checkable
@@ -30,6 +30,8 @@ class EmotionEngine(Protocol):
 
 
 _engines: dict[str, EmotionEngine] = {}
+# the active model version's change stamp each cached neural engine was built under
+_stamps: dict[str, object] = {}
 _lock = threading.Lock()
 
 
@@ -38,15 +40,36 @@ def get_engine(name: str | None = None) -> EmotionEngine:
     name = (name or os.environ.get(ENGINE_ENV) or "neural").strip().lower()
     if name not in ENGINE_NAMES:
         raise ValueError(f"unknown emotion engine {name!r}; choose one of {ENGINE_NAMES}")
+    # `heartline model adapt|rollback` may switch the active version from another process: a
+    # stat of its pointer file tells this one to rebuild (emotion/versions.py)
+    stamp = _version_stamp() if name == "neural" else None
     eng = _engines.get(name)
-    if eng is not None:
+    if eng is not None and _stamps.get(name) == stamp:
         return eng
     with _lock:
         eng = _engines.get(name)
-        if eng is None:
+        if eng is None or _stamps.get(name) != stamp:
             eng = _build(name)
             _engines[name] = eng
+            _stamps[name] = stamp
     return eng
+
+
+def reset_engine() -> None:
+    """Drop the cached engines: the next get_engine builds them again (the active version)."""
+    with _lock:
+        _engines.clear()
+        _stamps.clear()
+
+
+def _version_stamp() -> object:
+    from heartline.emotion import versions
+
+    try:
+        return versions.stamp()
+    except Exception:  # settings that do not load must not stop `heartline analyze`
+        log.debug("no model version stamp", exc_info=True)
+        return None
 
 
 def _build(name: str) -> EmotionEngine:
@@ -65,7 +88,10 @@ def _build(name: str) -> EmotionEngine:
         lex = _engines.get("lexicon") or LexiconEngine()
         _engines["lexicon"] = lex
         return lex
-    return neural.NeuralEngine()
+    from heartline.emotion import versions
+
+    # an adapted version brings its own decision points (None: the shipped model as shipped)
+    return neural.NeuralEngine(meta=versions.active_meta())
 
 
 def analyze(text: str) -> Reading:
