@@ -150,12 +150,17 @@ def review_reading(
     return review
 
 
-def corrections(session: Session) -> Iterator[dict[str, Any]]:
-    """Corrections as training examples (text, original output, corrected labels, who, when)."""
+def corrections(
+    session: Session, *, include_confirmations: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Corrections as training examples (text, original output, corrected labels, who, when),
+    oldest first; with ``include_confirmations`` also the readings reviewers confirmed (their
+    "corrected" labels are the confirmed sentiment, no emotions and no sarcasm)."""
+    actions = ("correct", "confirm") if include_confirmations else ("correct",)
     stmt = (
         select(ReadingReview, Interaction.text)
         .join(Interaction, Interaction.id == ReadingReview.interaction_id)
-        .where(ReadingReview.action == "correct")
+        .where(ReadingReview.action.in_(actions))
         .order_by(ReadingReview.id)
     )
     for review, text in session.execute(stmt).yield_per(500):
@@ -164,6 +169,7 @@ def corrections(session: Session) -> Iterator[dict[str, Any]]:
             "text": text,
             "interaction_id": review.interaction_id,
             "reading_id": review.reading_id,
+            "action": review.action,
             "model": original.get("model"),
             "original": {
                 "sentiment": original.get("sentiment"),
