@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--small-mult", type=float, default=2.0, help="passes/epoch, small tasks")
     ap.add_argument("--goemo-mult", type=float, default=1.0, help="GoEmotions passes/epoch")
     ap.add_argument("--no-cs", action="store_true", help="without the customer-service tasks")
+    ap.add_argument("--cs-mult", type=float, default=1.0, help="scales cs tasks' passes/epoch")
     ap.add_argument("--time-budget", type=float, default=420.0, help="seconds for training")
     a = ap.parse_args(argv)
 
@@ -286,6 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         if task not in enc or "train" not in enc[task]:
             continue
         mult = a.goemo_mult if task == "goemotions" else mult
+        mult = mult * a.cs_mult if task in ("complaint", "intent", "sarcasm") else mult
         mult = a.small_mult if task in ("irony", "tweet_emotion") else mult
         mult = a.goemo_sentiment_mult if task == "sentiment_goemo" else mult
         plan += [task] * math.ceil(mult * len(enc[task]["train"]) / a.bs)
