@@ -19,6 +19,7 @@ from heartline.demo.plan import build_plan
 from heartline.enums import Channel
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
 from heartline.mood.models import EmotionReading
+from heartline.web.render import mood_chip
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 SIZE = 40
@@ -90,6 +91,19 @@ def test_demo_workspace_is_written_scored_and_matches_its_plan(db: Session) -> N
     )
     assert scored > 0.5 * n_interactions
     assert db.scalar(select(func.count()).select_from(EmotionReading)) == scored
+
+    # No goodbye is shown as a happy customer: every message the demo wrote as a churn threat
+    # reads non-positive, and its chip is never green (issue: "Satisfied" on "I'm done").
+    goodbyes = [
+        (it.text, db.scalar(select(EmotionReading).where(EmotionReading.interaction_id == it.id)))
+        for it in db.scalars(select(Interaction).where(DEMO_MESSAGE))
+        if (it.meta or {}).get("demo_intent") == "churn_goodbye"
+    ]
+    assert goodbyes
+    for text, r in goodbyes:
+        assert r is not None, text
+        assert r.sentiment != "positive", text
+        assert mood_chip(r.top_emotion, r.sentiment)["css"] != "mood-green", text
 
     # Churn ground truth is stored and follows bad experiences (late/returned orders, negative
     # readings), measured from the stored data rather than the generator's own counters.

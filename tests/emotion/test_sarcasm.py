@@ -16,8 +16,9 @@ def test_sincere_praise_is_not_sarcasm(neural: NeuralEngine) -> None:
 
 
 def test_sarcastic_praise_points_at_praise_word(neural: NeuralEngine) -> None:
-    text = "Great, another delay."
+    text = "Great, another delay. Thanks a lot."
     r = neural.analyze_many([text])[0]
+    assert r.sarcasm >= neural.flip_at
     assert r.top_emotion not in ("joy", "satisfaction", "gratitude")
     assert [text[e["start"] : e["end"]] for e in r.evidence] == ["Great"]
 
@@ -30,10 +31,14 @@ def test_contrast_marker_is_mixed_not_sarcasm(neural: NeuralEngine) -> None:
 def test_review_flag_and_flip_have_their_own_thresholds(neural: NeuralEngine, monkeypatch) -> None:
     text = "Great, another delay."
     assert neural.flip_at >= neural.sarcasm_threshold  # a flip needs the surer score
+    first = neural.analyze_many([text])[0]
+    assert "possible_sarcasm" in first.review_reasons
+    # at or above the flip threshold the polarity turns and the flag stays
+    monkeypatch.setattr(neural, "flip_at", first.sarcasm - 0.01)
     flipped = neural.analyze_many([text])[0]
     assert flipped.sentiment == "negative" and "possible_sarcasm" in flipped.review_reasons
     # a score between the two thresholds: a person decides, the reading keeps its face value
-    monkeypatch.setattr(neural, "flip_at", flipped.sarcasm + 0.01)
+    monkeypatch.setattr(neural, "flip_at", first.sarcasm + 0.01)
     kept = neural.analyze_many([text])[0]
     assert kept.sarcasm == flipped.sarcasm
     assert "possible_sarcasm" in kept.review_reasons

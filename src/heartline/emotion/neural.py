@@ -260,7 +260,7 @@ class NeuralEngine:
             sarcasm=round(z, 4), intensity=round(intensity, 4), confidence=round(confidence, 4),
             valence=round(valence, 4), evidence=[], needs_review=bool(reasons),
             review_reasons=reasons, language="en", model=self.model_id, sentences=detail,
-            **self._acts(probs, idx),
+            **self._acts(probs, idx, sentiment),
         )  # fmt: skip
         # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment
         # ("sentiment:negative"). A neutral reading has nothing to explain.
@@ -277,14 +277,14 @@ class NeuralEngine:
         a, b = spans[best]
         return reading, (idx[best], text[a:b], a, target)
 
-    def _acts(self, probs: dict[str, np.ndarray], idx: list[int]) -> dict[str, Any]:
+    def _acts(self, probs: dict[str, np.ndarray], idx: list[int], sentiment: str) -> dict[str, Any]:
         """Complaint, severity and intent of a message (its sentences combined)."""
         if "complaint" not in probs:
             return {}
         pc, pi = probs["complaint"][idx], probs["intent"][idx]
         # the most complaining sentence speaks for the message
         k = int(np.argmin(pc[:, 0]))
-        complaint = float(1.0 - pc[k, 0])
+        complaint = round(float(1.0 - pc[k, 0]), 4)  # decided on the value the reading shows
         severity = "none"
         if complaint >= self.complaint_at:
             severity = SEVERITIES[1 + int(pc[k, 1:].argmax())]
@@ -293,10 +293,12 @@ class NeuralEngine:
         other = INTENTS.index("other")
         scores = pi.max(0)
         scores[other] = pi[:, other].min()
+        if sentiment == "negative":  # praise on a negative reading is sarcasm, not thanks
+            scores[INTENTS.index("praise")] = 0.0
         scores = scores / scores.sum()
         j = int(scores.argmax())
         return {
-            "complaint": round(complaint, 4),
+            "complaint": complaint,
             "complaint_severity": severity,
             "intent": INTENTS[j],
             "intent_confidence": round(float(scores[j]), 4),

@@ -59,13 +59,22 @@ class Probe(NamedTuple):
     situation_emotions: np.ndarray  # emotion probabilities of the unit without it
 
 
-def _negativity(p_neg: np.ndarray, complaint: np.ndarray | None) -> np.ndarray:
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with every span removed."""
+    for sp in sorted(spans, reverse=True):
+        text = compose.occlude(text, sp)
+    return text
+
+
+def _negativity(p_neg: np.ndarray, probs: dict[str, np.ndarray]) -> np.ndarray:
     """How bad the situation reads to the model: p(negative), or the complaint head's
     p(complaint) when it has one and it is higher (a breach of expectations stated in neutral
-    words, "my parcel is three weeks late", is what praise words turn into sarcasm)."""
-    if complaint is None:
+    words, "my parcel is three weeks late", is what praise words turn into sarcasm). The intent
+    head's problem intents were tried here and rejected: they name a topic, not a problem
+    ("Amazing, fast delivery!" has a delivery intent)."""
+    if "complaint" not in probs:
         return p_neg
-    return np.maximum(p_neg, 1.0 - complaint[:, 0])
+    return np.maximum(p_neg, 1.0 - probs["complaint"][:, 0])
 
 
 PROBE_MIN = 0.5  # only units that read positive and look ironic are probed (bounds the cost)
@@ -84,7 +93,9 @@ def contrast_scores(
     (the unit without it). One batched inference for all probes."""
     sent, irony = probs["sentiment"], probs["sarcasm"]
     # without a probe, the unit's own negativity stands in for the situation's
-    score = irony * sent[:, 2] * _negativity(sent[:, 0], probs.get("complaint"))
+    # (p(negative) only: a unit that is both praised and complained about without a probe is
+    # usually sincerely mixed, "Love it, but shipping was slow.")
+    score = irony * sent[:, 2] * sent[:, 0]
     probe = [
         i
         for i in range(len(units))
@@ -101,15 +112,20 @@ def contrast_scores(
             continue
         owners.append((i, len(variants), spans))
         variants.extend(compose.occlude(units[i], sp) for sp in spans)
+        if len(spans) > 1:  # "Great, another delay. Thanks a lot.": all the praise at once
+            variants.append(_without(units[i], spans))
     situation: dict[int, Probe] = {}
     if not variants:
         return score, situation
     res = infer(variants)
     vs = res["sentiment"]
-    neg = _negativity(vs[:, 0], res.get("complaint"))
+    neg = _negativity(vs[:, 0], res)
     for i, at, spans in owners:
-        block = vs[at : at + len(spans)]
+        n = len(spans) + (1 if len(spans) > 1 else 0)
+        block = vs[at : at + n]
         k = int(np.argmax(sent[i, 2] - block[:, 2]))  # the variant that lost the most praise
         score[i] = irony[i] * sent[i, 2] * situation_negativity(variants[at + k], neg[at + k])
-        situation[i] = Probe(spans[k], float(sent[i, 2] - block[k, 2]), res["emotions"][at + k])
+        # evidence names one praise word: the variant's own, or the first when all went
+        span = spans[k] if k < len(spans) else spans[0]
+        situation[i] = Probe(span, float(sent[i, 2] - block[k, 2]), res["emotions"][at + k])
     return score, situation

@@ -145,7 +145,13 @@ def tune_decisions(engine: Any, root: Path) -> dict[str, Any]:
     se = splits["sentiment"]["holdout"]
     # infer applies the current shift; undo it (a per-row constant does not move the argmax)
     logp = np.log(engine.infer(se.texts, 64)["sentiment"] + 1e-9) - engine.bias
-    bias = M.tune_bias(se.labels, logp, 3)
+    # GoEmotions comments with an unambiguous sentiment (the authors' grouping) join SemEval's
+    # tweets: the shift must suit conversation, not only tweets (tuned on tweets alone, 1.2's
+    # shift read plain questions to support as positive)
+    gs = D.goemo_sentiment(ge.labels)
+    keep = np.flatnonzero(gs >= 0)
+    glogp = np.log(engine.infer([ge.texts[i] for i in keep], 64)["sentiment"] + 1e-9)
+    bias = M.tune_bias(se.labels, logp, 3, also=[(gs[keep], glogp - engine.bias)])
     ir = splits["irony"]["holdout"]
     irony = M.tune_binary(ir.labels, engine.infer(ir.texts, 64)["sarcasm"])
     extra: dict[str, Any] = {}
@@ -202,19 +208,25 @@ def contrast_sarcasm(engine: Any, texts: list[str]) -> np.ndarray:
     return sarcasm.contrast_scores(texts, probs, lambda vs: engine.infer(vs, 64))[0]
 
 
-SARCASM_PRECISION = 0.8  # a review flag should be right this often on held-out tweets
-# Flipping a reading's polarity changes it without a person, so it needs a stricter bar: on
-# SemEval's held-out tweets every flip below it cost sentiment recall.
-FLIP_PRECISION = 0.95
+# Precision on the tuning pool (TweetEval irony held-out + iSarcasmEval dev) that each decision
+# needs. A review flag only asks a person to look: 0.7. A flip turns a positive reading
+# negative before anyone looks (the flag stays, so a person still checks it): 0.8. Until 1.1.0
+# the flip needed 0.95 on tweets alone; on the combined pool the precision curve is flat
+# around 0.81-0.89 from 0.2 to 0.4, so 0.95 was only reached by the last dozen texts and
+# flipped almost nothing, while a sarcastic complaint read as praise is routed as a happy
+# customer (a cost the team cannot see), and a wrong flip costs one look at a flagged reading.
+SARCASM_PRECISION = 0.7
+FLIP_PRECISION = 0.8
 
 
 def tune_sarcasm(engine: Any, root: Path) -> dict[str, float]:
     """Tune the contrast-sarcasm review threshold on the irony held-out train split; score val.
 
-    The review threshold is the smallest (>= 0.1) at which held-out precision reaches 0.8: a
-    flag sends a message to a person, so it must usually be right. The flip threshold, where a
-    positive reading is also turned negative without a person, needs 0.95. (Maximising F1 on
-    tweets, where half the texts are ironic, would flag far too much customer mail.)"""
+    The review threshold is the smallest (>= 0.1) at which held-out precision reaches
+    SARCASM_PRECISION: a flag sends a message to a person, so it must usually be right. The
+    flip threshold, where a positive reading is also turned negative, needs FLIP_PRECISION.
+    (Maximising F1 on tweets, where half the texts are ironic, would flag far too much customer
+    mail.)"""
     t, y = D.tweeteval(root / "tweeteval" / "irony" / "train.jsonl")
     _, ho = D._holdout(len(t), 0.15)
     ho_t, ho_y = [t[i] for i in ho], y[ho]
@@ -225,9 +237,12 @@ def tune_sarcasm(engine: Any, root: Path) -> dict[str, float]:
     s = contrast_sarcasm(engine, ho_t)
     grid = [float(g) for g in M.GRID if g >= 0.1]
 
+    counted = [g for g in grid if (s >= g).sum() >= 10]  # at least 10 flagged texts
+
     def lowest_with_precision(p: float) -> float | None:
-        """The lowest threshold that flags at least 10 held-out texts, with precision >= p."""
-        ok = [g for g in grid if (s >= g).sum() >= 10 and ho_y[s >= g].mean() >= p]
+        """The lowest threshold from which precision stays >= p at every higher threshold
+        (the curve is noisy: one lucky point must not set a decision)."""
+        ok = [g for g in counted if all(ho_y[s >= h].mean() >= p for h in counted if h >= g)]
         return ok[0] if ok else None
 
     review = lowest_with_precision(SARCASM_PRECISION)

@@ -70,22 +70,29 @@ def export(
         **{k: t[k] for k in ("complaint_threshold", "isarcasm_threshold") if k in t},
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1))
-    if data is not None:  # decision points are re-tuned on the int8 model itself
-        from heartline.emotion.neural import NeuralEngine
-        from heartline.emotion.training.evaluate import tune_decisions, tune_sarcasm
-
-        meta.update(tune_decisions(NeuralEngine(out), data))
-        meta["tuned_on"] = (
-            "the int8 model's scores of the held-out parts of train; complaint and iSarcasmEval "
-            "thresholds on the customer-service dev splits"
-        )
-        (out / "meta.json").write_text(json.dumps(meta, indent=1))
-        res = tune_sarcasm(NeuralEngine(out), data)
-        meta["sarcasm_contrast_threshold"] = res["sarcasm_contrast_threshold"]
-        meta["sarcasm_flip_threshold"] = res["sarcasm_flip_threshold"]
-        meta["sarcasm_tuning"] = res
-        (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    if data is not None:
+        retune(out, data)
     return int8
+
+
+def retune(out: Path, data: Path) -> dict[str, Any]:
+    """Re-tune every decision point in ``out``/meta.json on the int8 model itself."""
+    from heartline.emotion.neural import NeuralEngine
+    from heartline.emotion.training.evaluate import tune_decisions, tune_sarcasm
+
+    meta = json.loads((out / "meta.json").read_text())
+    meta.update(tune_decisions(NeuralEngine(out), data))
+    meta["tuned_on"] = (
+        "the int8 model's scores of the held-out parts of train; complaint and iSarcasmEval "
+        "thresholds on the customer-service dev splits"
+    )
+    (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    res = tune_sarcasm(NeuralEngine(out), data)
+    meta["sarcasm_contrast_threshold"] = res["sarcasm_contrast_threshold"]
+    meta["sarcasm_flip_threshold"] = res["sarcasm_flip_threshold"]
+    meta["sarcasm_tuning"] = res
+    (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    return meta
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -96,7 +103,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tuned", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--data", type=Path, default=None, help="datasets root (sarcasm tuning)")
+    ap.add_argument("--retune-only", action="store_true", help="only re-tune --out/meta.json")
     a = ap.parse_args(argv)
+    if a.retune_only:
+        print(json.dumps(retune(a.out, a.data), indent=1)[:2000])
+        return
     path = export(a.weights, a.base, a.tuned, a.out, a.data)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 

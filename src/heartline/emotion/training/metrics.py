@@ -50,17 +50,25 @@ def tune_binary(y: np.ndarray, probs: np.ndarray) -> float:
     return float(max(GRID, key=lambda t: f1(y > 0, probs >= t)))
 
 
-def tune_bias(y: np.ndarray, logp: np.ndarray, n: int) -> np.ndarray:
-    """Additive log-prior shifts maximising macro recall (coordinate search)."""
+def tune_bias(
+    y: np.ndarray, logp: np.ndarray, n: int, also: list[tuple[np.ndarray, np.ndarray]] = ()
+) -> np.ndarray:
+    """Additive log-prior shifts maximising macro recall (coordinate search); with ``also``
+    ((labels, logp) pairs), the mean macro recall over every set."""
+    sets = [(y, logp), *also]
+
+    def objective(b: np.ndarray) -> float:
+        return float(np.mean([macro_recall(yy, (lp + b).argmax(1), n) for yy, lp in sets]))
+
     bias = np.zeros(n)
     steps = np.arange(-1.5, 1.51, 0.1)
     for _ in range(2):
         for c in range(n):
-            best = (macro_recall(y, (logp + bias).argmax(1), n), bias[c])
+            best = (objective(bias), bias[c])
             for s in steps:
                 b = bias.copy()
                 b[c] = s
-                score = macro_recall(y, (logp + b).argmax(1), n)
+                score = objective(b)
                 if score > best[0] + 1e-9:
                     best = (score, s)
             bias[c] = best[1]
