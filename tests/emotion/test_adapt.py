@@ -6,18 +6,14 @@ refit then anchors on narrower windows and the comparison is on held-back correc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from heartline.cli import app
-from heartline.config import get_settings
 from heartline.emotion import adapt as A
 from heartline.emotion import get_engine, versions
-from heartline.emotion.engine import reset_engine
 from heartline.emotion.neural import NeuralEngine
 from heartline.emotion.taxonomy import EMOTIONS
 
@@ -31,17 +27,6 @@ CONFIRMED = (
     "Thanks for the quick reply, all sorted.",
 )
 SHIPPED = versions.shipped_meta()["model"]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh data directory (versions live under it); the engine cache follows it."""
-    monkeypatch.setenv("HEARTLINE_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    reset_engine()
 
 
 def _say(api, cid: int, text: str) -> dict:

@@ -3,25 +3,7 @@ how many corrections), with a note when an adapted version no longer fits the sh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from heartline.config import get_settings
 from heartline.emotion import versions
-from heartline.emotion.engine import reset_engine
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh data directory, where model versions live."""
-    monkeypatch.setenv("HEARTLINE_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    reset_engine()
 
 
 def _version(model: str, base: str) -> None:
