@@ -139,6 +139,8 @@ class ReadingReview(Base):
     sentiment: Mapped[str | None] = mapped_column(String(10))
     emotions: Mapped[list[str]] = mapped_column(JSONType, default=list)
     sarcasm: Mapped[bool | None] = mapped_column(Boolean)
+    # what the customer wants, as the reviewer reads it (taxonomy.INTENTS); None keeps the model's
+    intent: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(String(1000), default="")
     original: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     reviewer_user_id: Mapped[int | None] = mapped_column(

@@ -83,12 +83,16 @@ def apply_correction(row: EmotionReading, review: ReadingReview) -> None:
         row.sarcasm = 1.0 if review.sarcasm else 0.0
     row.needs_review = False
     data = dict(row.data or {})
+    if review.intent:  # a person said what the customer wants: routing and churn follow it
+        data["intent"] = review.intent
+        data["intent_confidence"] = 1.0
     data["review"] = {
         "review_id": review.id,
         "action": review.action,
         "sentiment": sentiment,
         "emotions": list(review.emotions or []),
         "sarcasm": review.sarcasm,
+        "intent": review.intent,
         "reviewer": review.reviewer,
         "reviewed_at": review.created_at.isoformat(),
     }
@@ -114,21 +118,28 @@ def review_reading(
     note: str,
     reviewer: str,
     reviewer_user_id: int | None,
+    intent: str | None = None,
 ) -> ReadingReview:
     """Confirm or correct a reading; the original output is kept for audit."""
     row = session.get(EmotionReading, reading_id)
     if row is None:
         raise not_found("reading", reading_id)
-    if action == "correct" and sentiment is None and not emotions and sarcasm is None:
+    if (
+        action == "correct"
+        and sentiment is None
+        and not emotions
+        and sarcasm is None
+        and not intent
+    ):
         raise AppError(
             ErrorCode.VALIDATION_ERROR,
-            "a correction must change sentiment, emotions or sarcasm",
+            "a correction must change sentiment, emotions, sarcasm or intent",
             details=[
                 {"field": "body.sentiment", "message": "nothing to correct", "type": "missing"}
             ],
         )
     if action == "confirm":
-        sentiment, emotions, sarcasm = row.sentiment, [], None
+        sentiment, emotions, sarcasm, intent = row.sentiment, [], None, None
     previous = latest_review(session, reading_id=reading_id)
     original = previous.original if previous is not None else _original(row)
     review = ReadingReview(
@@ -138,6 +149,7 @@ def review_reading(
         sentiment=sentiment,
         emotions=emotions,
         sarcasm=sarcasm,
+        intent=intent,
         note=note,
         original=original,
         reviewer=reviewer,
@@ -175,12 +187,15 @@ def corrections(
                 "sentiment": original.get("sentiment"),
                 "top_emotion": original.get("top_emotion"),
                 "sarcasm": original.get("sarcasm"),
+                "intent": original.get("intent"),
+                "complaint": original.get("complaint"),
                 "review_reasons": original.get("review_reasons"),
             },
             "corrected": {
                 "sentiment": review.sentiment,
                 "emotions": list(review.emotions or []),
                 "sarcasm": review.sarcasm,
+                "intent": review.intent,
             },
             "note": review.note,
             "reviewer": review.reviewer,

@@ -179,6 +179,7 @@ def review_reading(reading_id: int, body: ReviewIn, db: Db, principal: Reviewer)
         sentiment=body.sentiment,
         emotions=body.emotions,
         sarcasm=body.sarcasm,
+        intent=body.intent,
         note=body.note,
         reviewer=principal.name,
         reviewer_user_id=principal.user_id,

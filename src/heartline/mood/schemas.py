@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from heartline.emotion.taxonomy import CS_EMOTIONS
+from heartline.emotion.taxonomy import CS_EMOTIONS, INTENTS
 from heartline.schemas import InModel, OutModel
 
 
@@ -79,13 +79,21 @@ class MemberOut(BaseModel):
 
 
 class ReviewIn(InModel):
-    """Confirm the reading, or correct sentiment, emotions and/or sarcasm."""
+    """Confirm the reading, or correct sentiment, emotions, sarcasm and/or intent."""
 
     action: Literal["confirm", "correct"] = "correct"
     sentiment: Literal["negative", "neutral", "positive"] | None = None
     emotions: list[str] = Field(default_factory=list, max_length=5)
     sarcasm: bool | None = None
+    intent: str | None = None
     note: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+    @field_validator("intent")
+    @classmethod
+    def _known_intent(cls, value: str | None) -> str | None:
+        if value is not None and value not in INTENTS:
+            raise ValueError(f"unknown intent {value!r}; use {', '.join(INTENTS)}")
+        return value
 
     @field_validator("emotions")
     @classmethod
@@ -106,6 +114,7 @@ class ReviewOut(OutModel):
     sentiment: str | None
     emotions: list[str]
     sarcasm: bool | None
+    intent: str | None = None
     note: str
     reviewer: str
     original: dict[str, Any]

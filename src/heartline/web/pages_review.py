@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from heartline import pipeline
 from heartline.api.deps import Db
 from heartline.customers import service as customer_service
-from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
+from heartline.emotion.taxonomy import CS_EMOTIONS, INTENT_LABELS, SENTIMENTS
 from heartline.errors import AppError, ErrorCode
 from heartline.mood import review as review_service
 from heartline.web.deps import ReviewerUser
@@ -48,6 +48,7 @@ def review_page(
             "pages": max(1, -(-total // PAGE)),
             "sentiments": SENTIMENTS,
             "emotions": CS_EMOTIONS,
+            "intents": INTENT_LABELS,
         },
     )
 
@@ -62,6 +63,7 @@ def review_one(
     sentiment: Annotated[str, Form()] = "",
     emotion: Annotated[str, Form()] = "",
     sarcasm: Annotated[str, Form()] = "",
+    intent: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Confirm or correct one reading; returns the item's new state (an HTMX fragment)."""
@@ -84,6 +86,12 @@ def review_one(
             "emotion: not a known emotion",
             details=[{"field": "emotion", "message": "unknown emotion", "type": "enum"}],
         )
+    if intent and intent not in INTENT_LABELS:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "intent: not a known intent",
+            details=[{"field": "intent", "message": "unknown intent", "type": "enum"}],
+        )
     review = review_service.review_reading(
         db,
         reading_id=reading_id,
@@ -91,6 +99,7 @@ def review_one(
         sentiment=sentiment or None,
         emotions=[emotion] if emotion else [],
         sarcasm={"yes": True, "no": False}.get(sarcasm),
+        intent=intent or None,
         note="",
         reviewer=user.name or user.email,
         reviewer_user_id=user.id,
