@@ -31,10 +31,16 @@ OPPOSITE = {"negative": "positive", "positive": "negative"}
 GREEN, WARM = {"mood-green"}, {"mood-red", "mood-amber"}
 
 
-def assert_coherent(sentiment: str | None, cs: dict, top: str | None, labels: list[str]) -> None:
+def assert_coherent(
+    sentiment: str | None, cs: dict, top: str | None, labels: list[str], lean: str | None = None
+) -> None:
     """The invariants every reading (and every sentence of one) holds."""
     if sentiment is None:
         return
+    if sentiment == "neutral" and lean == "negative":
+        assert top not in POSITIVE_CS, (lean, top)
+    if sentiment == "neutral" and lean == "positive":
+        assert top not in NEGATIVE_CS, (lean, top)
     if cs:
         assert top is not None
         assert cs[top] >= max(cs.values()) - 1e-9, (top, cs)
@@ -56,7 +62,14 @@ def assert_reading(r: Reading, complaint_at: float = 0.5) -> None:
         return
     scores = r.sentiment_scores
     assert r.sentiment == max(scores, key=lambda k: scores[k])
-    assert_coherent(r.sentiment, r.cs_emotions, r.top_emotion, r.labels)
+    lean = (
+        "negative"
+        if scores["negative"] > scores["positive"]
+        else "positive"
+        if scores["positive"] > scores["negative"]
+        else None
+    )
+    assert_coherent(r.sentiment, r.cs_emotions, r.top_emotion, r.labels, lean)
     for d in r.sentences:
         assert_coherent(d["sentiment"], {}, d["top_emotion"], [])
         if d["sentiment"] == "negative":
@@ -78,15 +91,18 @@ probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
     sentiment=st.sampled_from(SENTIMENTS),
     values=st.lists(probability, min_size=len(CS_EMOTIONS), max_size=len(CS_EMOTIONS)),
     labels=st.lists(st.sampled_from(EMOTIONS), unique=True, max_size=6),
+    lean=st.sampled_from([None, "negative", "positive"]),
 )
-def test_composition_never_contradicts(sentiment: str, values: list, labels: list) -> None:
+def test_composition_never_contradicts(
+    sentiment: str, values: list, labels: list, lean: str | None
+) -> None:
     cs = dict(zip(CS_EMOTIONS, values, strict=True))
-    out, top, kept = compose.coherent(sentiment, cs, labels, LABEL_POLARITY)
-    assert_coherent(sentiment, out, top, kept)
+    out, top, kept = compose.coherent(sentiment, cs, labels, LABEL_POLARITY, lean=lean)
+    assert_coherent(sentiment, out, top, kept, lean)
     # only contradicting keys are lowered, never raised; nothing else moves
     for k in CS_EMOTIONS:
         assert out[k] <= cs[k] + 1e-9
-        if sentiment == "neutral":
+        if sentiment == "neutral" and lean is None:
             assert out[k] == cs[k]
     assert set(kept) <= set(labels)
 

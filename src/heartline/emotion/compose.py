@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from heartline.emotion import textproc
+from heartline.emotion.taxonomy import CS_EMOTIONS as CS_KEYS
 from heartline.emotion.taxonomy import NEGATIVE_CS, POSITIVE_CS
 
 LOW_CONFIDENCE = 0.55  # below this the top sentiment is about as likely wrong as right
@@ -160,26 +161,35 @@ FALLBACK_TOP = {"negative": "frustration", "positive": "satisfaction"}
 
 
 def coherent(
-    sentiment: str, cs: dict[str, float], labels: list[str], label_polarity: dict[str, str]
+    sentiment: str,
+    cs: dict[str, float],
+    labels: list[str],
+    label_polarity: dict[str, str],
+    lean: str | None = None,
 ) -> tuple[dict[str, float], str | None, list[str]]:
     """Make the cs view, its top emotion and the labels agree with the sentiment.
 
     ``label_polarity`` maps a fine label to "positive"/"negative" (absent: neither). Returns
     (cs, top, labels): the top emotion is the strongest cs key the sentiment allows; keys the
     sentiment does not allow are capped below it; labels of the opposite polarity are dropped,
-    and "neutral" is kept only on a reading shown as neutral.
+    and "neutral" is kept only on a reading shown as neutral. A neutral reading that leans
+    (``lean``: "negative" when p(neg) > p(pos), "positive" when p(pos) > p(neg)) is never shown
+    as an emotion of the other side ("4 days late now" read neutral is not chipped Happy).
     """
     out = dict(cs)
     if not out:
         return out, None, labels
     allowed = ALLOWED_TOP.get(sentiment)
+    if allowed is None and lean in ("negative", "positive"):
+        allowed = frozenset(CS_KEYS) - (POSITIVE_CS if lean == "negative" else NEGATIVE_CS)
     if allowed is None:
         top = max(out, key=lambda k: out[k])
     else:
         candidates = [k for k in out if k in allowed]
-        top = max(candidates, key=lambda k: out[k]) if candidates else FALLBACK_TOP[sentiment]
+        fallback = FALLBACK_TOP.get(sentiment, "neutral")
+        top = max(candidates, key=lambda k: out[k]) if candidates else fallback
         if out.get(top, 0.0) <= 0.0:
-            top = FALLBACK_TOP[sentiment]
+            top = fallback
         ceiling = round(CONTRADICTION_CAP * out.get(top, 0.0), 4)
         for k in out:
             if k not in allowed and k != top:

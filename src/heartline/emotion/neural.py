@@ -223,6 +223,7 @@ class NeuralEngine:
                     ),
                     [],
                     LABEL_POLARITY,
+                    lean=_lean(si),
                 )
                 detail.append({
                     "text": text[a:b], "start": a, "end": b,
@@ -240,6 +241,7 @@ class NeuralEngine:
             with_sentiment(cs_from_emotions(emotions, self.thr), *s.tolist()),
             labels,
             LABEL_POLARITY,
+            lean=_lean(s),
         )
         mixed = bool(mixed_across or (s[0] >= compose.MIXED_MIN and s[2] >= compose.MIXED_MIN))
         flagged = z >= self.sarcasm_threshold
@@ -390,6 +392,11 @@ def aggregate(
     s = (sent * w[:, None]).sum(0) / w.sum()
     mixed = bool((sent[:, 0] >= 0.5).any() and (sent[:, 2] >= 0.5).any())
     return e, s, float(sarc.max()), mixed
+
+
+def _lean(s: np.ndarray) -> str:
+    """Which side a sentiment row leans to, whatever its top class."""
+    return "negative" if s[0] > s[2] else "positive" if s[2] > s[0] else "neutral"
 
 
 def _scores(s: np.ndarray) -> dict[str, float]:
