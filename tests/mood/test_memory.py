@@ -204,5 +204,6 @@ def test_correction_survives_rescore_and_exports(db, api, api_as, customer, tmp_
         "sentiment": "negative",
         "emotions": ["frustration"],
         "sarcasm": True,
+        "intent": None,  # not corrected: the model's intent stands
     }
     assert mine[0]["original"]["sentiment"] == msg["reading"]["sentiment"]
