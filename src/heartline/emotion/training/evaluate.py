@@ -71,15 +71,21 @@ def evaluate_neural(engine: Any, root: Path, limit: int = 0) -> dict[str, float]
     return {k: round(v, 4) for k, v in res.items()}
 
 
-def cs_eval_sets(root: Path) -> dict[str, D.Split]:
-    """Customer-service dev splits (cs_data: 15 % of each train file, stratified, seed 13)."""
+def cs_eval_sets(root: Path, intent: bool = True) -> dict[str, D.Split]:
+    """Customer-service dev splits (cs_data: 15 % of each train file, stratified, seed 13);
+    ``intent=False`` skips the intent split (it reads all of GoEmotions train)."""
     from heartline.emotion.training import cs_data as C
 
     out = {f"complaint:{k}": v["dev"] for k, v in C.complaints(root).items()}
-    goemo = D.load_goemotions_train(root)
-    out["intent"] = C.intents(root, goemo)["dev"]
+    if intent:
+        out["intent"] = C.intents(root, D.load_goemotions_train(root))["dev"]
     out["isarcasm"] = C.sarcasm(root)["dev"]
     return out
+
+
+def has_cs_heads(engine: Any) -> bool:
+    """Whether an engine's model has the complaint and intent heads (1.2.0 on)."""
+    return "complaint" in getattr(engine, "outputs", ())
 
 
 def evaluate_cs(
@@ -93,7 +99,7 @@ def evaluate_cs(
 
     sets = sets or cs_eval_sets(root)
     res: dict[str, float] = {}
-    heads = hasattr(engine, "infer") and "complaint" in engine.infer(["ok"])
+    heads = has_cs_heads(engine)
     allc_y: list[np.ndarray] = []
     allc_p: list[np.ndarray] = []
     for name in [k for k in sets if k.startswith("complaint:")]:
@@ -155,8 +161,8 @@ def tune_decisions(engine: Any, root: Path) -> dict[str, Any]:
     ir = splits["irony"]["holdout"]
     irony = M.tune_binary(ir.labels, engine.infer(ir.texts, 64)["sarcasm"])
     extra: dict[str, Any] = {}
-    if "complaint" in engine.infer(["ok"]):  # customer-service heads: tuned on their dev splits
-        cs = cs_eval_sets(root)
+    if has_cs_heads(engine):  # customer-service heads: tuned on their dev splits
+        cs = cs_eval_sets(root, intent=False)
         comp = [v for k, v in cs.items() if k.startswith("complaint:")]
         y = np.concatenate([c.labels > 0 for c in comp])
         p = np.concatenate([1.0 - engine.infer(c.texts, 64)["complaint"][:, 0] for c in comp])
@@ -232,7 +238,9 @@ def tune_sarcasm(engine: Any, root: Path) -> dict[str, float]:
     ho_t, ho_y = [t[i] for i in ho], y[ho]
     # sarcasm as its authors meant it (iSarcasmEval dev) joins the pool the thresholds are
     # chosen on: TweetEval's reader-labelled irony alone under-represents service complaints
-    sa = cs_eval_sets(root)["isarcasm"]
+    from heartline.emotion.training import cs_data as C
+
+    sa = C.sarcasm(root)["dev"]
     ho_t, ho_y = ho_t + sa.texts, np.concatenate([ho_y, sa.labels])
     s = contrast_sarcasm(engine, ho_t)
     grid = [float(g) for g in M.GRID if g >= 0.1]
