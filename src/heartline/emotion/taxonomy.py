@@ -161,13 +161,6 @@ _SRC_INDEX = {k: np.array([EMOTIONS.index(s) for s in v]) for k, v in CS_MAPPING
 _SRC_WEIGHT = {k: np.array(list(v.values())) for k, v in CS_MAPPING.items()}
 
 
-def top_cs(cs: Mapping[str, float]) -> str | None:
-    """Return the strongest customer-service emotion, or None for an empty view."""
-    if not cs:
-        return None
-    return max(cs, key=lambda k: cs[k])
-
-
 # -- customer-service acts (complaint, severity, intent): the heads that teams act on ----------
 
 # Jin & Aletras (2021) complaint severity levels, mildest first; "none" is not a complaint.
