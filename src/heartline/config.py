@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +59,11 @@ class Settings(BaseSettings):
     whatsapp_from: str | None = None
     # Signed outbound webhooks (HMAC-SHA256 of "timestamp.body").
     webhook_url: str | None = None
+    # Signs outbound webhooks; generated into data_dir if unset (never the session secret).
     webhook_secret: str | None = None
+    # Internal hosts webhooks may reach (comma-separated host names, addresses or CIDR
+    # networks); every other private, loopback or link-local target is refused.
+    webhook_allow_hosts: str = ""
     # Preferred channel per region where the customer has no preference, e.g. {"BR": "whatsapp"}.
     channel_region_defaults: dict[str, str] = Field(default_factory=dict)
     # Quiet hours in the customer's own zone: [start, end) local hours, wrapping midnight.
@@ -81,15 +86,28 @@ class Settings(BaseSettings):
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept in data_dir."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.data_dir / "secret_key"
+        return self.secret_key or self._kept_secret("secret_key")
+
+    def resolved_webhook_secret(self) -> str:
+        """The webhook signing secret: configured, or generated once into data_dir."""
+        return self.webhook_secret or self._kept_secret("webhook_secret")
+
+    def webhook_allow_list(self) -> list[str]:
+        """webhook_allow_hosts as a list."""
+        return [h.strip() for h in self.webhook_allow_hosts.split(",") if h.strip()]
+
+    def _kept_secret(self, name: str) -> str:
+        path = self.data_dir / name
         if path.exists():
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        try:  # created owner-only from the start, and never over a concurrent writer's
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
         return key
 
 

@@ -32,6 +32,7 @@ def _sms(provider: Provider, **kw) -> Settings:
         sms_from="+15550000000",
         whatsapp_from="+15559999999",
         webhook_secret="s3cret",
+        webhook_allow_hosts="127.0.0.1",
         **kw,
     )
 
@@ -172,7 +173,13 @@ def test_channel_choice_preference_consent_region_fallback() -> None:
     assert choose_channel(nothing, settings=settings)[0] is None
 
 
-def test_playbook_webhook_action_goes_through_the_outbox(db: Session, provider: Provider) -> None:
+def test_playbook_webhook_action_goes_through_the_outbox(
+    db: Session, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from heartline.config import get_settings
+
+    monkeypatch.setenv("HEARTLINE_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")  # an admin allows it
+    get_settings.cache_clear()
     spec = {
         "name": "Notify CRM of detractors",
         "trigger": {"event": "survey"},

@@ -158,7 +158,7 @@ def test_unreachable_server_is_a_temporary_error() -> None:
 
 
 def test_welcome_reaches_a_real_mailbox_through_the_api(
-    api, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+    api, api_as, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HEARTLINE_SMTP_HOST", smtp_server.host)
     monkeypatch.setenv("HEARTLINE_SMTP_PORT", str(smtp_server.port))
@@ -180,7 +180,7 @@ def test_welcome_reaches_a_real_mailbox_through_the_api(
     assert r.status_code == 201, r.text
     [mail] = smtp_server.box.messages
     assert mail["Subject"] == "Welcome, Wendy!" and "Pour-over kettle" in mail.get_payload()
-    page = api.get("/outbox", params={"customer_id": r.json()["customer_id"]}).json()
+    page = api_as("manager").get("/outbox", params={"customer_id": r.json()["customer_id"]}).json()
     assert [m["status"] for m in page["items"]] == ["sent"]
     timeline = api.get(f"/customers/{r.json()['customer_id']}/timeline").json()
     items = timeline["items"] if isinstance(timeline, dict) else timeline

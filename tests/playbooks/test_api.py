@@ -147,8 +147,11 @@ def test_runs_approvals_outbox_and_tasks(api_as, db: Session) -> None:
     assert r.json()["body"] == "Happy birthday, Amy! From all of us."
     assert manager.post(f"/approvals/{drafts[0]['id']}/approve").status_code == 409
 
-    page = integration.get("/outbox", params={"status": "sent"}).json()
+    page = manager.get("/outbox", params={"status": "sent"}).json()
     assert [m["customer_id"] for m in page["items"]] == [amy]
+    # Bodies and delivery errors are for managers and admins only.
+    assert integration.get("/outbox").status_code == 403
+    assert agent.get(f"/outbox/{page['items'][0]['id']}").status_code == 403
     assert integration.get("/outbox/outcomes").json()[0]["channel"] == "email"
 
     assert integration.get("/tasks").status_code == 403

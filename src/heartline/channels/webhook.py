@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 
 from heartline.channels.base import DeliveryError, OutboundMessage
+from heartline.channels.netguard import Allow, UnsafeTarget, check_url, guarded_client
 from heartline.config import Settings
 
 SIGNATURE_HEADER = "X-Heartline-Signature"
@@ -53,13 +54,15 @@ class WebhookAdapter:
     """POSTs the message body (JSON) to the recipient URL.
 
     Receivers dedupe on X-Heartline-Delivery (the idempotency key), which is part of the
-    webhook contract, so an unconfirmed delivery is safely resent."""
+    webhook contract, so an unconfirmed delivery is safely resent. Targets go through the
+    SSRF guard (channels/netguard.py); a receiver's answer is never stored, only its status."""
 
     name = "webhook"
     resend_safe = True
 
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
-        self.secret = settings.webhook_secret or settings.resolved_secret_key()
+        self.secret = settings.resolved_webhook_secret()
+        self.allow = Allow(settings.webhook_allow_list())
         self.client = client
 
     def send(self, message: OutboundMessage, *, handover: Callable[[], None]) -> str:
@@ -75,9 +78,13 @@ class WebhookAdapter:
             "Idempotency-Key": message.idempotency_key,
             "User-Agent": "Heartline-Webhooks/1",
         }
+        try:
+            check_url(message.recipient, self.allow)
+        except UnsafeTarget as exc:
+            raise DeliveryError(f"webhook target refused: {exc}", permanent=True) from None
         handover()
         try:
-            client = self.client or httpx.Client(timeout=10.0)
+            client = self.client or guarded_client(self.allow)
             try:
                 resp = client.post(message.recipient, content=body, headers=headers)
             finally:
@@ -86,8 +93,8 @@ class WebhookAdapter:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook request failed: {exc}") from exc
         if resp.status_code >= 300:
-            raise DeliveryError(
-                f"webhook answered {resp.status_code}: {resp.text[:200]}",
+            raise DeliveryError(  # the body is the receiver's: never stored or shown
+                f"webhook answered {resp.status_code}",
                 permanent=not _retryable(resp.status_code),
             )
         return message.idempotency_key

@@ -148,14 +148,14 @@ def reject(
 @router.get("/outbox", response_model=Page[OutboxOut])
 def list_outbox(
     db: Db,
-    _: Reader,
+    _: Manager,
     status: str | None = None,
     customer_id: int | None = None,
     channel: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[OutboxOut]:
-    """Outbound messages and their delivery state (dead ones say why)."""
+    """Outbound messages and their delivery state (dead ones say why); managers and admins."""
     rows, total = outbox.list_messages(
         db, status=status, customer_id=customer_id, channel=channel, limit=limit, offset=offset
     )
@@ -171,8 +171,8 @@ def channel_outcomes(db: Db, _: Reader) -> list[dict[str, Any]]:
 
 
 @router.get("/outbox/{outbox_id}", response_model=OutboxOut)
-def get_outbox(outbox_id: int, db: Db, _: Reader) -> OutboxOut:
-    """One outbox message."""
+def get_outbox(outbox_id: int, db: Db, _: Manager) -> OutboxOut:
+    """One outbox message (managers and admins: it holds what was sent and delivery errors)."""
     return OutboxOut.model_validate(outbox.get_message(db, outbox_id=outbox_id))
 
 

@@ -114,7 +114,21 @@ class WebhookAction(InModel):
 
     type: Literal["webhook"]
     event: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,79}$")] = "playbook.fired"
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _public_target(cls, v: str | None) -> str | None:
+        """No internal targets (checked again, resolved, on every delivery)."""
+        from heartline.channels.netguard import Allow, UnsafeTarget, check_url
+        from heartline.config import get_settings
+
+        if v is not None:
+            try:
+                check_url(v, Allow(get_settings().webhook_allow_list()), resolve_host=False)
+            except UnsafeTarget as exc:
+                raise ValueError(f"webhook target refused: {exc}") from None
+        return v
 
 
 class OfferAction(InModel):

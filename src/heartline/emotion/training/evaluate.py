@@ -96,6 +96,7 @@ def evaluate_cs(
     An engine without the customer-service heads (the lexicon, models before 1.2) is scored by
     the usual proxy: a negative reading counts as a complaint; it has no intent."""
     from heartline.emotion.taxonomy import INTENTS, SEVERITIES
+    from heartline.emotion.training import churn_synth
 
     sets = sets or cs_eval_sets(root)
     res: dict[str, float] = {}
@@ -135,6 +136,9 @@ def evaluate_cs(
         hit = float(((pi == churn) & (it.labels == churn)).sum())
         res["churn_recall"] = hit / max(1, int((it.labels == churn).sum()))
         res["churn_precision"] = hit / max(1, int((pi == churn).sum()))
+        ht, _ = churn_synth.heldout()
+        ph = engine.infer(ht, 64)["intent"].argmax(1)
+        res["churn_heldout_templates_recall"] = float((ph == churn).mean())
     return {k: round(v, 4) for k, v in res.items()}
 
 

@@ -36,10 +36,14 @@ LOSS_WEIGHT = {
 # share of each task's training texts wrapped in a random greeting and/or sign-off, so that
 # politeness formulas never drive a reading (the label stays the same)
 POLITE_SHARE = {"goemotions": 0.15, "sentiment": 0.3, "complaint": 0.3, "intent": 0.3}
+# churn statements composed by training/churn_synth.py (plus half as many contrasts); 0 = none
+# (model 1.2.0 trained without them)
+SYNTH_CHURN = 1200
 
 
 def add_cs_tasks(splits: dict[str, Any], root: Path) -> None:
     """Complaint, intent and sarcasm tasks; their holdout (tuning) and eval parts are dev."""
+    from heartline.emotion.training import churn_synth
     from heartline.emotion.training import cs_data as C
 
     comp = C.complaints(root)
@@ -63,6 +67,10 @@ def add_cs_tasks(splits: dict[str, Any], root: Path) -> None:
         it["train"].texts + [weak.texts[i] for i in keep],
         np.concatenate([it["train"].labels, weak.extra["intent"][keep]]),
     )
+    if SYNTH_CHURN:  # announced leaving, from churn_synth's train templates (not in dev)
+        context = [t for t, y in zip(weak.texts, weak.labels, strict=True) if y > 0]
+        st, sy = churn_synth.rows(SYNTH_CHURN, context, seed=D.SEED)
+        it["train"] = D.Split(it["train"].texts + st, np.concatenate([it["train"].labels, sy]))
     splits["intent"] = {"train": it["train"], "holdout": it["dev"], "eval": it["dev"]}
     sa = C.sarcasm(root)
     splits["sarcasm"] = {"train": sa["train"], "holdout": sa["dev"], "eval": sa["dev"]}
