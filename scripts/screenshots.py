@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from heartline.demo.people import DEMO_PASSWORD
 from heartline.web.live_server import CHROMIUM, CHROMIUM_ARGS, live_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def shoot(base: str) -> None:
             page.context.clear_cookies()
             page.goto(f"{base}/login")
             page.fill("#email", email)
-            page.fill("#password", "heartline-demo")
+            page.fill("#password", DEMO_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url("**/inbox**")
 

@@ -42,13 +42,12 @@ def test_db_users_tokens_and_import(run, tmp_path):
         "--email",
         "admin@example.com",
         "--password",
-        "longpassword",
+        "quartz-meadow-lantern-5",
         "--role",
         "admin",
     )
-    dup = run(
-        "users", "create", "--email", "admin@example.com", "--password", "longpassword", ok=False
-    )
+    pw = "quartz-meadow-lantern-5"
+    dup = run("users", "create", "--email", "admin@example.com", "--password", pw, ok=False)
     assert dup.returncode == 2 and "already exists" in dup.stderr
     bad_role = run(
         "users",
@@ -56,7 +55,7 @@ def test_db_users_tokens_and_import(run, tmp_path):
         "--email",
         "x@example.com",
         "--password",
-        "longpassword",
+        "quartz-meadow-lantern-5",
         "--role",
         "root",
         ok=False,
@@ -64,7 +63,7 @@ def test_db_users_tokens_and_import(run, tmp_path):
     assert bad_role.returncode == 2 and "role" in bad_role.stderr
     last = run("users", "set", "admin@example.com", "--inactive", ok=False)
     assert last.returncode == 2 and "last active admin" in last.stderr
-    run("users", "create", "--email", "b@example.com", "--password", "longpassword")
+    run("users", "create", "--email", "b@example.com", "--password", "quartz-meadow-lantern-5")
     changed = run("users", "set", "B@example.com", "--role", "manager", "--inactive")
     assert "role agent -> manager" in changed.stdout and "is_active True -> False" in changed.stdout
     listed = run("users", "list").stdout.splitlines()
@@ -73,6 +72,10 @@ def test_db_users_tokens_and_import(run, tmp_path):
         "disabled",
     ]
     assert run("users", "set", "nobody@example.com", "--active", ok=False).returncode == 2
+    weak = run("users", "create", "--email", "w@example.com", "--password", "password", ok=False)
+    assert weak.returncode == 2 and "password:" in weak.stderr
+    reset = run("users", "reset-password", "admin@example.com").stdout
+    assert "temporary password" in reset and "quartz-meadow-lantern-5" not in reset
     token = (
         run("tokens", "create", "--name", "shop", "--role", "integration")
         .stdout.strip()

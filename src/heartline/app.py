@@ -106,8 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
         session_cookie="heartline_session",
-        max_age=settings.session_max_age_s,
+        max_age=settings.session_absolute_s,  # the server ends sessions (auth/sessions.py)
         same_site="lax",
-        https_only=settings.cookie_secure,
+        https_only=settings.secure_cookies(),
     )
     return app

@@ -76,6 +76,8 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    if host:  # the listener decides the Secure-cookie default (Settings.secure_cookies)
+        settings = settings.model_copy(update={"host": host})
     if migrate_first:
         migrate.upgrade(dbmod.get_engine())
     if demo:
@@ -193,7 +195,10 @@ def import_cmd(
 def users_create(
     email: Annotated[str, typer.Option(help="Sign-in email")],
     password: Annotated[
-        str, typer.Option(help="At least 8 characters", prompt=True, hide_input=True)
+        str,
+        typer.Option(
+            help="At least 12 characters, not common or guessable", prompt=True, hide_input=True
+        ),
     ],
     role: Annotated[str, typer.Option(help="admin | manager | agent")] = "agent",
     name: Annotated[str, typer.Option(help="Display name")] = "",
@@ -249,6 +254,31 @@ def users_set(
             )  # fmt: skip
     except AppError as exc:
         _fail(exc.message)
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    email: Annotated[str, typer.Argument(help="The user's sign-in email")],
+) -> None:
+    """Give a user a random temporary password (printed once) and sign them out everywhere."""
+    from sqlalchemy import func, select
+
+    from heartline.auth import service as auth_service
+    from heartline.auth.models import User
+    from heartline.privacy import service as privacy_service
+
+    with dbmod.session_scope() as session:
+        user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None:
+            _fail(f"no user with email {email}")
+        user, temporary = auth_service.reset_password(session, user_id=user.id)
+        privacy_service.record(
+            session, actor=None, action="password.reset", entity="user", entity_id=user.id,
+            details={"via": "cli"},
+        )  # fmt: skip
+        out.print(
+            f"{user.email}: temporary password {temporary} (shown once; change it at /account)"
+        )
 
 
 @users_app.command("list")

@@ -32,8 +32,12 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     # Bulk endpoints cap a request so one call cannot hold a transaction for minutes.
     bulk_max_items: int = 1000
-    session_max_age_s: int = 12 * 3600
-    cookie_secure: bool = False
+    # A browser session ends after this long without a request (idle) ...
+    session_max_age_s: int = Field(default=4 * 3600, ge=60)
+    # ... and, however busy, this long after sign-in (absolute lifetime).
+    session_absolute_s: int = Field(default=12 * 3600, ge=60)
+    # Secure session cookie; unset means on unless the server listens on localhost only.
+    cookie_secure: bool | None = None
     timezone: str = "UTC"
     # Raw message text older than this many days is blanked (readings stay); unset keeps it.
     retention_days: int | None = Field(default=None, ge=1)
@@ -83,6 +87,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'heartline.db').resolve()}"
+
+    def secure_cookies(self) -> bool:
+        """cookie_secure, defaulting to on for anything but a loopback listener."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.host not in ("127.0.0.1", "localhost", "::1")
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept in data_dir."""

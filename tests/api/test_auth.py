@@ -48,11 +48,13 @@ def test_tokens_are_stored_hashed(db):
 
 def test_passwords_are_argon2(db):
     user = auth_service.create_user(
-        db, email="Boss@Example.com", password="correct horse", role="manager"
+        db, email="Boss@Example.com", password="correct horse battery staple", role="manager"
     )
     assert user.password_hash.startswith("$argon2")
     assert (
-        auth_service.authenticate(db, email="boss@example.com", password="correct horse")
+        auth_service.authenticate(
+            db, email="boss@example.com", password="correct horse battery staple"
+        )
         is not None
     )
     assert auth_service.authenticate(db, email="boss@example.com", password="wrong") is None
@@ -65,7 +67,9 @@ def _csrf(html: str) -> str:
 
 
 def test_web_login_flow(client, db):
-    auth_service.create_user(db, email="agent@example.com", password="s3cret-pass", role="agent")
+    auth_service.create_user(
+        db, email="agent@example.com", password="lantern-oyster-91-velvet", role="agent"
+    )
     db.commit()
     assert (
         client.get("/inbox", headers={"accept": "text/html"}, follow_redirects=False).status_code
@@ -80,7 +84,7 @@ def test_web_login_flow(client, db):
         "/login",
         data={
             "email": "agent@example.com",
-            "password": "s3cret-pass",
+            "password": "lantern-oyster-91-velvet",
             "csrf": _csrf(page.text),
             "next": "/inbox",
         },
@@ -93,22 +97,27 @@ def test_web_login_flow(client, db):
 
 
 def test_login_rejects_missing_csrf(client, db):
-    auth_service.create_user(db, email="a2@example.com", password="s3cret-pass", role="agent")
+    auth_service.create_user(
+        db, email="a2@example.com", password="lantern-oyster-91-velvet", role="agent"
+    )
     db.commit()
     client.get("/login")
-    r = client.post("/login", data={"email": "a2@example.com", "password": "s3cret-pass"})
+    form = {"email": "a2@example.com", "password": "lantern-oyster-91-velvet"}
+    r = client.post("/login", data=form)
     assert r.status_code == 403
 
 
 def test_login_never_redirects_off_site(client, db):
-    auth_service.create_user(db, email="a3@example.com", password="s3cret-pass", role="agent")
+    auth_service.create_user(
+        db, email="a3@example.com", password="lantern-oyster-91-velvet", role="agent"
+    )
     db.commit()
     page = client.get("/login")
     r = client.post(
         "/login",
         data={
             "email": "a3@example.com",
-            "password": "s3cret-pass",
+            "password": "lantern-oyster-91-velvet",
             "csrf": _csrf(page.text),
             "next": "//evil.example/",
         },

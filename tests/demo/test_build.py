@@ -15,6 +15,7 @@ from heartline.auth import service as auth_service
 from heartline.auth.models import Team, User
 from heartline.customers.models import Customer, Order
 from heartline.demo import service as demo_service
+from heartline.demo.people import DEMO_PASSWORD
 from heartline.demo.plan import build_plan
 from heartline.enums import Channel
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
@@ -133,6 +134,7 @@ def test_demo_workspace_is_written_scored_and_matches_its_plan(db: Session) -> N
         db, email="admin@heartline.local", password=summary.logins[0][2]
     )
     assert admin is not None and admin.role == "admin"
+    assert summary.logins[0][2] != DEMO_PASSWORD  # random, printed once, never shared
 
 
 def _counts(db: Session) -> list[int | None]:

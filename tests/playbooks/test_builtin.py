@@ -217,7 +217,11 @@ def test_detractor_follow_up_is_a_task_within_the_sla(db: Session) -> None:
     from heartline.auth import service as auth_service
 
     owner = auth_service.create_user(
-        db, email="owner@example.com", password="password123", role="agent", name="Olga Owner"
+        db,
+        email="owner@example.com",
+        password="owner-ridge-stone-42",
+        role="agent",
+        name="Olga Owner",
     )
     unhappy = customer(db, name="Dan Detractor")
     # No API field sets the owner yet; the column exists for account-managed customers.

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from heartline.auth import service as auth_service
+from heartline.auth import sessions
+from heartline.auth.models import User
 from heartline.auth.service import Principal
+from heartline.config import get_settings
 from heartline.db import get_sessionmaker
 from heartline.errors import AppError, ErrorCode
 
@@ -27,6 +32,42 @@ def get_db() -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db)]
 
 
+def session_user(request: Request, db: Db) -> User | None:
+    """The user of the request's live server-side session (auth/sessions.py), else None."""
+    if "session" not in request.scope:
+        return None
+    token = request.session.get("sid")
+    if not isinstance(token, str) or not token:
+        return None
+    user = sessions.resolve(db, token, idle_s=get_settings().session_max_age_s)
+    if user is None:
+        request.session.clear()
+    else:
+        db.commit()  # last_seen_at
+    return user
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_same_origin(request: Request) -> None:
+    """A cookie-authenticated API write must come from this site: a matching X-CSRF-Token
+    header (the session's token) or an Origin (else Referer) of this host. Bearer tokens are
+    not sent by browsers on their own, so they need neither."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if expected and sent and secrets.compare_digest(str(expected), sent):
+        return
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    parts = urlsplit(origin)
+    if parts.scheme in ("http", "https") and parts.netloc == request.headers.get("host"):
+        return
+    raise AppError(
+        ErrorCode.FORBIDDEN,
+        "cross-site request refused: send the X-CSRF-Token header, or use a bearer token",
+    )
+
+
 def get_principal(request: Request, db: Db) -> Principal:
     """The caller, from a bearer token or the web session cookie; 401 if neither."""
     header = request.headers.get("authorization", "")
@@ -39,11 +80,11 @@ def get_principal(request: Request, db: Db) -> Principal:
             raise AppError(ErrorCode.UNAUTHORIZED, "invalid or revoked API token")
         db.commit()  # persists last_used_at
         return principal
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id:
-        user = auth_service.get_user(db, user_id=int(user_id))
-        if user is not None and user.is_active:
-            return auth_service.user_principal(user)
+    user = session_user(request, db)
+    if user is not None:
+        if request.method not in SAFE_METHODS:
+            check_same_origin(request)
+        return auth_service.user_principal(user)
     raise AppError(
         ErrorCode.UNAUTHORIZED, "authentication required: send 'Authorization: Bearer <token>'"
     )

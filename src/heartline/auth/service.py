@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from heartline.auth import sessions
 from heartline.auth.models import ApiToken, Team, User
 from heartline.db import utcnow
 from heartline.enums import Role
@@ -20,7 +21,11 @@ from heartline.errors import AppError, ErrorCode
 _hasher = PasswordHasher()
 # Verifying against a dummy hash when the email is unknown keeps login timing uniform.
 _DUMMY_HASH = _hasher.hash("heartline-dummy-password")
-MIN_PASSWORD = 8
+# ASVS 2.1: at least 12 characters, long passphrases allowed, and no common or guessable
+# password (zxcvbn's dictionaries of breached passwords, words and patterns; score 3 of 4).
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+MIN_STRENGTH = 3
 TOKEN_PREFIX = "hl_"
 
 # What each role may do. Integration tokens push data and read it back; agents work
@@ -91,12 +96,7 @@ def create_user(
             "email: not an email address",
             details=[{"field": "email", "message": "invalid email", "type": "value_error"}],
         )
-    if len(password) < MIN_PASSWORD:
-        raise AppError(
-            ErrorCode.VALIDATION_ERROR,
-            f"password: at least {MIN_PASSWORD} characters",
-            details=[{"field": "password", "message": "too short", "type": "value_error"}],
-        )
+    check_password(password, email=email, name=name)
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise AppError(ErrorCode.CONFLICT, f"a user with email {email} already exists")
     user = User(
@@ -109,6 +109,68 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _password_error(message: str) -> AppError:
+    return AppError(
+        ErrorCode.VALIDATION_ERROR,
+        f"password: {message}",
+        details=[{"field": "password", "message": message, "type": "value_error"}],
+    )
+
+
+def check_password(password: str, *, email: str = "", name: str = "") -> None:
+    """A 422 naming `password` unless it is long enough and not common or guessable."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD:
+        raise _password_error(f"at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise _password_error(f"at most {MAX_PASSWORD} characters")
+    hints = [h for h in (email, email.split("@")[0], name, "heartline") if h]
+    verdict = zxcvbn(password[:100], user_inputs=hints)
+    if verdict["score"] < MIN_STRENGTH:
+        why = verdict["feedback"]["warning"] or "too easy to guess"
+        raise _password_error(f"{why.rstrip('.')}; choose a longer passphrase of unrelated words")
+
+
+def set_password(
+    session: Session, *, user: User, password: str, keep_session: str | None = None
+) -> None:
+    """Set a new password (policy checked) and sign the user out everywhere else."""
+    check_password(password, email=user.email, name=user.name)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    sessions.end_all(session, user.id, keep=keep_session)
+    session.flush()
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, keep_session: str | None = None
+) -> None:
+    """A user's own change: the current password first (422 naming `current` if wrong)."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, InvalidHashError):
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "current: the current password is wrong",
+            details=[{"field": "current", "message": "wrong password", "type": "value_error"}],
+        ) from None
+    if new == current:
+        raise _password_error("the new password must differ from the current one")
+    set_password(session, user=user, password=new, keep_session=keep_session)
+
+
+def reset_password(session: Session, *, user_id: int) -> tuple[User, str]:
+    """An admin's reset: a random temporary password (shown once to the admin), every
+    session of the user ended."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
+    temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    set_password(session, user=user, password=temporary)
+    return user, temporary
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
@@ -183,9 +245,10 @@ def update_user(
     acting_user_id: int | None = None,
 ) -> dict[str, list[Any]]:
     """Change a user's role and/or deactivate or reactivate them; returns what changed
-    (field -> [before, after]). A deactivated user's sessions stop working on their next
-    request. Two guards keep a workspace manageable: you cannot deactivate yourself, and the
-    last active admin can neither be deactivated nor lose the admin role."""
+    (field -> [before, after]). Any change ends the user's sessions (they sign in again
+    under the new role; a deactivated user cannot). Two guards keep a workspace manageable:
+    you cannot deactivate yourself, and the last active admin can neither be deactivated nor
+    lose the admin role."""
     user = session.get(User, user_id)
     if user is None:
         raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
@@ -220,6 +283,8 @@ def update_user(
     if active != user.is_active:
         changes["is_active"] = [user.is_active, active]
         user.is_active = active
+    if changes:  # new rights or none: sessions started under the old ones end now
+        sessions.end_all(session, user.id)
     session.flush()
     return changes
 

@@ -72,8 +72,9 @@ CHANNEL_WEIGHTS = [
     ("social", 0.08),
 ]
 
-# The demo's sign-in accounts. One shared, printed password: this is a demo, not production.
-DEMO_PASSWORD = "heartline-demo"
+# The demo's sign-in accounts. Agents and the manager share one printed password (a demo, not
+# production); the admin gets a random one (demo/service.py).
+DEMO_PASSWORD = "demo-kettle-harbour"
 ADMIN_EMAIL = "admin@heartline.local"
 TEAMS = ["Frontline", "Senior care"]
 

@@ -7,6 +7,7 @@ they would for live data.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,17 +71,23 @@ def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:
     logins = []
     for member in STAFF:
         created = member.email not in existing
+        # The admin can change everything: a random password, printed once, never shared.
+        password = _random_password() if member.role == "admin" else DEMO_PASSWORD
         if created:
             auth_service.create_user(
                 session,
                 email=member.email,
-                password=DEMO_PASSWORD,
+                password=password,
                 role=member.role,
                 name=member.name,
                 team_id=teams[member.team] if member.team else None,
             )
-        logins.append((member.email, member.role, DEMO_PASSWORD, created))
+        logins.append((member.email, member.role, password if created else "", created))
     return logins
+
+
+def _random_password() -> str:
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
 def _write_customer(session: Session, plan: CustomerPlan, ids: _BatchIds) -> None:
@@ -217,7 +224,10 @@ def print_summary(summary: DemoSummary, console: Any) -> None:
         f"{summary.conversations} conversations ({summary.open} open), "
         f"{summary.churned} customers churned (ground truth in attributes.demo_churned)."
     )
-    console.print("\nSign in with (demo accounts, change these passwords before real use):")
+    console.print(
+        "\nSign in with (demo accounts; the admin's password is random and shown only now,"
+        " change the shared demo password before real use):"
+    )
     for email, role, password, created in summary.logins:
-        note = "" if created else "  (already existed: password left unchanged)"
-        console.print(f"  {role:<8} {email:<28} password: {password}{note}")
+        shown = f"password: {password}" if created else "already existed: password unchanged"
+        console.print(f"  {role:<8} {email:<28} {shown}")

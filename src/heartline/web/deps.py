@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from heartline.api.deps import Db
-from heartline.auth import service as auth_service
+from heartline.api.deps import Db, session_user
 from heartline.auth.models import User
 from heartline.auth.service import Principal
 from heartline.enums import Role
@@ -30,9 +29,8 @@ class Viewer:
 
 def current_user(request: Request, db: Db) -> User:
     """The signed-in user; unauthenticated visitors are sent to the login page."""
-    user_id = request.session.get("user_id")
-    user = auth_service.get_user(db, user_id=int(user_id)) if user_id else None
-    if user is None or not user.is_active:
+    user = session_user(request, db)
+    if user is None:
         raise AppError(ErrorCode.UNAUTHORIZED, "please sign in")
     request.state.user = Viewer(user.id, user.email, user.name, user.role, user.timezone or "UTC")
     return user

@@ -146,6 +146,25 @@ def add_user(
     return RedirectResponse("/settings?saved=user#users", status_code=303)
 
 
+@router.post("/settings/users/{user_id}/password", response_class=HTMLResponse)
+def reset_user_password(
+    request: Request, db: Db, user: AdminUser, user_id: int, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Give a user a random temporary password, shown once here; their sessions end."""
+    check_csrf(request, csrf)
+    try:
+        target, temporary = auth_service.reset_password(db, user_id=user_id)
+    except AppError as exc:
+        db.rollback()
+        return _page(request, db, status=exc.http_status, user_error=exc.message)
+    privacy_service.record(
+        db, actor=auth_service.user_principal(user), action="password.reset", entity="user",
+        entity_id=user_id,
+    )  # fmt: skip
+    db.commit()
+    return _page(request, db, reset={"email": target.email, "password": temporary})
+
+
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
 def change_user(
     request: Request,
