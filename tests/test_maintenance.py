@@ -35,11 +35,12 @@ def test_daily_jobs_run_once_a_day(api, customer, db, retention):
     )
     now = utcnow()
     done = maintenance.run_due(now)
-    assert done == {"segments_refreshed": 1, "texts_expired": 1}
+    assert done == {"segments_refreshed": 1, "texts_expired": 1, "sessions_purged": 0}
     texts = sorted(t for t in db.scalars(select(Interaction.text)))
     assert texts == ["", "Fresh"]
     assert maintenance.run_due(now + timedelta(hours=1)) == {}  # not due again yet
     assert set(maintenance.run_due(now + timedelta(hours=25))) == {
         "segments_refreshed",
         "texts_expired",
+        "sessions_purged",
     }

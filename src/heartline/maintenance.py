@@ -1,4 +1,5 @@
-"""Daily housekeeping run by the scheduler: segment sweep and raw-text retention.
+"""Daily housekeeping run by the scheduler: segment sweep, raw-text retention, and ended
+sessions and old sign-in attempts deleted.
 
 Segment conditions such as "quiet for 30 days" change with time alone, so a nightly sweep keeps
 membership current between pipeline events; retention blanks old raw text when configured.
@@ -33,6 +34,12 @@ def run_due(now: datetime | None = None, *, force: bool = False) -> dict[str, An
         with session_scope() as session:
             rollup.refresh_recent(session, days=7, now=now)
         _last_run["segments"] = now
+    if force or now - _last_run.get("sessions", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY:
+        from heartline.auth import sessions
+
+        with session_scope() as session:
+            done["sessions_purged"] = sessions.purge(session, now=now)
+        _last_run["sessions"] = now
     days = get_settings().retention_days
     if days and (
         force or now - _last_run.get("retention", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY

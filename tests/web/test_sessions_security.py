@@ -189,3 +189,12 @@ def test_secure_cookie_is_the_default_off_localhost() -> None:
     assert not Settings(host="127.0.0.1").secure_cookies()
     assert Settings(host="0.0.0.0").secure_cookies()
     assert not Settings(host="0.0.0.0", cookie_secure=False).secure_cookies()
+
+
+def test_ended_sessions_and_old_attempts_are_purged(db: Session, web_as) -> None:
+    c = web_as("agent")
+    c.post("/logout", data={"csrf": csrf_of(c.get("/inbox").text)}, follow_redirects=False)
+    web_as("agent")  # a live one stays
+    later = utcnow() + timedelta(hours=25)
+    assert sessions.purge(db, now=later) >= 2  # the ended session and the sign-in attempts
+    assert len(list(db.scalars(select(UserSession)))) == 1
