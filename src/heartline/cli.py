@@ -186,6 +186,11 @@ def import_cmd(
     out.print(
         f"{kind}: {report.rows} rows read, {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.failed} rejected"
+        + (
+            f"; the queue was unreachable, {report.left_to_recovery} will be scored by recovery"
+            if report.left_to_recovery
+            else ""
+        )
     )
     if report.rows and report.stored == 0:
         raise typer.Exit(1)

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=6, ge=1)
     # In-process scheduler for time-based playbooks (embedded default); 0 disables it.
     scheduler_interval_s: int = Field(default=3600, ge=0)
+    # Recovery (pipeline/recovery.py): every this many seconds, messages stored but still
+    # unscored after recovery_after_s go through the pipeline again; 0 disables it.
+    recovery_interval_s: int = Field(default=120, ge=0)
+    recovery_after_s: int = Field(default=300, ge=1)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or an SQLite file under data_dir."""

@@ -6,17 +6,14 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
 
 from heartline import db as dbmod
-from heartline import migrate, pipeline
+from heartline import pipeline
 from heartline.config import get_settings
 from heartline.interactions.models import Interaction
 from heartline.mood.models import EmotionReading
 from heartline.pipeline import stages as stages_mod
 from heartline.pipeline.runner import CeleryRunner, InlineRunner
-
-from ..conftest import new_database
 
 
 def test_failing_stage_keeps_committed_data(api, customer, db, monkeypatch, caplog):
@@ -69,19 +66,6 @@ def test_consent_withdrawn_before_scoring(api, customer, db, monkeypatch):
 class _Deferred:
     def submit(self, event, ids):
         pass
-
-
-@pytest.fixture
-def committed_db(backend, tmp_path):
-    """A fresh migrated database with real commits (a worker thread needs its own connections)."""
-    url, cleanup = new_database(backend, str(tmp_path))
-    engine = dbmod.make_engine(url)
-    migrate.upgrade(engine)
-    dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
-    yield engine
-    dbmod.set_sessionmaker(None, None)
-    engine.dispose()
-    cleanup()
 
 
 def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):

@@ -50,6 +50,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    # stored, but the queue was unreachable: the recovery job scores them later
+    left_to_recovery: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -134,7 +136,8 @@ def _upsert(session: Session, kind: str, data: BaseModel) -> tuple[str, list[int
         return r2.status, [r2.obj.id] if r2.status != "unchanged" else [], "order"
     if kind == "interactions":
         r3 = interaction_service.ingest_interaction(session, data=data)  # type: ignore[arg-type]
-        return r3.status, [r3.obj.id] if r3.status != "unchanged" else [], "interaction"
+        ids = [r3.obj.id] if interaction_service.needs_pipeline(r3) else []
+        return r3.status, ids, "interaction"
     r4, comment = interaction_service.ingest_survey(session, data=data)  # type: ignore[arg-type]
     ids = [comment.id] if comment is not None and comment.analysis_status == "pending" else []
     return r4.status, ids, "interaction"
@@ -183,7 +186,10 @@ def import_file(
         in_batch = 0
         for event, ids in pending.items():
             if score or event != "interaction":
-                pipeline.submit(event, ids)
+                try:
+                    pipeline.submit(event, ids)
+                except pipeline.QueueUnavailable:  # stored; pipeline/recovery.py re-submits them
+                    report.left_to_recovery += len(ids)
         pending.clear()
 
     try:

@@ -42,7 +42,7 @@ def create_interaction(
     db.commit()
     if result.status != "created":
         response.status_code = 200
-    if result.status != "unchanged":
+    if service.needs_pipeline(result):
         pipeline.submit("interaction", [result.obj.id])
     return views.interaction_out(db, interaction_id=result.obj.id)
 
@@ -94,7 +94,7 @@ def bulk_interactions(body: BulkInteractions, db: Db, _: Ingester) -> BulkResult
                 external_id=result.obj.external_id,
             )
         )
-        if result.status != "unchanged":
+        if service.needs_pipeline(result):
             to_score.append(result.obj.id)
     db.commit()
     pipeline.submit("interaction", to_score)

@@ -281,3 +281,33 @@ def pending_interaction_ids(session: Session, *, limit: int = 1000, after_id: in
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def needs_pipeline(result: UpsertResult[Interaction]) -> bool:
+    """Whether an upserted message goes (back) through the pipeline: it changed, or it was
+    stored earlier and never scored (a crash or a dead queue after the commit)."""
+    return result.status != "unchanged" or result.obj.analysis_status == "pending"
+
+
+def stuck_ids(
+    session: Session, *, before: datetime, failed_before: datetime, limit: int, after_id: int = 0
+) -> list[int]:
+    """Messages the pipeline has not finished: still pending since `before`, or failed and
+    untouched since `failed_before` (retried at that pace), by id from after `after_id`."""
+    q = (
+        select(Interaction.id)
+        .where(Interaction.id > after_id)
+        .where(
+            (
+                (Interaction.analysis_status == AnalysisStatus.PENDING.value)
+                & (Interaction.created_at < before)
+            )
+            | (
+                (Interaction.analysis_status == AnalysisStatus.FAILED.value)
+                & (Interaction.updated_at < failed_before)
+            )
+        )
+        .order_by(Interaction.id)
+        .limit(limit)
+    )
+    return list(session.scalars(q))

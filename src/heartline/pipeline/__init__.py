@@ -4,6 +4,6 @@ Callers only use `submit(event, ids)`; whether the stages run in this process (i
 embedded default) or on Celery workers is the runner's business.
 """
 
-from heartline.pipeline.runner import get_runner, submit
+from heartline.pipeline.runner import QueueUnavailable, get_runner, submit
 
-__all__ = ["get_runner", "submit"]
+__all__ = ["QueueUnavailable", "get_runner", "submit"]

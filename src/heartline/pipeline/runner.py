@@ -8,9 +8,21 @@ from typing import Protocol
 
 from heartline.config import get_settings
 from heartline.db import session_scope
+from heartline.errors import AppError, ErrorCode
 from heartline.pipeline.stages import stages_for
 
 log = logging.getLogger(__name__)
+
+
+class QueueUnavailable(AppError):
+    """The work is stored but could not be queued; the recovery job picks it up later."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ErrorCode.SERVICE_UNAVAILABLE,
+            "stored, but the processing queue is unreachable: it will be scored automatically "
+            "once the queue is back (nothing to resend)",
+        )
 
 
 class Runner(Protocol):
@@ -53,7 +65,12 @@ class CeleryRunner:
         from heartline.pipeline.tasks import run_stage_task
 
         if ids and stages_for(event):
-            run_stage_task.delay(event, 0, list(ids))
+            try:
+                run_stage_task.delay(event, 0, list(ids))
+            except Exception as exc:  # broker unreachable: the rows are committed, kept
+                log.error("pipeline queue unreachable, %d %s ids left to recovery: %s",
+                          len(ids), event, exc)  # fmt: skip
+                raise QueueUnavailable() from exc
 
 
 _runners: dict[str, Runner] = {}

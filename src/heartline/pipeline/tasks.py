@@ -20,7 +20,22 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     task_serializer="json",
     accept_content=["json"],
+    # A task a killed worker had taken is redelivered after this long (Redis and SQS default
+    # to an hour). Longer than the slowest stage, short enough to recover within minutes.
+    broker_transport_options={"visibility_timeout": 600},
+    # Publishing to a dead broker fails within about a second (the API answers 503 and the
+    # recovery job re-submits the stored rows) instead of hanging the request.
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.3},
+    broker_connection_timeout=2,
 )
+
+
+@celery_app.task(name="heartline.pipeline.recover")
+def recover_task() -> int:
+    """Celery beat entry point: re-submit stored work the pipeline never finished."""
+    from heartline.pipeline.recovery import recover
+
+    return recover()
 
 
 @celery_app.task(name="heartline.pipeline.run_stage", bind=True, max_retries=5)

@@ -28,9 +28,9 @@ class Scheduler:
 
         try:
             summary = (self._tick or scheduled_tick)()
-            log.info("playbook scheduler tick: %s", summary)
+            log.info("scheduler tick: %s", summary)
         except Exception:
-            log.exception("playbook scheduler tick failed")
+            log.exception("scheduler tick failed")
         self.ticks += 1
 
     def _loop(self) -> None:
@@ -55,8 +55,13 @@ class Scheduler:
 
 
 def start_background(settings: Settings | None = None) -> Scheduler | None:
-    """Start the scheduler if scheduler_interval_s > 0 (what `heartline serve` does)."""
+    """Start the scheduler if scheduler_interval_s > 0 (what `heartline serve` does), and the
+    pipeline recovery loop if recovery_interval_s > 0."""
     settings = settings or get_settings()
+    if settings.recovery_interval_s > 0:
+        from heartline.pipeline.recovery import recover
+
+        Scheduler(settings.recovery_interval_s, tick=recover).start()
     if settings.scheduler_interval_s <= 0:
         return None
     return Scheduler(settings.scheduler_interval_s).start()
