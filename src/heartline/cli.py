@@ -129,6 +129,7 @@ def import_cmd(
     """Import a CSV or JSONL file; bad rows are reported (line, field, reason), good rows stored."""
     import csv
 
+    from heartline import csvsafe
     from heartline.interactions.importers import KINDS, RowError, import_file
 
     if kind not in KINDS:
@@ -145,7 +146,7 @@ def import_cmd(
     def on_error(e: RowError) -> None:
         nonlocal shown
         if writer:
-            writer.writerow([e.line, e.field, e.message])
+            writer.writerow(csvsafe.row([e.line, e.field, e.message]))
         if shown < 20:
             err.print(f"[yellow]line {e.line}[/yellow] {e.field}: {e.message}")
             shown += 1

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
+from heartline import csvsafe
 from heartline.emotion.reading import Reading
 
 model_app = typer.Typer(help="Train, export and evaluate the emotion model.", no_args_is_help=True)
@@ -283,7 +284,7 @@ def analyze_cmd(
                     if writer is None:
                         writer = csv.DictWriter(dst, fieldnames=list(row))
                         writer.writeheader()
-                    writer.writerow(row)
+                    writer.writerow({k: csvsafe.cell(v) for k, v in row.items()})
                 else:
                     out = {**rec, "line": n, "text": text, **r.to_dict()}
                     dst.write(json.dumps(out, ensure_ascii=False) + "\n")

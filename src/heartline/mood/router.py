@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
 from heartline import pipeline
+from heartline import csvsafe
 from heartline.api.deps import Db, Manager, Reader, Worker, require
 from heartline.auth.service import Principal
 from heartline.mood import review as review_service
@@ -122,7 +123,7 @@ def segment_members_csv(key: str, db: Db, _: Worker) -> StreamingResponse:
             chunk, _total = service.segment_members(db, key=key, limit=page, offset=offset)
             for r in chunk:
                 m = _member(*r).model_dump(mode="json")
-                writer.writerow([m[f] if m[f] is not None else "" for f in fields])
+                writer.writerow(csvsafe.row(m[f] if m[f] is not None else "" for f in fields))
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
