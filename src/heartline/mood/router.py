@@ -9,8 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
-from heartline import pipeline
-from heartline import csvsafe
+from heartline import csvsafe, pipeline
 from heartline.api.deps import Db, Manager, Reader, Worker, require
 from heartline.auth.service import Principal
 from heartline.mood import review as review_service
