@@ -8,8 +8,9 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,6 +21,7 @@ from heartline.api.validation import error_details, validation_error
 from heartline.config import Settings, get_settings
 from heartline.db import get_sessionmaker
 from heartline.errors import AppError, ErrorCode
+from heartline.httpguard import BodyLimit, SecurityHeaders
 
 log = logging.getLogger("heartline")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -53,12 +55,14 @@ def _render_error(request: Request, err: AppError) -> Response:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application (routes, middleware, error handlers)."""
     settings = settings or get_settings()
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc served from the package, no CDN
+        favicon_url="/favicon.ico",
         title="Heartline API",
         version=__version__,
         description="Emotion-aware CRM. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `heartline tokens create`).",
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_url="/openapi.json",
     )
 
@@ -102,6 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -110,4 +119,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies(),
     )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies())
     return app

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     # Bulk endpoints cap a request so one call cannot hold a transaction for minutes.
     bulk_max_items: int = 1000
+    # Larger request bodies are refused with a 413 (a 1,000-item bulk call is about 1-5 MB).
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     # A browser session ends after this long without a request (idle) ...
     session_max_age_s: int = Field(default=4 * 3600, ge=60)
     # ... and, however busy, this long after sign-in (absolute lifetime).
