@@ -6,7 +6,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from heartline import __version__
 from heartline.api.router import api_router
-from heartline.api.validation import error_details, validation_error
+from heartline.api.validation import bounded_params, error_details, validation_error
 from heartline.config import Settings, get_settings
 from heartline.db import get_sessionmaker
 from heartline.errors import AppError, ErrorCode
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPIOffline(  # Swagger UI and ReDoc served from the package, no CDN
         favicon_url="/favicon.ico",
+        dependencies=[Depends(bounded_params)],
         title="Heartline API",
         version=__version__,
         description="Emotion-aware CRM. Authenticate with `Authorization: Bearer <token>` "

@@ -7,13 +7,22 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 T = TypeVar("T")
 
 
 def _to_utc(value: datetime) -> datetime:
     # A naive timestamp from an integrator is taken as UTC, the documented convention.
+    if not 1800 <= value.year <= 2200:  # api.validation.YEARS (year 1 overflows in UTC)
+        raise ValueError("year must be between 1800 and 2200")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -34,9 +43,20 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 
 
 class InModel(BaseModel):
-    """Input models reject unknown fields, so a typo is a 422 naming it, not silent loss."""
+    """Input models reject unknown fields, so a typo is a 422 naming it, not silent loss;
+    numbers, dates and text are bounded (api.validation.check_bounds) so nothing out of a
+    column's range reaches the database."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        from heartline.api.validation import check_bounds
+
+        if not isinstance(value, BaseModel):  # nested models check their own fields
+            check_bounds(value)
+        return value
 
 
 class OutModel(BaseModel):

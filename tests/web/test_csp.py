@@ -15,3 +15,16 @@ def test_no_page_has_inline_script(web_as) -> None:
         for m in re.finditer(r"<script([^>]*)>(.*?)</script>", html, re.S):
             attrs, body = m.groups()
             assert "src=" in attrs or 'type="application/json"' in attrs, (path, body[:80])
+
+
+def test_nul_in_a_form_field_is_a_422(web_as) -> None:
+    from tests.web.conftest import csrf_of
+
+    c = web_as("agent")
+    token = csrf_of(c.get("/account").text)
+    r = c.post(
+        "/account/password",
+        data={"csrf": token, "current": "a\x00b", "new": "x", "confirm": "x"},
+        headers={"accept": "application/json"},
+    )
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "form.current"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from heartline.errors import AppError, ErrorCode
@@ -42,3 +43,77 @@ def parse_item(model: type[M], data: Any, prefix: Sequence[Any] = ()) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(error_details(exc.errors(include_url=False), prefix)) from None
+
+
+# Numbers must fit every database column (PostgreSQL INTEGER is 32-bit; ids never get near it),
+# text must not carry NUL (PostgreSQL refuses it), dates must be real calendar dates that
+# survive time-zone conversion. Checked for every input model and every int path/query
+# parameter, so out-of-range input is a 422 naming the field, never a 500 from the database.
+INT_MAX = 2**31 - 1
+YEARS = (1800, 2200)
+
+
+def bound_problem(value: Any) -> str | None:
+    """Why a scalar input value is out of bounds, else None."""
+    from datetime import date
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and abs(value) > INT_MAX:
+        return f"must be between {-INT_MAX} and {INT_MAX}"
+    if isinstance(value, float) and (value != value or abs(value) > 1e15):
+        return "must be a finite number below 1e15"
+    if isinstance(value, str) and "\x00" in value:
+        return "must not contain NUL characters"
+    if isinstance(value, date) and not YEARS[0] <= value.year <= YEARS[1]:
+        return f"year must be between {YEARS[0]} and {YEARS[1]}"
+    return None
+
+
+def check_bounds(value: Any, path: str = "") -> None:
+    """ValueError naming the first nested value out of bounds (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and "\x00" in k:
+                raise ValueError(f"{path}{k!r}: keys must not contain NUL characters")
+            check_bounds(v, f"{path}{k}.")
+        return
+    if isinstance(value, list | tuple | set):
+        for i, v in enumerate(value):
+            check_bounds(v, f"{path}{i}.")
+        return
+    problem = bound_problem(value)
+    if problem:
+        raise ValueError(f"{path.rstrip('.') + ': ' if path else ''}{problem}")
+
+
+async def bounded_params(request: Request) -> None:
+    """A global dependency: int path and query parameters in range, no NUL in any parameter
+    or form field (422 naming it), before the route's own validation reaches the database."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    ints: set[str] = set()
+    if dependant is not None:
+        for p in [*dependant.path_params, *dependant.query_params]:
+            if "int" in str(p.field_info.annotation) and "str" not in str(p.field_info.annotation):
+                ints.add(p.alias)
+    details = []
+    for where, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, raw in params.items():
+            raw = str(raw)
+            problem = "must not contain NUL characters" if "\x00" in raw else None
+            if problem is None and name in ints and raw.lstrip("+-").isdigit():
+                problem = bound_problem(int(raw))
+            if problem:
+                details.append({"field": f"{where}.{name}", "message": problem, "type": "range"})
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # parsed once: the route reads the cached form
+        for name, value in form.multi_items():
+            if isinstance(value, str) and "\x00" in value:
+                details.append(
+                    {"field": f"form.{name}", "message": "must not contain NUL characters",
+                     "type": "value_error"}
+                )  # fmt: skip
+    if details:
+        raise validation_error(details)
