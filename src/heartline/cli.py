@@ -396,6 +396,7 @@ def privacy_erase(
     try:
         with dbmod.session_scope() as session:
             counts = privacy_service.erase_customer(session, customer_id=customer_id, actor=None)
+        dbmod.checkpoint()  # no copy left in SQLite's write-ahead log
     except AppError as exc:
         _fail(exc.message)
     out.print(f"erased customer {customer_id}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

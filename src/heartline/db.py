@@ -67,6 +67,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
+        # deleted rows are overwritten, not left in free pages (erasure leaves no remnant)
+        cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
@@ -136,3 +138,17 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def checkpoint(engine: Engine | None = None) -> None:
+    """On SQLite, fold the write-ahead log into the database and truncate it, so no copy of
+    erased rows stays in the -wal file (called after an erasure commits). No-op elsewhere."""
+    engine = engine or get_engine()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            raw.execute("PRAGMA busy_timeout=2000")  # readers still open: try, do not hang
+            try:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.execute("PRAGMA busy_timeout=30000")

@@ -22,11 +22,27 @@ def alembic_config(url: str, engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind `engine` up to `revision`."""
-    with engine.begin() as conn:
-        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    """Migrate the database behind `engine` up to `revision`.
+
+    On SQLite, foreign-key enforcement is off while migrations run (SQLite's documented
+    procedure for redefining a table: batch mode copies a table and drops the old one, which
+    would otherwise cascade to its children) and the keys are checked before it is back on."""
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, as required
+        try:
+            with conn.begin():
+                cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if raw is not None:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

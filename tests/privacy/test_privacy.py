@@ -104,3 +104,68 @@ def test_retention_blanks_old_text_but_keeps_readings(api, db):
         db.scalar(select(EmotionReading).where(EmotionReading.interaction_id == old.id)) is not None
     )
     assert privacy_service.expire_raw_text(db, older_than_days=365) == 0  # idempotent
+
+
+def test_export_includes_reviewers_notes_and_the_audit_trail(api_as, api, db):
+    c = _seed(api)
+    agent = api_as("agent")
+    agent.get(f"/customers/{c['id']}")  # an audited view
+    rid = db.scalar(select(EmotionReading.id).where(EmotionReading.customer_id == c["id"]).limit(1))
+    r = agent.post(f"/readings/{rid}/review", json={"sentiment": "negative", "note": "angry, yes"})
+    assert r.status_code in (200, 201), r.text
+    data = api_as("manager").get(f"/customers/{c['id']}/export").json()
+    assert [rv["note"] for rv in data["reading_reviews"]] == ["angry, yes"]
+    assert "view" in [e["action"] for e in data["audit_events"]]
+
+
+def test_erase_leaves_no_copy_in_the_file_sink(api_as, api, db, data_dir):
+    from heartline.playbooks.models import OutboxMessage
+    from tests.channels.helpers import queued
+
+    c = _seed(api)
+    msg = queued(db, customer_id=c["id"], key="hl-erase-me")
+    folder = data_dir / "outbox"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{msg.idempotency_key}.eml").write_text("To: p-1@example.com\n\nHello Pat")
+    (folder / "hl-someone-else.eml").write_text("keep me")
+    r = api_as("admin").delete(f"/customers/{c['id']}")
+    assert r.status_code == 200 and r.json()["deleted"]["outbox_files"] == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["hl-someone-else.eml"]
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_retention_leaves_no_copy_of_the_words(api, db):
+    from heartline.interactions.models import Conversation
+    from heartline.mood.models import Complaint
+
+    _seed(api)
+    for i in db.scalars(select(Interaction)):
+        i.occurred_at = utcnow() - timedelta(days=400)
+    for conv in db.scalars(select(Conversation)):
+        conv.subject, conv.last_activity_at = "Tent late", utcnow() - timedelta(days=400)
+    db.commit()
+    assert any(r.data.get("evidence") for r in db.scalars(select(EmotionReading)))
+    privacy_service.expire_raw_text(db, older_than_days=365)
+    db.expire_all()
+    for r in db.scalars(select(EmotionReading)):
+        assert r.data["evidence"] == [] and all("text" not in s for s in r.data["sentences"])
+    assert all(c.evidence == {} for c in db.scalars(select(Complaint)))
+    assert {c.subject for c in db.scalars(select(Conversation))} <= {""}
+
+
+def test_withdrawn_consent_forgets_what_was_read(api_as, api, db):
+    from heartline.mood.models import Complaint, MoodState
+
+    c = _seed(api)
+    assert db.scalar(select(func.count()).select_from(EmotionReading)) == 2
+    r = api.post("/customers", json={"external_id": "p-1", "consent": {"emotion_analysis": False}})
+    assert r.status_code == 200, r.text
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(EmotionReading)) == 0
+    assert db.scalar(select(func.count()).select_from(Complaint)) == 0
+    notes = {i.analysis_note for i in db.scalars(select(Interaction))}
+    assert notes == {"the customer opted out of emotion analysis"}
+    mood = db.scalar(select(MoodState).where(MoodState.customer_id == c["id"]))
+    assert mood.readings_count == 0 and mood.last_negative is None and not mood.profile
+    trail = api_as("admin").get("/audit", params={"entity": "customer", "entity_id": c["id"]})
+    assert "consent.withdrawn" in [e["action"] for e in trail.json()["items"]]

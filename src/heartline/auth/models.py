@@ -24,6 +24,7 @@ class User(Base):
     """A person who signs in to the web workspace."""
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # a deleted user's id is never reused
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import glob
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heartline.channels.base import Adapter
@@ -83,3 +86,17 @@ def adapter_for(channel: str, settings: Settings | None = None) -> Adapter:
     if channel == "webhook":
         return WebhookAdapter(settings)
     raise ValueError(f"no adapter for channel {channel!r}")
+
+
+def erase_local_copies(keys: Sequence[str], settings: Settings | None = None) -> int:
+    """Delete the file sinks' copies (data_dir/outbox: .eml and texts) of these outbox
+    messages, for erasure; returns how many files went. Keys are our own idempotency keys."""
+    folder = Path((settings or get_settings()).data_dir) / "outbox"
+    gone = 0
+    for key in keys:
+        if not key or "/" in key or key.startswith("."):
+            continue
+        for path in folder.glob(f"{glob.escape(key)}.*"):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone

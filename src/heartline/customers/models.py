@@ -16,6 +16,7 @@ class Customer(Base):
     """A person or account we serve; `external_id` is the integrator's key."""
 
     __tablename__ = "customers"
+    __table_args__ = {"sqlite_autoincrement": True}  # an erased customer's id is never reused
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -23,16 +23,7 @@ router = APIRouter(tags=["customers"])
 )
 def upsert_customer(body: CustomerIn, db: Db, who: Ingester, response: Response) -> CustomerOut:
     """Create a customer, or update the one with the same external_id."""
-    result = service.upsert_customer(db, data=body)
-    if body.consent is not None and result.status != "unchanged":
-        privacy_service.record(
-            db,
-            actor=who,
-            action="consent",
-            entity="customer",
-            entity_id=result.obj.id,
-            details=body.consent.model_dump(mode="json", exclude_none=True),
-        )
+    result = privacy_service.upsert_customer(db, data=body, actor=who)
     db.commit()
     if result.status != "created":
         response.status_code = 200

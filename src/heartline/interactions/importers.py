@@ -128,8 +128,10 @@ def iter_records(
 
 def _upsert(session: Session, kind: str, data: BaseModel) -> tuple[str, list[int], str]:
     """Store one validated row: (status, interaction ids to score, pipeline event id kind)."""
-    if kind == "customers":
-        r = customer_service.upsert_customer(session, data=data)  # type: ignore[arg-type]
+    if kind == "customers":  # through privacy: consent changes are audited and honoured
+        from heartline.privacy import service as privacy_service
+
+        r = privacy_service.upsert_customer(session, data=data, actor=None)
         return r.status, [], ""
     if kind == "orders":
         r2 = customer_service.upsert_order(session, data=data)  # type: ignore[arg-type]

@@ -311,3 +311,35 @@ def stuck_ids(
         .limit(limit)
     )
     return list(session.scalars(q))
+
+
+def blank_old_subjects(session: Session, *, before: datetime) -> int:
+    """Blank the subjects of conversations quiet since `before` (retention)."""
+    from sqlalchemy import update
+
+    res = session.execute(
+        update(Conversation)
+        .where(Conversation.last_activity_at < before, Conversation.subject != "")
+        .values(subject="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+OPTED_OUT_NOTE = "the customer opted out of emotion analysis"
+
+
+def mark_opted_out(session: Session, *, customer_id: int) -> int:
+    """Mark a customer's analysed messages as skipped, saying why (consent withdrawn)."""
+    from sqlalchemy import update
+
+    res = session.execute(
+        update(Interaction)
+        .where(
+            Interaction.customer_id == customer_id,
+            Interaction.analysis_status != AnalysisStatus.SKIPPED.value,
+        )
+        .values(analysis_status=AnalysisStatus.SKIPPED.value, analysis_note=OPTED_OUT_NOTE)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)

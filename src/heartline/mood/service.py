@@ -425,3 +425,46 @@ def intent_holds(session: Session, *, customer_ids: Sequence[int]) -> dict[int, 
             "conversation_id": conv,
         }
     return out
+
+
+def forget_text(session: Session, *, interaction_ids: Sequence[int]) -> None:
+    """Drop every copy of these messages' words from readings (evidence phrases, sentence
+    texts) and complaints (evidence), keeping the numbers (retention, consent withdrawal)."""
+    if not interaction_ids:
+        return
+    for reading in session.scalars(
+        select(EmotionReading).where(EmotionReading.interaction_id.in_(interaction_ids))
+    ):
+        data = dict(reading.data or {})
+        data["evidence"] = []
+        data["sentences"] = [
+            {k: v for k, v in s.items() if k != "text"} if isinstance(s, dict) else {}
+            for s in data.get("sentences") or []
+        ]
+        reading.data = data
+    for complaint in session.scalars(
+        select(Complaint).where(Complaint.interaction_id.in_(interaction_ids))
+    ):
+        complaint.evidence = {}
+    session.flush()
+
+
+def forget_customer_feelings(session: Session, *, customer_id: int) -> dict[str, int]:
+    """Delete everything read from a customer's words (readings, complaints, recovery stories)
+    and recompute their mood, churn risk and segments without them (consent withdrawn).
+    Returns what was deleted, by table."""
+    from sqlalchemy import delete
+
+    counts: dict[str, int] = {}
+    for model in (RecoveryStory, Complaint, EmotionReading):
+        res = session.execute(
+            delete(model)
+            .where(model.customer_id == customer_id)
+            .execution_options(synchronize_session=False)
+        )
+        n = int(getattr(res, "rowcount", 0) or 0)
+        if n:
+            counts[model.__tablename__] = n
+    session.expire_all()
+    update_customer(session, customer_id=customer_id)
+    return counts

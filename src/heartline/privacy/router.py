@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, StringConstraints
 
 from heartline.api.deps import Admin, Db, Manager
+from heartline.db import checkpoint
 from heartline.privacy import service
 from heartline.schemas import InModel, OutModel, Page
 
@@ -36,6 +37,7 @@ def erase_customer(customer_id: int, db: Db, who: Admin) -> ErasureOut:
     """Erase a customer and everything about them (irreversible)."""
     counts = service.erase_customer(db, customer_id=customer_id, actor=who)
     db.commit()
+    checkpoint()  # no copy left in SQLite's write-ahead log
     return ErasureOut(customer_id=customer_id, deleted=counts)
 
 

@@ -92,16 +92,39 @@ def export_customer(session: Session, *, customer_id: int) -> dict[str, Any]:
     for table in customer_tables():
         rows = session.execute(select(table).where(table.c.customer_id == customer_id)).mappings()
         out[table.name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
-    # Child rows keyed through another table (order items) come with their parent.
-    if "order_items" in Base.metadata.tables and out.get("orders"):
-        items = Base.metadata.tables["order_items"]
-        order_ids = [o["id"] for o in out["orders"]]
-        out["order_items"] = [
-            {k: _jsonable(v) for k, v in r.items()}
-            for r in session.execute(
-                select(items).where(items.c.order_id.in_(order_ids))
-            ).mappings()
-        ]
+    # Rows keyed through one of those tables (order items, reviewers' notes on readings)
+    # come with their parent.
+    for table, column, parent in child_tables():
+        ids = [r["id"] for r in out.get(parent, [])]
+        if ids:
+            rows = session.execute(select(table).where(column.in_(ids))).mappings()
+            out.setdefault(table.name, []).extend(
+                {k: _jsonable(v) for k, v in row.items()} for row in rows
+            )
+    events, _total = audit_trail(session, entity="customer", entity_id=customer_id, limit=10_000)
+    out["audit_events"] = [
+        {c.key: _jsonable(getattr(e, c.key)) for c in AuditEvent.__mapper__.column_attrs}
+        for e in events
+    ]
+    return out
+
+
+def child_tables() -> list[tuple[Table, Any, str]]:
+    """(table, column, parent table) for tables without a customer_id whose rows belong to
+    a row of a customer table through a foreign key (order_items, reading_reviews)."""
+    parents = {t.name for t in customer_tables()}
+    out = []
+    for table in Base.metadata.sorted_tables:
+        if "customer_id" in table.c or table.name == "customers":
+            continue
+        for column in table.c:
+            for fk in column.foreign_keys:
+                if fk.column.table.name in parents and fk.column.name == "id":
+                    out.append((table, column, fk.column.table.name))
+                    break
+            else:
+                continue
+            break
     return out
 
 
@@ -116,6 +139,22 @@ def erase_customer(
     """
     customer_service.get_customer(session, customer_id=customer_id)
     counts: dict[str, int] = {}
+    outbox = Base.metadata.tables["outbox_messages"]
+    keys = session.scalars(
+        select(outbox.c.idempotency_key).where(outbox.c.customer_id == customer_id)
+    ).all()
+    if keys:  # the no-SMTP file sinks keep a copy of each message sent
+        from heartline.channels.registry import erase_local_copies
+
+        files = erase_local_copies(list(keys))
+        if files:
+            counts["outbox_files"] = files
+    for table, column, parent in child_tables():  # children keyed through a customer table
+        ptable = Base.metadata.tables[parent]
+        owned = select(ptable.c.id).where(ptable.c.customer_id == customer_id)
+        result = cast(CursorResult[Any], session.execute(delete(table).where(column.in_(owned))))
+        if result.rowcount:
+            counts[table.name] = result.rowcount
     for table in reversed(customer_tables()):
         result = cast(
             CursorResult[Any],
@@ -136,9 +175,53 @@ def erase_customer(
     return counts
 
 
+def upsert_customer(session: Session, *, data: Any, actor: Principal | None) -> Any:
+    """customers.service.upsert_customer, plus what consent changes mean: the change is
+    audited, and withdrawing consent to emotion analysis forgets what was read (below)."""
+    before = (
+        customer_service.find_customer(session, external_id=data.external_id)
+        if data.external_id
+        else None
+    )
+    was_analysed = before is not None and before.consent_emotion_analysis
+    result = customer_service.upsert_customer(session, data=data)
+    if data.consent is not None and result.status != "unchanged":
+        record(
+            session, actor=actor, action="consent", entity="customer", entity_id=result.obj.id,
+            details=data.consent.model_dump(mode="json", exclude_none=True),
+        )  # fmt: skip
+    if was_analysed and not result.obj.consent_emotion_analysis:
+        withdraw_analysis(session, customer_id=result.obj.id, actor=actor)
+    return result
+
+
+def withdraw_analysis(
+    session: Session, *, customer_id: int, actor: Principal | None
+) -> dict[str, int]:
+    """The customer said no to emotion analysis: every reading, complaint and recovery story
+    drawn from their words is deleted, their messages are marked as not analysed (with the
+    reason), and mood, churn risk and segments are recomputed without them. Audited."""
+    counts = mood_service.forget_customer_feelings(session, customer_id=customer_id)
+    n = interaction_service.mark_opted_out(session, customer_id=customer_id)
+    if n:
+        counts["interactions_marked"] = n
+    record(
+        session, actor=actor, action="consent.withdrawn", entity="customer",
+        entity_id=customer_id, details={"emotion_analysis": False, "deleted": counts},
+    )  # fmt: skip
+    return counts
+
+
 def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | None = None) -> int:
     """Blank the text of messages older than the retention period; readings are kept."""
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    expiring = list(
+        session.scalars(
+            select(Interaction.id).where(
+                Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None)
+            )
+        )
+    )
     result = cast(
         CursorResult[Any],
         session.execute(
@@ -148,6 +231,11 @@ def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | N
             .execution_options(synchronize_session=False)
         ),
     )
+    # No copy of the words may outlive them: evidence phrases in readings and complaints,
+    # and the subjects of conversations that have had no message since the cutoff.
+    for i in range(0, len(expiring), 500):
+        mood_service.forget_text(session, interaction_ids=expiring[i : i + 500])
+    interaction_service.blank_old_subjects(session, before=cutoff)
     if result.rowcount:
         record(
             session,
