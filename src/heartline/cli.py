@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -197,6 +197,16 @@ def import_cmd(
         raise typer.Exit(1)
 
 
+def _audit(session: Any, action: str, entity: str, entity_id: int, details: dict[str, Any]) -> None:
+    """An audit event for an operator's command (actor: system, via cli)."""
+    from heartline.privacy import service as privacy_service
+
+    privacy_service.record(
+        session, actor=None, action=action, entity=entity, entity_id=entity_id,
+        details={**details, "via": "cli"},
+    )  # fmt: skip
+
+
 @users_app.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="Sign-in email")],
@@ -220,6 +230,7 @@ def users_create(
             user = auth_service.create_user(
                 session, email=email, password=password, role=role, name=name, team_id=team_id
             )
+            _audit(session, "user.created", "user", user.id, {"email": user.email, "role": role})
             out.print(f"created {user.role} {user.email} (id {user.id})")
     except AppError as exc:
         _fail(exc.message)
@@ -311,6 +322,7 @@ def tokens_create(
     try:
         with dbmod.session_scope() as session:
             token, plaintext = auth_service.create_token(session, name=name, role=role)
+            _audit(session, "token.created", "token", token.id, {"name": name, "role": role})
             err.print(
                 f"token {token.id} '{name}' with role {token.role}; "
                 "store it now, it is not shown again:"
@@ -327,6 +339,7 @@ def tokens_revoke(token_id: int) -> None:
 
     with dbmod.session_scope() as session:
         auth_service.revoke_token(session, token_id=token_id)
+        _audit(session, "token.revoked", "token", token_id, {})
     out.print(f"token {token_id} revoked")
 
 

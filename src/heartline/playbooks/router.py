@@ -20,6 +20,7 @@ from heartline.playbooks.schemas import (
     TaskComplete,
     TaskOut,
 )
+from heartline.privacy import service as audit
 from heartline.schemas import Page
 
 router = APIRouter(tags=["playbooks"])
@@ -53,21 +54,30 @@ def get_playbook(key: str, db: Db, _: Manager) -> PlaybookOut:
 def put_playbook(
     key: str,
     db: Db,
-    _: Manager,
+    who: Manager,
     response: Response,
     body: dict[str, Any] = Body(..., description="A PlaybookSpec"),
 ) -> PlaybookOut:
-    """Create or replace a playbook from its spec (validated, templates included)."""
+    """Create or replace a playbook from its spec (validated, templates included; audited)."""
     row, created = service.put_playbook(db, key=key, data=body)
+    audit.record(
+        db, actor=who, action="playbook.created" if created else "playbook.replaced",
+        entity="playbook", entity_id=None, details={"key": key},
+    )  # fmt: skip
     db.commit()
     response.status_code = 201 if created else 200
     return PlaybookOut.model_validate(row)
 
 
 @router.patch("/playbooks/{key}", response_model=PlaybookOut)
-def patch_playbook(key: str, body: PlaybookPatch, db: Db, _: Manager) -> PlaybookOut:
-    """Switch a playbook on or off, set approval mode, or replace its spec."""
+def patch_playbook(key: str, body: PlaybookPatch, db: Db, who: Manager) -> PlaybookOut:
+    """Switch a playbook on or off, set approval mode, or replace its spec (audited)."""
     row = service.patch_playbook(db, key=key, patch=body)
+    audit.record(
+        db, actor=who, action="playbook.changed", entity="playbook", entity_id=None,
+        details={"key": key, **body.model_dump(mode="json", exclude_none=True, exclude={"spec"}),
+                 **({"spec": "replaced"} if body.spec is not None else {})},
+    )  # fmt: skip
     db.commit()
     return PlaybookOut.model_validate(row)
 

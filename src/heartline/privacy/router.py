@@ -59,14 +59,15 @@ class AuditOut(OutModel):
 def audit(
     db: Db,
     _: Admin,
-    entity: str = Query(..., max_length=40),
-    entity_id: int = Query(..., ge=1),
+    entity: str = Query(..., max_length=40, description="customer, user, token, playbook, routing"),
+    entity_id: int | None = Query(None, ge=1, description="one entity; omit for all of them"),
+    action: str | None = Query(None, max_length=40, description="e.g. login.failed"),
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[AuditOut]:
-    """Who viewed, exported or changed an entity, newest first."""
+    """Who viewed, exported or changed an entity (or every entity of a kind), newest first."""
     rows, total = service.audit_trail(
-        db, entity=entity, entity_id=entity_id, limit=limit, offset=offset
+        db, entity=entity, entity_id=entity_id, action=action, limit=limit, offset=offset
     )
     return Page(
         items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset

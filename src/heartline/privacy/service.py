@@ -51,10 +51,21 @@ def record(
 
 
 def audit_trail(
-    session: Session, *, entity: str, entity_id: int, limit: int = 100, offset: int = 0
+    session: Session,
+    *,
+    entity: str,
+    entity_id: int | None,
+    action: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[list[AuditEvent], int]:
-    """Events about one entity, newest first, and their total."""
-    where = (AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+    """Events about one entity (or all of a kind when entity_id is None), newest first, and
+    their total."""
+    where: list[Any] = [AuditEvent.entity == entity]
+    if entity_id is not None:
+        where.append(AuditEvent.entity_id == entity_id)
+    if action is not None:
+        where.append(AuditEvent.action == action)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
     rows = session.scalars(
         select(AuditEvent)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from heartline.api.deps import Admin, Db, Worker
+from heartline.privacy import service as audit
 from heartline.routing import service
 
 router = APIRouter(tags=["routing"])
@@ -27,13 +28,15 @@ def get_rules(db: Db, _: Worker) -> dict[str, Any]:
 def put_rules(db: Db, principal: Admin, body: Any = Body(...)) -> dict[str, Any]:
     """Replace the rules (admin); an invalid rule set is rejected with the field at fault."""
     service.put_rules(db, raw=body, user=principal.name, user_id=principal.user_id)
+    audit.record(db, actor=principal, action="routing.changed", entity="routing", entity_id=None)
     db.commit()
     return _out(db)
 
 
 @router.delete("/routing/rules", status_code=200)
-def reset_rules(db: Db, _: Admin) -> dict[str, Any]:
-    """Forget API-stored rules: the YAML file's rules apply again."""
+def reset_rules(db: Db, who: Admin) -> dict[str, Any]:
+    """Forget API-stored rules: the YAML file's rules apply again (audited)."""
     service.reset_rules(db)
+    audit.record(db, actor=who, action="routing.reset", entity="routing", entity_id=None)
     db.commit()
     return _out(db)

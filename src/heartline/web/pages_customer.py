@@ -7,8 +7,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from heartline.api.deps import Db
 from heartline.assist import service as assist_service
+from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
 from heartline.interactions import views as interaction_views
+from heartline.privacy import service as privacy_service
 from heartline.web.deps import AgentUser
 from heartline.web.render import render
 
@@ -43,6 +45,10 @@ def customer_page(
     convs, conv_total = interaction_views.list_conversations(db, customer_id=customer_id, limit=10)
     orders = customer_service.customer_orders(db, customer_id=customer_id, limit=10)
     mood = assist_service.mood_of(db, customer_id=customer_id)
+    privacy_service.record(
+        db, actor=auth_service.user_principal(user), action="view", entity="customer",
+        entity_id=customer_id, details={"via": "page"},
+    )  # fmt: skip
     db.commit()  # a mood computed on first view is kept (as GET /customers/{id}/mood does)
     last = next(
         (

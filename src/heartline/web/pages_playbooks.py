@@ -8,9 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from heartline.api.deps import Db
+from heartline.auth import service as auth_service
 from heartline.playbooks import outbox as outbox_service
 from heartline.playbooks import service as playbook_service
 from heartline.playbooks.schemas import PlaybookPatch
+from heartline.privacy import service as privacy_service
 from heartline.web.deps import ManagerUser
 from heartline.web.render import check_csrf, render
 
@@ -41,6 +43,10 @@ def toggle(
     """Turn a playbook on or off."""
     check_csrf(request, csrf)
     playbook_service.patch_playbook(db, key=key, patch=PlaybookPatch(enabled=enabled == "on"))
+    privacy_service.record(
+        db, actor=auth_service.user_principal(user), action="playbook.changed",
+        entity="playbook", entity_id=None, details={"key": key, "enabled": enabled == "on"},
+    )  # fmt: skip
     db.commit()
     return RedirectResponse("/playbooks", status_code=303)
 

@@ -110,6 +110,10 @@ def save_routing(
         return _page(request, db, status=422, rules_text=rules, error=f"Not valid YAML: {exc}")
     try:
         routing_service.put_rules(db, raw=raw, user=user.name or user.email, user_id=user.id)
+        privacy_service.record(
+            db, actor=auth_service.user_principal(user), action="routing.changed",
+            entity="routing", entity_id=None,
+        )  # fmt: skip
     except AppError as exc:
         db.rollback()
         fields = "; ".join(f"{d.get('field')}: {d.get('message')}" for d in exc.details)
@@ -138,10 +142,14 @@ def add_user(
     """Create a user with a role."""
     check_csrf(request, csrf)
     try:
-        auth_service.create_user(db, email=email, password=password, role=role, name=name)
+        created = auth_service.create_user(db, email=email, password=password, role=role, name=name)
     except AppError as exc:
         db.rollback()
         return _page(request, db, status=exc.http_status, user_error=exc.message)
+    privacy_service.record(
+        db, actor=auth_service.user_principal(user), action="user.created", entity="user",
+        entity_id=created.id, details={"email": created.email, "role": created.role},
+    )  # fmt: skip
     db.commit()
     return RedirectResponse("/settings?saved=user#users", status_code=303)
 

@@ -232,3 +232,21 @@ def wrap_polite(text: str, rng: random.Random) -> str:
     head = rng.choice(GREETINGS).format(name=name) + " " if rng.random() < 0.7 else ""
     tail = " " + rng.choice(SIGN_OFFS).format(name=name) if rng.random() < 0.7 or not head else ""
     return f"{head}{text}{tail}"
+
+
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def support_sentiment(root: Path) -> Split:
+    """The complaint sets' dev rows with their annotated sentiment (a reading-level check of
+    sentiment on customers' words to companies; never trained on)."""
+    texts: list[str] = []
+    ys: list[int] = []
+    for name, parts in complaints(root).items():
+        dev = set(parts["dev"].texts)
+        for row in _read(root / "customer_service" / name / "train.csv"):
+            text = normalise(row["text"])
+            if text in dev and row.get("sentiment") in SENTIMENTS:
+                texts.append(text)
+                ys.append(SENTIMENTS.index(row["sentiment"]))
+    return Split(texts, np.array(ys, dtype=np.int64))

@@ -80,6 +80,7 @@ def cs_eval_sets(root: Path, intent: bool = True) -> dict[str, D.Split]:
     if intent:
         out["intent"] = C.intents(root, D.load_goemotions_train(root))["dev"]
     out["isarcasm"] = C.sarcasm(root)["dev"]
+    out["support_sentiment"] = C.support_sentiment(root)
     return out
 
 
@@ -120,6 +121,12 @@ def evaluate_cs(
         allc_y.append(y)
         allc_p.append(pred)
     res["complaint_macro_f1"] = M.macro_f1(np.concatenate(allc_y), np.concatenate(allc_p), 2)
+    if "support_sentiment" in sets:  # the full reading's sentiment on customers' words
+        ss = sets["support_sentiment"]
+        rs = engine.analyze_many(ss.texts, with_evidence=False)
+        names = ("negative", "neutral", "positive")
+        pred = np.array([names.index(r.sentiment) if r.sentiment in names else 1 for r in rs])
+        res["support_sentiment_macro_recall"] = M.macro_recall(ss.labels, pred, 3)
     sa = sets["isarcasm"]
     if hasattr(engine, "infer"):
         z = engine.infer(sa.texts, 64)["sarcasm"]

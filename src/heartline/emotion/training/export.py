@@ -11,7 +11,7 @@ from typing import Any
 
 from heartline.emotion.taxonomy import EMOTIONS, INTENTS, SEVERITIES
 
-MODEL_VERSION = "1.2.0"
+MODEL_VERSION = "1.3.0"
 MODEL_NAME = "heartline-minilm-int8"
 
 
