@@ -17,10 +17,11 @@ from heartline.emotion import get_engine, versions
 from heartline.emotion.neural import NeuralEngine
 from heartline.emotion.taxonomy import EMOTIONS
 
-# Customer-service complaints the shipped model (1.2.0) reads as neutral (p(negative) 0.2-0.45).
+# Customer-service complaints the shipped model (1.3.0) reads as neutral (p(negative) 0.3-0.45;
+# the model card's "adapt" section explains why reviewers' corrections are the cure).
 COMPLAINTS = (
-    "My parcel was left with a neighbour.",
-    "The tracking page has not changed since Monday.",
+    "I am still waiting for the replacement.",
+    "I never received the confirmation email.",
 )
 CONFIRMED = (
     "What time do you open on Saturday?",

@@ -1,14 +1,15 @@
 """A reviewer can say what the customer wants: the corrected intent drives routing and churn
 risk like a confident reading, is exported as a training example, and bad values are a 422.
 
-The message is read by the real engine (an indirect churn threat the shipped model reads as
-`other`); the correction goes through the API and the pipeline re-runs as in production."""
+The message is read by the real engine (an announced churn threat the shipped model still reads
+as `other`: the model card lists such misses); the correction goes through the API and the
+pipeline re-runs as in production."""
 
 from __future__ import annotations
 
 from heartline.mood import review as review_service
 
-INDIRECT = "I've found another shop. Don't bother replying."
+INDIRECT = "I am switching to your competitor next month."
 
 
 def test_a_corrected_churn_threat_routes_and_raises_churn_risk(db, api, api_as, customer):
