@@ -216,3 +216,33 @@ def test_examples_take_the_latest_review_and_hold_back_a_stable_share():
     fit, held = A.hold_back(many)
     assert len(held) == 10 and len(fit) == 30
     assert A.hold_back(list(reversed(many)))[1] == list(reversed(held))
+
+
+def test_adapt_guards_on_the_pools_and_precision_the_shipped_tuning_used() -> None:
+    """`adapt` may only move the sarcasm thresholds while they keep the precision shipping
+    required (evaluate.SARCASM_PRECISION / FLIP_PRECISION) on the same pool (TweetEval irony
+    held-out + iSarcasmEval dev), and anchors the sentiment shift on the same sets (SemEval and
+    GoEmotions held-out); the shipped thresholds themselves pass that guard."""
+    from heartline.emotion import adapt_fit
+    from heartline.emotion.training import evaluate as E
+
+    try:
+        root = E.find_datasets()
+    except FileNotFoundError:
+        pytest.skip("datasets not found")
+    engine = NeuralEngine()
+    data = adapt_fit.load_data(engine, root)
+    texts, labels = E.sarcasm_pool(root)
+    assert len(data.ir_labels) == len(labels) > 900 and (data.ir_labels == labels).all()
+    assert len(data.sentiment) == 2 and all(len(y) > 1000 for y, _ in data.sentiment)
+    # the shipped decisions are what shipping's tuning chose on this pool
+    review, flip = engine.sarcasm_threshold, engine.flip_at
+    assert adapt_fit._precision(data.ir_labels, data.ir_z, review) >= E.SARCASM_PRECISION
+    assert adapt_fit._precision(data.ir_labels, data.ir_z, flip) >= E.FLIP_PRECISION
+    # and the anchor at the shipped shift is the optimum shipping found (no free gain left)
+    start = data.sentiment_recall(engine.bias)
+    for c in range(3):
+        for step in (-0.2, 0.2):
+            moved = engine.bias.copy()
+            moved[c] += step
+            assert data.sentiment_recall(moved) <= start + 0.005

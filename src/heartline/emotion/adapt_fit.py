@@ -17,6 +17,7 @@ import numpy as np
 from heartline.emotion import sarcasm
 from heartline.emotion.reading import Reading
 from heartline.emotion.taxonomy import CS_EMOTIONS, EMOTIONS, cs_array
+from heartline.emotion.training import evaluate as E
 from heartline.emotion.training.metrics import GRID, macro_recall
 
 # The shipped data's held-out parts count as much as this many corrections in the mixed
@@ -33,11 +34,9 @@ BIAS_WINDOW = 1.0  # a sentiment log-prior shift moves at most this far
 SARCASM_WINDOW = 0.1  # the sarcasm review threshold moves at most this far
 NO_DATA_SHRINK = 0.5  # without the datasets to anchor the fit, the windows are halved
 MIN_SARCASM = 10  # labelled corrections (3+ of each kind) before the sarcasm threshold moves
-# Held-out precision the sarcasm decisions keep when the datasets are found: a review flag
-# should usually be right, a flip almost always. (Stricter than, and measured on a smaller pool
-# than, the shipped tuning in training/evaluate.py: TweetEval irony held-out only.)
-SARCASM_PRECISION = 0.8
-FLIP_PRECISION = 0.95
+# Held-out precision the sarcasm decisions keep when the datasets are found, on the pool the
+# shipped thresholds were chosen on (training/evaluate.py: SARCASM_PRECISION, FLIP_PRECISION,
+# sarcasm_pool), so adapt never moves a threshold past what shipping would have allowed.
 _NEUTRAL = EMOTIONS.index("neutral")
 _EPS = 1e-9
 
@@ -210,10 +209,18 @@ class Data:
 
     ge_labels: np.ndarray  # GoEmotions multi-hot [n, 28]
     ge_probs: np.ndarray
-    se_labels: np.ndarray  # SemEval sentiment classes
-    se_logp: np.ndarray  # log-probabilities before the bias
-    ir_labels: np.ndarray  # TweetEval irony
+    # the sentiment prior shift's anchor (evaluate.sentiment_anchor): (classes, log-probabilities
+    # before the shift) for SemEval held-out and GoEmotions held-out's unambiguous sentiment
+    sentiment: list[tuple[np.ndarray, np.ndarray]]
+    ir_labels: np.ndarray  # the sarcasm pool (evaluate.sarcasm_pool): irony/sarcasm labels
     ir_z: np.ndarray  # contrast sarcasm scores
+
+    def sentiment_recall(self, bias: np.ndarray) -> float:
+        """Mean macro recall over the anchor sets with this shift (what shipping maximised)."""
+        return float(
+            np.mean([macro_recall(y, (lp + bias).argmax(1), 3) for y, lp in self.sentiment])
+        )
+
     _f1: dict[tuple[int, float], float] = field(default_factory=dict)
 
     def column_f1(self, j: int, t: float) -> float:
@@ -238,13 +245,11 @@ def load_data(engine: Any, root: Path, limit: int = 0) -> Data:
         return (s.texts[:limit], s.labels[:limit]) if limit else (s.texts, s.labels)
 
     ge_t, ge_y = cut(splits["goemotions"]["holdout"])
-    se_t, se_y = cut(splits["sentiment"]["holdout"])
-    ir_t, ir_y = cut(splits["irony"]["holdout"])
+    ir_t, ir_y = evaluate.sarcasm_pool(root, limit)
     return Data(
         ge_labels=ge_y,
         ge_probs=engine.infer(ge_t, 64)["emotions"],
-        se_labels=se_y,
-        se_logp=np.log(engine.infer(se_t, 64)["sentiment"] + _EPS) - engine.bias,
+        sentiment=evaluate.sentiment_anchor(engine, splits, limit),
         ir_labels=ir_y,
         ir_z=evaluate.contrast_sarcasm(engine, ir_t),
     )
@@ -291,14 +296,14 @@ def _refit_sarcasm(
             continue
         # lowering the threshold flags more: with the data, only while flags stay precise
         lowered = t < d.review
-        if lowered and data and _precision(data.ir_labels, data.ir_z, t) < SARCASM_PRECISION:
+        if lowered and data and _precision(data.ir_labels, data.ir_z, t) < E.SARCASM_PRECISION:
             continue
         if agree(t) > best_score + _EPS:
             best, best_score = t, agree(t)
     if best == d.review:
         return d
     flip = max(best, d.flip + (best - d.review))
-    if flip < d.flip and data and _precision(data.ir_labels, data.ir_z, flip) < FLIP_PRECISION:
+    if flip < d.flip and data and _precision(data.ir_labels, data.ir_z, flip) < E.FLIP_PRECISION:
         flip = max(best, d.flip)
     return replace(d, review=best, flip=round(flip, 4))
 
@@ -312,13 +317,13 @@ def _refit_bias(
     y = np.array([examples[i].sentiment for i in idx])
     w = _weight(len(idx), data)
 
-    floor = macro_recall(data.se_labels, (data.se_logp + d.bias).argmax(1), 3) if data else 0.0
+    floor = data.sentiment_recall(d.bias) if data else 0.0
 
     def objective(b: np.ndarray) -> tuple[float, float]:
         agree = float(np.mean(replay(u, replace(d, bias=b))[1][idx].argmax(1) == y))
         if data is None:
             return agree, agree
-        anchor = macro_recall(data.se_labels, (data.se_logp + b).argmax(1), 3)
+        anchor = data.sentiment_recall(b)
         if anchor < floor - DATA_BUDGET:
             return agree, -1.0  # over the budget: never taken
         return agree, w * agree + (1.0 - w) * anchor

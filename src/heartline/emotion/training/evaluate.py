@@ -159,16 +159,8 @@ def tune_decisions(engine: Any, root: Path) -> dict[str, Any]:
     p = engine.infer(ge.texts, 64)["emotions"]
     thr = M.tune_thresholds(ge.labels, p)
     ekman = M.tune_thresholds(M.to_ekman(ge.labels, groups), M.ekman_probs(p, groups))
-    se = splits["sentiment"]["holdout"]
-    # infer applies the current shift; undo it (a per-row constant does not move the argmax)
-    logp = np.log(engine.infer(se.texts, 64)["sentiment"] + 1e-9) - engine.bias
-    # GoEmotions comments with an unambiguous sentiment (the authors' grouping) join SemEval's
-    # tweets: the shift must suit conversation, not only tweets (tuned on tweets alone, 1.2's
-    # shift read plain questions to support as positive)
-    gs = D.goemo_sentiment(ge.labels)
-    keep = np.flatnonzero(gs >= 0)
-    glogp = np.log(engine.infer([ge.texts[i] for i in keep], 64)["sentiment"] + 1e-9)
-    bias = M.tune_bias(se.labels, logp, 3, also=[(gs[keep], glogp - engine.bias)])
+    (se_y, logp), *also = sentiment_anchor(engine, splits)
+    bias = M.tune_bias(se_y, logp, 3, also=also)
     ir = splits["irony"]["holdout"]
     irony = M.tune_binary(ir.labels, engine.infer(ir.texts, 64)["sarcasm"])
     extra: dict[str, Any] = {}
@@ -236,6 +228,37 @@ SARCASM_PRECISION = 0.7
 FLIP_PRECISION = 0.8
 
 
+def sentiment_anchor(engine: Any, splits: Any, limit: int = 0) -> list[tuple[np.ndarray, Any]]:
+    """The sets the sentiment prior shift is tuned on, as (labels, log-probabilities without
+    the engine's shift): SemEval held-out tweets, and GoEmotions held-out comments with an
+    unambiguous sentiment (the authors' grouping), so the shift suits conversation, not only
+    tweets (tuned on tweets alone, 1.2's shift read plain questions to support as positive).
+    `heartline model adapt` anchors its refit on the same sets."""
+    se, ge = splits["sentiment"]["holdout"], splits["goemotions"]["holdout"]
+    se_t, se_y = (se.texts[:limit], se.labels[:limit]) if limit else (se.texts, se.labels)
+    # infer applies the current shift; undo it (a per-row constant does not move the argmax)
+    logp = np.log(engine.infer(se_t, 64)["sentiment"] + 1e-9) - engine.bias
+    gs = D.goemo_sentiment(ge.labels)
+    keep = np.flatnonzero(gs >= 0)
+    if limit:
+        keep = keep[:limit]
+    glogp = np.log(engine.infer([ge.texts[i] for i in keep], 64)["sentiment"] + 1e-9)
+    return [(se_y, logp), (gs[keep], glogp - engine.bias)]
+
+
+def sarcasm_pool(root: Path, limit: int = 0) -> tuple[list[str], np.ndarray]:
+    """Where the sarcasm thresholds are chosen: TweetEval irony held-out train and
+    iSarcasmEval dev (sarcasm as its authors meant it: TweetEval's reader-labelled irony alone
+    under-represents service complaints). `heartline model adapt` guards its moves on it."""
+    from heartline.emotion.training import cs_data as C
+
+    t, y = D.tweeteval(root / "tweeteval" / "irony" / "train.jsonl")
+    _, ho = D._holdout(len(t), 0.15)
+    sa = C.sarcasm(root)["dev"]
+    texts, labels = [t[i] for i in ho] + sa.texts, np.concatenate([y[ho], sa.labels])
+    return (texts[:limit], labels[:limit]) if limit else (texts, labels)
+
+
 def tune_sarcasm(engine: Any, root: Path) -> dict[str, float]:
     """Tune the contrast-sarcasm review threshold on the irony held-out train split; score val.
 
@@ -244,15 +267,7 @@ def tune_sarcasm(engine: Any, root: Path) -> dict[str, float]:
     flip threshold, where a positive reading is also turned negative, needs FLIP_PRECISION.
     (Maximising F1 on tweets, where half the texts are ironic, would flag far too much customer
     mail.)"""
-    t, y = D.tweeteval(root / "tweeteval" / "irony" / "train.jsonl")
-    _, ho = D._holdout(len(t), 0.15)
-    ho_t, ho_y = [t[i] for i in ho], y[ho]
-    # sarcasm as its authors meant it (iSarcasmEval dev) joins the pool the thresholds are
-    # chosen on: TweetEval's reader-labelled irony alone under-represents service complaints
-    from heartline.emotion.training import cs_data as C
-
-    sa = C.sarcasm(root)["dev"]
-    ho_t, ho_y = ho_t + sa.texts, np.concatenate([ho_y, sa.labels])
+    ho_t, ho_y = sarcasm_pool(root)
     s = contrast_sarcasm(engine, ho_t)
     grid = [float(g) for g in M.GRID if g >= 0.1]
 
