@@ -232,7 +232,7 @@ def test_adapt_guards_on_the_pools_and_precision_the_shipped_tuning_used() -> No
         pytest.skip("datasets not found")
     engine = NeuralEngine()
     data = adapt_fit.load_data(engine, root)
-    texts, labels = E.sarcasm_pool(root)
+    _texts, labels = E.sarcasm_pool(root)
     assert len(data.ir_labels) == len(labels) > 900 and (data.ir_labels == labels).all()
     assert len(data.sentiment) == 2 and all(len(y) > 1000 for y, _ in data.sentiment)
     # the shipped decisions are what shipping's tuning chose on this pool
