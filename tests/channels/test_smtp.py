@@ -185,3 +185,30 @@ def test_welcome_reaches_a_real_mailbox_through_the_api(
     timeline = api.get(f"/customers/{r.json()['customer_id']}/timeline").json()
     items = timeline["items"] if isinstance(timeline, dict) else timeline
     assert any((i.get("interaction") or {}).get("direction") == "outbound" for i in items)
+
+
+def test_no_answer_after_data_is_unconfirmed_and_never_resent(
+    db: Session, smtp_server: SmtpServer
+) -> None:
+    """The server takes the message but its answer to DATA never comes (a timeout): the
+    customer may have it, so it is dead-lettered as unconfirmed and not sent a second time."""
+    import asyncio
+    from email import message_from_bytes
+
+    box = smtp_server.box
+    original = box.handle_DATA
+
+    async def slow(server, session, envelope):  # stores it, then answers too late
+        box.messages.append(message_from_bytes(envelope.content))
+        await asyncio.sleep(3)
+        return "250 OK"
+
+    box.handle_DATA = slow  # type: ignore[method-assign]
+    msg = queued(db)
+    settings = _settings(smtp_server, smtp_timeout_s=1)
+    outbox.deliver_due(db, now=NOW, settings=settings)
+    db.refresh(msg)
+    assert msg.status == "dead" and "unconfirmed" in msg.last_error
+    box.handle_DATA = original  # type: ignore[method-assign]
+    outbox.deliver_due(db, now=NOW + timedelta(hours=1), settings=settings)
+    assert smtp_server.count == 1  # delivered once, never twice

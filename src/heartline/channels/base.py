@@ -20,11 +20,14 @@ class OutboundMessage:
 
 
 class DeliveryError(Exception):
-    """A failed send; `permanent` ones go straight to the dead-letter state."""
+    """A failed send; `permanent` ones go straight to the dead-letter state. `unconfirmed`:
+    the provider may have accepted the message (it broke off after the hand-over without an
+    answer), so it is never resent automatically: a person checks."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, unconfirmed: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.unconfirmed = unconfirmed
 
 
 class Adapter(Protocol):

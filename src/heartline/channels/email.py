@@ -41,6 +41,13 @@ class SmtpAdapter:
         assert s.smtp_host
         mail = build_email(message, s.smtp_from)
         sender = parseaddr(s.smtp_from)[1]
+        handed = False
+
+        def hand_over() -> None:
+            nonlocal handed
+            handed = True
+            handover()
+
         try:
             with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
                 smtp.ehlo()
@@ -58,7 +65,7 @@ class SmtpAdapter:
                 if code not in (250, 251):
                     raise DeliveryError(f"RCPT TO refused: {code} {resp!r}", permanent=code >= 500)
                 # Up to here the server holds nothing; from DATA on it may accept the message.
-                handover()
+                hand_over()
                 code, resp = smtp.data(mail.as_bytes())
                 if code != 250:
                     raise DeliveryError(f"DATA refused: {code} {resp!r}", permanent=code >= 500)
@@ -71,6 +78,11 @@ class SmtpAdapter:
                 f"SMTP {exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500
             ) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            if handed:  # the message went out and no answer came back: it may have arrived
+                raise DeliveryError(
+                    f"no answer after the message was sent ({exc or type(exc).__name__})",
+                    unconfirmed=True,
+                ) from exc
             raise DeliveryError(f"SMTP connection failed: {exc}") from exc
         return str(mail["Message-ID"])
 

@@ -158,9 +158,14 @@ def _mark_sent(session: Session, msg: OutboxMessage, provider_id: str, now: date
 def _mark_failed(
     session: Session, msg: OutboxMessage, exc: DeliveryError, now: datetime, settings: Settings
 ) -> bool:
-    """Schedule a retry, or dead-letter it; True if it is dead."""
+    """Schedule a retry, or dead-letter it; True if it is dead. An unconfirmed failure (the
+    message may have arrived) is never retried: a person checks, then requeues."""
     msg.phase, msg.lease_until, msg.last_error = None, None, str(exc)[:2000]
-    if exc.permanent or msg.attempts >= settings.outbox_max_attempts:
+    if exc.unconfirmed:
+        msg.status = "dead"
+        note = UNCONFIRMED.format(channel=msg.channel, key=msg.idempotency_key)
+        msg.last_error = f"{note} ({exc})"[:2000]
+    elif exc.permanent or msg.attempts >= settings.outbox_max_attempts:
         msg.status = "dead"
         if not exc.permanent:
             msg.last_error = f"gave up after {msg.attempts} attempts: {exc}"[:2000]
