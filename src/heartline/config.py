@@ -23,6 +23,8 @@ class Settings(BaseSettings):
         default=None, description="Signs session cookies; generated into data_dir if unset."
     )
     host: str = "127.0.0.1"
+    # Where customers reach this server (links in emails: the privacy notice and choices).
+    public_url: str = "http://127.0.0.1:8000"
     port: int = 8000
     # The neural engine is the default; "lexicon" (VADER) is the fast fallback.
     emotion_engine: Literal["neural", "lexicon"] = "neural"

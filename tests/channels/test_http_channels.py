@@ -111,11 +111,13 @@ def test_sms_goes_through_the_provider_api(db: Session, provider: Provider) -> N
     outbox.deliver_due(db, now=NOW, settings=_sms(provider))
     [req] = provider.requests
     assert req["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
-    assert req["form"] == {
+    assert {k: v for k, v in req["form"].items() if k != "Body"} == {
         "To": "+15550001111",
         "From": "+15550000000",
-        "Body": "Your order has shipped.",
     }
+    # the text, then one line that says why messages are read, with the customer's choices
+    text, line = req["form"]["Body"].split("\n")
+    assert text == "Your order has shipped." and "/privacy/choices/" in line
     assert req["auth"] == "AC123:tok"
     assert req["headers"]["Idempotency-Key"] == msg.idempotency_key
     db.refresh(msg)

@@ -15,6 +15,11 @@ from heartline.errors import not_found, unknown_reference
 from heartline.schemas import UpsertResult, apply_fields
 
 
+def find_customer_by_id(session: Session, *, customer_id: int) -> Customer | None:
+    """The customer with this id, if any (None where get_customer would raise)."""
+    return session.get(Customer, customer_id)
+
+
 def get_customer(session: Session, *, customer_id: int) -> Customer:
     """The customer, or a 404."""
     customer = session.get(Customer, customer_id)

@@ -198,12 +198,19 @@ def deliver_one(
         msg.phase = "handed_over"
         session.commit()
 
+    body = msg.body
+    if msg.channel in MESSAGE_CHANNELS and msg.customer_id is not None:
+        from heartline.privacy import transparency  # every message says why we read them
+
+        body = transparency.with_footer(
+            session, body, customer_id=msg.customer_id, channel=msg.channel, settings=settings
+        )
     outbound = OutboundMessage(
         idempotency_key=msg.idempotency_key,
         channel=msg.channel,
         recipient=msg.recipient,
         subject=msg.subject,
-        body=msg.body,
+        body=body,
         meta=dict(msg.meta or {}),
     )
     try:

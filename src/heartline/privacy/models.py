@@ -50,9 +50,25 @@ class PrivacyRequest(Base):
     )
     # The message's time (the request was made then, whenever it was scored).
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What was asked when the customer said it themselves on the choices page ("copy",
+    # "erasure"); None for a request read in a message (the admin reads what it asks).
+    kind: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20), default="message")  # message | self_service
     intent_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PrivacyNotice(Base):
+    """The plain-language notice to customers (what is analysed, why, how long, how to say
+    no), one per language, edited by an admin; the shipped text applies until then."""
+
+    __tablename__ = "privacy_notices"
+
+    language: Mapped[str] = mapped_column(String(10), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")

@@ -75,7 +75,8 @@ def audit(
 
 
 class PrivacyRequestOut(OutModel):
-    """A privacy request read in a message: a task for an admin."""
+    """A privacy request, read in a message or made on the customer's choices page: a task
+    for an admin."""
 
     id: int
     customer_id: int
@@ -83,6 +84,8 @@ class PrivacyRequestOut(OutModel):
     conversation_id: int | None
     requested_at: datetime
     intent_confidence: float
+    kind: str | None  # "copy" | "erasure" when the customer said it on the choices page
+    source: str  # "message" | "self_service"
     status: str
     resolved_at: datetime | None
     resolved_by: str | None
@@ -105,7 +108,8 @@ def list_privacy_requests(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[PrivacyRequestOut]:
-    """Privacy requests customers made in their messages, oldest first (open ones by default)."""
+    """Privacy requests customers made in their messages or on their own choices page, oldest
+    first (open ones by default)."""
     rows, total = service.list_requests(
         db, status=None if status == "all" else status, limit=limit, offset=offset
     )

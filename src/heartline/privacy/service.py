@@ -294,28 +294,35 @@ def open_request(session: Session, *, interaction_id: int) -> PrivacyRequest | N
         return session.scalar(
             select(PrivacyRequest).where(PrivacyRequest.interaction_id == interaction_id)
         )
-    at = interaction.occurred_at
-    record(
-        session,
-        actor=None,
-        action="privacy_request",
-        entity="customer",
-        entity_id=interaction.customer_id,
-        details={"request_id": request.id, "interaction_id": interaction_id},
-    )
-    reason = f"privacy request on {at.day} {at:%b %Y} (#{request.id}): waiting for an admin"
-    if customer_service.pause_marketing(
-        session, customer_id=interaction.customer_id, reason=reason
-    ):
-        record(
-            session,
-            actor=None,
-            action="marketing_pause",
-            entity="customer",
-            entity_id=interaction.customer_id,
-            details={"paused": True, "reason": reason, "request_id": request.id},
-        )
+    open_request_effects(session, request=request, at=interaction.occurred_at, actor=None)
     return request
+
+
+def customer_actor(customer_id: int) -> Principal:
+    """The customer themselves, acting on their own choices page (for the audit trail)."""
+    return Principal("customer", customer_id, role=None, name=f"customer #{customer_id}")  # type: ignore[arg-type]
+
+
+def open_request_effects(
+    session: Session, *, request: PrivacyRequest, at: datetime, actor: Principal | None
+) -> None:
+    """What opening a privacy request does, however it came: audited, marketing paused."""
+    details: dict[str, Any] = {"request_id": request.id}
+    if request.interaction_id is not None:
+        details["interaction_id"] = request.interaction_id
+    if request.kind:
+        details["kind"] = request.kind
+    record(
+        session, actor=actor, action="privacy_request", entity="customer",
+        entity_id=request.customer_id, details=details,
+    )  # fmt: skip
+    reason = f"privacy request on {at.day} {at:%b %Y} (#{request.id}): waiting for an admin"
+    if customer_service.pause_marketing(session, customer_id=request.customer_id, reason=reason):
+        record(
+            session, actor=actor, action="marketing_pause", entity="customer",
+            entity_id=request.customer_id,
+            details={"paused": True, "reason": reason, "request_id": request.id},
+        )  # fmt: skip
 
 
 def list_requests(

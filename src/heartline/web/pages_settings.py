@@ -15,6 +15,7 @@ from heartline.channels.registry import adapter_for
 from heartline.customers import service as customer_service
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
+from heartline.privacy import transparency
 from heartline.routing import service as routing_service
 from heartline.web.deps import AdminUser
 from heartline.web.render import check_csrf, render
@@ -65,6 +66,9 @@ def _privacy_requests(db: Db) -> tuple[list[dict[str, Any]], int]:
 
 def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Response:
     rules, source = routing_service.get_rules(db)
+    lang, notice_text, notice_edited = transparency.notice(
+        db, request.query_params.get("notice_lang", "en")
+    )
     requests, requests_total = _privacy_requests(db)
     dumped = rules.model_dump(mode="json")
     return render(
@@ -78,6 +82,12 @@ def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Respo
             "roles": ROLES,
             "model": _model(),
             "privacy_requests": requests,
+            "notice": {
+                "lang": lang,
+                "text": notice_text,
+                "edited": notice_edited,
+                "languages": transparency.LANGUAGES,
+            },
             "privacy_total": requests_total,
             "rules_text": extra.pop("rules_text", None) or yaml.safe_dump(dumped, sort_keys=False),
             "error": None,
@@ -222,3 +232,25 @@ def resolve_privacy_request(
     )
     db.commit()
     return RedirectResponse("/settings?saved=privacy#privacy", status_code=303)
+
+
+@router.post("/settings/notice", response_class=HTMLResponse)
+def save_notice(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    language: Annotated[str, Form(max_length=10)],
+    text: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Replace the customer notice in one language (empty: back to the shipped text)."""
+    check_csrf(request, csrf)
+    if transparency.language_of(language) != language:
+        return _page(request, db, status=422, notice_error=f"no notice language {language!r}")
+    transparency.set_notice(
+        db, language=language, text=text, actor=auth_service.user_principal(user)
+    )
+    db.commit()
+    return RedirectResponse(
+        f"/settings?saved=notice&notice_lang={language}#notice", status_code=303
+    )

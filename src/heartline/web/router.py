@@ -10,6 +10,7 @@ from heartline.web import (
     pages_dashboard,
     pages_inbox,
     pages_playbooks,
+    pages_privacy,
     pages_review,
     pages_settings,
 )
@@ -23,5 +24,6 @@ for module in (
     pages_dashboard,
     pages_playbooks,
     pages_settings,
+    pages_privacy,
 ):
     router.include_router(module.router)
