@@ -83,9 +83,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with Heartline's per-dialect settings."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///"):
+            import os
             from pathlib import Path
 
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() and str(path) != ":memory:":
+                # owner-only from the start; SQLite gives its -wal and -shm files the same mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _sqlite_pragmas(engine)
         return engine

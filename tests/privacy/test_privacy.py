@@ -169,3 +169,48 @@ def test_withdrawn_consent_forgets_what_was_read(api_as, api, db):
     assert mood.readings_count == 0 and mood.last_negative is None and not mood.profile
     trail = api_as("admin").get("/audit", params={"entity": "customer", "entity_id": c["id"]})
     assert "consent.withdrawn" in [e["action"] for e in trail.json()["items"]]
+
+
+def test_the_sqlite_file_is_private_and_erasure_leaves_no_bytes_behind(tmp_path):
+    """The database file is created owner-only (so are its WAL and shared-memory files), and
+    after an erasure neither the file nor the write-ahead log holds the erased words."""
+    import os
+
+    from sqlalchemy.orm import Session
+
+    from heartline import db as dbmod
+    from heartline import migrate
+    from heartline.customers import service as customer_service
+    from heartline.customers.schemas import CustomerIn
+    from heartline.interactions import service as interaction_service
+    from heartline.interactions.schemas import InteractionIn
+
+    path = tmp_path / "private.db"
+    engine = dbmod.make_engine(f"sqlite:///{path}")
+    try:
+        migrate.upgrade(engine)
+        secret = "Zanzibar-Quokka-7731"
+        with Session(engine) as s:
+            c = customer_service.upsert_customer(
+                s, data=CustomerIn(external_id="x", name=secret, email="zq@example.com")
+            ).obj
+            interaction_service.ingest_interaction(
+                s, data=InteractionIn(customer_id=c.id, channel="chat", text=f"I am {secret}")
+            )
+            s.commit()
+            cid = c.id
+        for suffix in ("", "-wal", "-shm"):
+            f = path.with_name(path.name + suffix)
+            if f.exists():
+                assert f.stat().st_mode & 0o777 == 0o600, suffix
+        with Session(engine) as s:
+            privacy_service.erase_customer(s, customer_id=cid, actor=None)
+            s.commit()
+        dbmod.checkpoint(engine)
+        for suffix in ("", "-wal"):
+            f = path.with_name(path.name + suffix)
+            if f.exists():
+                assert secret.encode() not in f.read_bytes(), suffix
+        assert not os.path.exists(str(path) + "-wal") or os.path.getsize(str(path) + "-wal") == 0
+    finally:
+        engine.dispose()
