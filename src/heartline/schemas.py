@@ -42,12 +42,9 @@ ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-class InModel(BaseModel):
-    """Input models reject unknown fields, so a typo is a 422 naming it, not silent loss;
-    numbers, dates and text are bounded (api.validation.check_bounds) so nothing out of a
-    column's range reaches the database."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class BoundedModel(BaseModel):
+    """A request body whose numbers, dates and text are bounded (api.validation.check_bounds),
+    so nothing out of a column's range reaches the database: a 422 naming the field."""
 
     @field_validator("*", mode="after")
     @classmethod
@@ -57,6 +54,13 @@ class InModel(BaseModel):
         if not isinstance(value, BaseModel):  # nested models check their own fields
             check_bounds(value)
         return value
+
+
+class InModel(BoundedModel):
+    """Input models reject unknown fields, so a typo is a 422 naming it, not silent loss;
+    and are bounded like every request body (BoundedModel)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class OutModel(BaseModel):

@@ -16,6 +16,8 @@ BIG = 2**63
         (f"/interactions?offset={BIG}", "query.offset"),
         (f"/interactions/{BIG}", "path.interaction_id"),
         ("/customers?q=a%00b", "query.q"),
+        ("/conversations?customer_id=1000000000000000.0", "query.customer_id"),
+        ("/metrics/summary?agent=1e15", "query.agent"),
     ],
 )
 def test_parameters_out_of_range_are_422(api, path: str, field: str) -> None:
@@ -57,3 +59,22 @@ def test_one_bad_item_in_a_bulk_call_fails_alone(api, customer) -> None:
     assert out["created"] == 998 and out["failed"] == 1
     bad = out["results"][500]
     assert bad["status"] == "error" and bad["error"]["details"][0]["field"].endswith("text")
+
+
+def test_json_metadata_keeps_big_numbers(api, customer) -> None:
+    """Free-form JSON (metadata) is stored as JSON: a shop's 64-bit order id is fine there."""
+    r = api.post(
+        "/interactions",
+        json={"customer_id": customer["id"], "channel": "chat", "text": "hello",
+              "metadata": {"shopify_order_id": 5678901234567890123}},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+
+
+def test_tone_check_bounds_its_ids(api_as) -> None:
+    r = api_as("agent").post(
+        "/assist/tone-check", json={"text": "Hi", "conversation_id": 1000000000000000.0}
+    )
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"].endswith(
+        "conversation_id"
+    )

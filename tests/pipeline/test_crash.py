@@ -163,3 +163,100 @@ def _up(base: str) -> bool:
 def _swallow(client: httpx.Client, request: httpx.Request) -> None:
     with contextlib.suppress(httpx.HTTPError):  # the server was killed under it
         client.send(request)
+
+
+def test_kill_a_celery_worker_mid_task(committed_db, tmp_path: Path, monkeypatch) -> None:
+    """A real `celery worker` process over the real Redis broker is killed with SIGKILL while
+    it scores; the recovery job re-submits the unfinished rows and a new worker scores every
+    message exactly once."""
+    import uuid
+
+    import redis
+    from sqlalchemy import func, select
+
+    from heartline import pipeline
+    from heartline.config import get_settings
+    from heartline.customers.models import Customer
+    from heartline.db import session_scope, utcnow
+    from heartline.interactions import service as interaction_service
+    from heartline.interactions.models import Interaction
+    from heartline.interactions.schemas import InteractionIn
+    from heartline.mood.models import EmotionReading
+    from heartline.pipeline import recovery
+    from heartline.pipeline.runner import CeleryRunner
+    from heartline.pipeline.tasks import celery_app
+
+    broker = get_settings().broker_url
+    try:
+        redis.Redis.from_url(broker).ping()
+    except Exception as exc:
+        import pytest
+
+        pytest.skip(f"Redis not reachable at {broker}: {exc}")
+    with session_scope() as s:
+        customer = Customer(external_id="w-1", name="Wanda")
+        s.add(customer)
+        s.flush()
+        ids = [
+            interaction_service.ingest_interaction(
+                s, data=InteractionIn(customer_id=customer.id, channel="chat",
+                                      text=f"Parcel {i} is lost and nobody helps. Awful.")
+            ).obj.id
+            for i in range(1500)
+        ]  # fmt: skip
+    queue = f"heartline-crash-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
+    monkeypatch.setattr(pipeline.runner, "get_runner", lambda: CeleryRunner())
+    env = {
+        **os.environ,
+        "HEARTLINE_DATABASE_URL": committed_db.url.render_as_string(hide_password=False),
+        "HEARTLINE_DATA_DIR": str(tmp_path),
+        "HEARTLINE_EMOTION_ENGINE": "neural",
+        "HEARTLINE_EMOTION_THREADS": "1",
+        "HEARTLINE_PIPELINE_RUNNER": "celery",
+    }
+    worker_cmd = [
+        sys.executable, "-m", "celery", "-A", "heartline.pipeline.tasks:celery_app", "worker",
+        "-Q", queue, "--pool", "solo", "--loglevel", "WARNING", "--without-heartbeat",
+        "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+
+    def scored() -> int:
+        with session_scope() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Interaction)
+                    .where(Interaction.analysis_status == "scored")
+                )
+                or 0
+            )
+
+    first = subprocess.Popen(
+        worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        pipeline.submit("interaction", ids)  # one task: the worker scores all 1,500 at once
+        r = redis.Redis.from_url(broker)
+        _wait_for(lambda: r.hlen("unacked") > 0 or r.llen(queue) == 0, timeout=120)
+        time.sleep(1.0)  # taken and being scored (with evidence: over 10 s for 1,500)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        assert scored() < len(ids)  # killed before its transaction committed
+        second = subprocess.Popen(
+            worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            from datetime import timedelta
+
+            assert recovery.recover(utcnow() + timedelta(minutes=10)) == len(ids)
+            _wait_for(lambda: scored() == len(ids), timeout=180)
+        finally:
+            second.kill()
+            second.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        redis.Redis.from_url(broker).delete(queue)
+    with session_scope() as s:  # one reading per message (interaction_id is unique)
+        assert s.scalar(select(func.count()).select_from(EmotionReading)) == len(ids)

@@ -70,17 +70,21 @@ def bound_problem(value: Any) -> str | None:
     return None
 
 
-def check_bounds(value: Any, path: str = "") -> None:
-    """ValueError naming the first nested value out of bounds (dicts, lists, scalars)."""
+def check_bounds(value: Any, path: str = "", *, numbers: bool = True) -> None:
+    """ValueError naming the first nested value out of bounds. Inside free-form JSON (dicts:
+    metadata, attributes) only text is checked: such numbers are stored as JSON, where a
+    shop's 64-bit order id is fine; numbers are bounded where they map to columns."""
     if isinstance(value, dict):
         for k, v in value.items():
             if isinstance(k, str) and "\x00" in k:
                 raise ValueError(f"{path}{k!r}: keys must not contain NUL characters")
-            check_bounds(v, f"{path}{k}.")
+            check_bounds(v, f"{path}{k}.", numbers=False)
         return
     if isinstance(value, list | tuple | set):
         for i, v in enumerate(value):
-            check_bounds(v, f"{path}{i}.")
+            check_bounds(v, f"{path}{i}.", numbers=numbers)
+        return
+    if not numbers and isinstance(value, int | float) and not isinstance(value, bool):
         return
     problem = bound_problem(value)
     if problem:
@@ -91,19 +95,29 @@ async def bounded_params(request: Request) -> None:
     """A global dependency: int path and query parameters in range, no NUL in any parameter
     or form field (422 naming it), before the route's own validation reaches the database."""
     route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
     ints: set[str] = set()
-    if dependant is not None:
+    stack = [getattr(route, "dependant", None)]
+    while stack:  # the route's own parameters and those of its dependencies
+        dependant = stack.pop()
+        if dependant is None:
+            continue
         for p in [*dependant.path_params, *dependant.query_params]:
-            if "int" in str(p.field_info.annotation) and "str" not in str(p.field_info.annotation):
+            kind = str(p.field_info.annotation)
+            if "int" in kind and "str" not in kind:
                 ints.add(p.alias)
+        stack.extend(dependant.dependencies)
     details = []
     for where, params in (("path", request.path_params), ("query", request.query_params)):
         for name, raw in params.items():
             raw = str(raw)
             problem = "must not contain NUL characters" if "\x00" in raw else None
-            if problem is None and name in ints and raw.lstrip("+-").isdigit():
-                problem = bound_problem(int(raw))
+            if problem is None and name in ints:
+                try:  # "1e15" and "1000000000000000.0" are ints to the validator too
+                    number = float(raw)
+                except ValueError:
+                    number = 0.0  # not a number: the route's own validation says so
+                if abs(number) > INT_MAX:
+                    problem = f"must be between {-INT_MAX} and {INT_MAX}"
             if problem:
                 details.append({"field": f"{where}.{name}", "message": problem, "type": "range"})
     ctype = request.headers.get("content-type", "")

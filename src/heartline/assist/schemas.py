@@ -6,8 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from heartline.schemas import BoundedModel
 
-class SuggestIn(BaseModel):
+
+class SuggestIn(BoundedModel):
     """Which conversation to suggest a reply for."""
 
     conversation_id: int = Field(ge=1)
@@ -23,7 +25,7 @@ class SuggestionOut(BaseModel):
     parts: dict[str, str]
 
 
-class ToneIn(BaseModel):
+class ToneIn(BoundedModel):
     """A draft to check, optionally in the context of a conversation."""
 
     text: Annotated[str, StringConstraints(max_length=20_000)]

@@ -23,7 +23,7 @@ from heartline.interactions.schemas import (
     SurveyOut,
     TimelineItem,
 )
-from heartline.schemas import BulkItemResult, BulkResult, Page
+from heartline.schemas import BoundedModel, BulkItemResult, BulkResult, Page
 
 router = APIRouter(tags=["interactions"])
 
@@ -197,7 +197,7 @@ def get_conversation(conversation_id: int, db: Db, _: Reader) -> ConversationOut
     )
 
 
-class StatusChange(BaseModel):
+class StatusChange(BoundedModel):
     """A new status for a conversation."""
 
     status: ConversationStatus
