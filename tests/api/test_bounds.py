@@ -78,3 +78,21 @@ def test_tone_check_bounds_its_ids(api_as) -> None:
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"].endswith(
         "conversation_id"
     )
+
+
+def test_a_nul_line_in_an_import_fails_alone(db, customer, tmp_path) -> None:
+    """On PostgreSQL a NUL byte used to stop the whole import; now it is one rejected row."""
+    import json
+
+    from heartline.db import get_sessionmaker
+    from heartline.interactions import importers
+
+    rows = [
+        {"customer_id": customer["id"], "channel": "chat", "text": f"line {i}"} for i in range(5)
+    ]
+    rows[2]["text"] = "bad \x00 line"
+    path = tmp_path / "nul.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    report = importers.import_file(get_sessionmaker(), kind="interactions", path=path, score=False)
+    assert (report.created, report.failed) == (4, 1)
+    assert report.errors[0].line == 3 and report.errors[0].field.endswith("text")

@@ -157,13 +157,21 @@ def create_survey(body: SurveyIn, db: Db, _: Ingester, response: Response) -> Su
 def timeline(
     customer_id: int,
     db: Db,
-    _: Reader,
+    who: Reader,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> Page[TimelineItem]:
-    """Interactions (with readings), orders and surveys of one customer, newest first."""
+    """Interactions (with readings), orders and surveys of one customer, newest first (the
+    read is recorded in the audit trail)."""
     customer_service.get_customer(db, customer_id=customer_id)
     items, total = views.timeline(db, customer_id=customer_id, limit=limit, offset=offset)
+    from heartline.privacy import service as privacy_service
+
+    privacy_service.record(
+        db, actor=who, action="read", entity="customer", entity_id=customer_id,
+        details={"what": "timeline"},
+    )  # fmt: skip
+    db.commit()
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 

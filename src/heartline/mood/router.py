@@ -31,9 +31,16 @@ Reviewer = Annotated[Principal, Depends(require("review"))]
 
 
 @router.get("/customers/{customer_id}/mood", response_model=MoodOut)
-def customer_mood(customer_id: int, db: Db, _: Reader) -> Any:
-    """Current mood, trajectory, last negative episode, open issues, churn risk and segments."""
+def customer_mood(customer_id: int, db: Db, who: Reader) -> Any:
+    """Current mood, trajectory, last negative episode, open issues, churn risk and segments
+    (the read is recorded in the audit trail)."""
+    from heartline.privacy import service as privacy_service
+
     view = service.mood_view(db, customer_id=customer_id)
+    privacy_service.record(
+        db, actor=who, action="read", entity="customer", entity_id=customer_id,
+        details={"what": "mood"},
+    )  # fmt: skip
     db.commit()  # a state computed on first read is kept
     return view
 
