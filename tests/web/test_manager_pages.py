@@ -53,9 +53,19 @@ def test_dashboard_filters_are_in_the_url_and_validated(web_as, frustrated):
     data = _chart_data(r.text)
     assert data["emotions"]["labels"][0] == "2020-01-01" and len(data["emotions"]["labels"]) == 31
     assert data["emotions"]["datasets"] == []  # nothing happened in January 2020
-    bad = c.get("/dashboard?from=2024-02-01&to=2024-01-01", headers={"accept": "text/html"})
-    assert bad.status_code == 422
-    assert c.get("/dashboard?from=notadate", headers={"accept": "text/html"}).status_code == 422
+    html = {"accept": "text/html"}
+    # the form sends every field, empty ones included: "All teams" is team=
+    applied = c.get("/dashboard?from=2020-01-01&to=2020-01-31&channel=&team=&queue=&category=")
+    assert applied.status_code == 200 and 'role="alert"' not in applied.text
+    # bad input keeps the page and the form as typed, and says what is wrong
+    bad = c.get("/dashboard?from=2024-02-01&to=2024-01-01", headers=html)
+    assert bad.status_code == 422 and "How customers feel" in bad.text
+    assert 'value="2024-02-01"' in bad.text and "must be on or before" in bad.text
+    long = c.get("/dashboard?from=2020-01-01&to=2024-01-01&channel=chat", headers=html)
+    assert long.status_code == 422 and 'value="2020-01-01"' in long.text and "at most" in long.text
+    nodate = c.get("/dashboard?from=notadate", headers=html)
+    assert nodate.status_code == 422 and "is not a date" in nodate.text
+    assert c.get("/dashboard?team=abc", headers=html).status_code == 422
 
 
 def test_segment_drilldown(web_as):

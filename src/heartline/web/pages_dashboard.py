@@ -128,15 +128,25 @@ def dashboard(
     request: Request,
     db: Db,
     user: ManagerUser,
-    start: date | None = Query(None, alias="from"),
-    end: date | None = Query(None, alias="to"),
-    channel: str = "",
-    queue: str = "",
-    team: int | None = None,
-    category: str = "",
+    start: str = Query("", alias="from", max_length=40),
+    end: str = Query("", alias="to", max_length=40),
+    channel: str = Query("", max_length=60),
+    queue: str = Query("", max_length=60),
+    team: str = Query("", max_length=20),
+    category: str = Query("", max_length=100),
 ) -> Response:
-    """The manager dashboard for a date range and slice."""
-    f = parse_filters(start, end, channel, queue, team, category)
+    """The manager dashboard for a date range and slice. Bad filter input keeps the page and
+    the form as typed, and says what is wrong (422), showing the default range meanwhile."""
+    raw = {"from": start, "to": end, "channel": channel, "queue": queue, "team": team,
+           "category": category}  # fmt: skip
+    error: str | None = None
+    try:
+        f = parse_filters(
+            _date("from", start), _date("to", end), channel, queue, _team_id(team), category
+        )
+    except AppError as exc:
+        error = exc.message
+        f = parse_filters(None, None, channel, queue, None, category)
     stats = data.reading_stats(db, f)
     chart = {
         "labels": stats.labels,
@@ -181,8 +191,28 @@ def dashboard(
             "load": load,
             "load_chart": _load_chart(load),
             "query": request.url.query,
+            "error": error,
+            "raw": raw,
         },
+        status_code=422 if error else 200,
     )
+
+
+def _date(field: str, value: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise _bad(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _team_id(value: str) -> int | None:
+    if not value.strip():
+        return None  # "All teams" submits an empty value
+    if not value.strip().isdigit() or int(value) > 2**31 - 1:
+        raise _bad("team", f"{value!r} is not a team")
+    return int(value)
 
 
 def _spot_links(
