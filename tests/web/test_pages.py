@@ -53,6 +53,12 @@ def test_conversation_shows_evidence_highlighted(db, web_as, frustrated):
     assert evidence, "the engine gives evidence for an angry message"
     for ev in evidence:
         assert f"{ev['text']}</mark>" in r.text
+    # why the ticket sits where it does, in the rule's own words (not a file path)
+    from heartline.interactions.models import Conversation
+
+    routing = db.get(Conversation, frustrated["conversation_id"]).routing
+    assert "Routed because" in r.text and routing["reason"] in r.text
+    assert "default_rules.yaml" not in r.text
 
 
 def test_customer_360(web_as, frustrated):
