@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -118,14 +119,56 @@ def _enqueue_delivery(session: Session, *, interaction: Interaction, channel: st
     enqueue = getattr(playbook_service, "enqueue_reply", None)
     if enqueue is None:
         return "recorded"
+    subject, thread = _thread(session, interaction)
     queued = enqueue(
         session,
         customer_id=interaction.customer_id,
         channel=channel,
         body=interaction.text,
         interaction_id=interaction.id,
+        subject=subject,
+        thread=thread,
     )
     return "queued" if queued is not None else "recorded"
+
+
+_RE = re.compile(r"^\s*((re|aw|sv|antw|rif|r)\s*:\s*)+", re.IGNORECASE)
+
+
+def _thread(session: Session, reply: Interaction) -> tuple[str, dict[str, Any]]:
+    """Subject and threading headers of an agent's reply: "Re: " + the conversation's subject
+    (or the customer's last subject), In-Reply-To the customer's latest mail, References every
+    earlier mail of the conversation whose Message-ID is known (the customer's, given by the
+    integrator as `metadata.message_id`, and our own replies')."""
+    from heartline.channels.email import message_id
+    from heartline.config import get_settings
+
+    assert reply.conversation_id is not None  # replies are always in a conversation
+    conv = interaction_service.get_conversation(session, conversation_id=reply.conversation_id)
+    earlier = [
+        i
+        for i in interaction_service.conversation_interactions(session, conversation_id=conv.id)
+        if i.id != reply.id
+    ]
+    sender = get_settings().smtp_from
+    ids: list[str] = []
+    last_inbound: str | None = None
+    subject = conv.subject
+    for i in earlier:  # oldest first
+        if i.direction == Direction.INBOUND:
+            mid = str((i.meta or {}).get("message_id") or "").strip()
+            subject = i.subject or subject
+            if mid:
+                mid = mid if mid.startswith("<") else f"<{mid}>"
+                ids.append(mid)
+                last_inbound = mid
+        elif (i.meta or {}).get("source") == "web":  # our earlier replies
+            ids.append(message_id(f"reply:{i.id}", sender))
+    base = _RE.sub("", subject or "").strip() or "your message"
+    thread: dict[str, Any] = {"references": ids}
+    if last_inbound or ids:
+        thread["in_reply_to"] = last_inbound or ids[-1]
+    return f"Re: {base}", thread
 
 
 def send_reply(

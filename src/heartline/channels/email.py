@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -11,16 +12,34 @@ from pathlib import Path
 from heartline.channels.base import DeliveryError, OutboundMessage
 from heartline.config import Settings
 
+_NOT_ATEXT = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
+
+
+def message_id(key: str, sender: str) -> str:
+    """The Message-ID of the message with this idempotency key: `<key@sender's domain>`, the
+    key made a valid dot-atom ("reply:12" -> "reply-12"; a colon there made mail apps cut the
+    id short and lose the thread)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "heartline.local"
+    local = _NOT_ATEXT.sub("-", key).strip(".-") or "message"
+    return f"<{local}@{domain}>"
+
 
 def build_email(message: OutboundMessage, sender: str) -> EmailMessage:
-    """The MIME message; Message-ID derives from the idempotency key so copies are recognisable."""
+    """The MIME message; Message-ID derives from the idempotency key so copies are recognisable.
+    A reply carries In-Reply-To and References (meta `in_reply_to`, `references`), so the
+    customer's mail app shows one thread."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = message.recipient
     mail["Subject"] = message.subject or "A note from us"
     mail["Date"] = formatdate(localtime=False)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "heartline.local"
-    mail["Message-ID"] = f"<{message.idempotency_key}@{domain}>"
+    mail["Message-ID"] = message_id(message.idempotency_key, sender)
+    meta = message.meta or {}
+    if meta.get("in_reply_to"):
+        mail["In-Reply-To"] = str(meta["in_reply_to"])
+    refs = [str(r) for r in meta.get("references") or [] if r]
+    if refs:
+        mail["References"] = " ".join(refs[-20:])  # the most recent part of a long thread
     mail["X-Heartline-Idempotency-Key"] = message.idempotency_key
     mail.set_content(message.body)
     return mail

@@ -343,3 +343,14 @@ def mark_opted_out(session: Session, *, customer_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(res, "rowcount", 0) or 0)
+
+
+def conversation_interactions(session: Session, *, conversation_id: int) -> list[Interaction]:
+    """Every message of a conversation, oldest first."""
+    return list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.conversation_id == conversation_id)
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+    )

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ REPLY_WINDOW = timedelta(days=14)
 UNCONFIRMED = (
     "delivery unconfirmed: stopped after handing the message to the {channel} "
     "server and before recording the outcome; not resent automatically to avoid a "
-    "duplicate (Message-ID <{key}@...>). Check and requeue if it did not arrive."
+    "duplicate (idempotency key {key}). Check and requeue if it did not arrive."
 )
 
 
@@ -233,9 +234,11 @@ def enqueue_reply(
     body: str,
     interaction_id: int,
     subject: str = "",
+    thread: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> OutboxMessage | None:
     """Queue an agent's reply (already on the timeline) for delivery; None if it cannot go out.
+    `thread` (in_reply_to, references) threads an email reply in the customer's mail app.
 
     Email, SMS and WhatsApp go to the customer's address on that channel. Chat, social and
     review replies live in the integrator's own system, so they go out as a signed
@@ -282,7 +285,7 @@ def enqueue_reply(
         interaction_id=interaction_id,
         created_at=now,
         updated_at=now,
-        meta={"reply": True, "channel_requested": channel},
+        meta={"reply": True, "channel_requested": channel, **(thread or {})},
     )
     session.add(msg)
     session.flush()
