@@ -112,6 +112,7 @@ class ConversationOut(OutModel):
     opened_at: datetime
     last_activity_at: datetime
     last_inbound_at: datetime | None
+    first_response_at: datetime | None
     resolved_at: datetime | None
 
 

@@ -117,12 +117,39 @@ def highlight(text: str, evidence: list[dict[str, Any]] | None) -> Markup:
     return Markup("").join(out)
 
 
-def sla_state(due: datetime | None) -> dict[str, str]:
-    """How an SLA deadline stands: overdue, due soon (under an hour) or fine, with a word."""
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return "<1m"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def sla_state(conv: Any) -> dict[str, str]:
+    """How a conversation's response deadline stands. The clock stops at the first reply (or
+    at the resolve when nobody replied): then it says whether that was in time, and by how much
+    it was late, never "overdue" in red. While it runs: overdue, due soon (under an hour) or
+    fine, with a word."""
+    due = conv.sla_due_at
     if due is None:
         return {"css": "sla-none", "word": "no SLA"}
-    if due.tzinfo is None:
-        due = due.replace(tzinfo=UTC)
+    due = _utc(due)
+    closed = conv.status in ("resolved", "closed")
+    stop, how = None, ""
+    if conv.first_response_at is not None:
+        stop, how = _utc(conv.first_response_at), "replied"
+    elif closed and conv.resolved_at is not None:
+        stop, how = _utc(conv.resolved_at), "resolved"
+    if stop is not None:
+        late = (stop - due).total_seconds()
+        if late <= 0:
+            return {"css": "sla-met", "word": f"✓ {how} in time"}
+        return {"css": "sla-missed", "word": f"✗ {how} {_span(late)} late"}
+    if closed:
+        return {"css": "sla-none", "word": "closed"}
     left = (due - datetime.now(UTC)).total_seconds()
     if left < 0:
         return {"css": "sla-over", "word": f"overdue {ago(due)}"}
