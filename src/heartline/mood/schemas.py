@@ -14,8 +14,11 @@ from heartline.schemas import InModel, OutModel
 class ChurnOut(BaseModel):
     """Churn risk with each reason's weight and contribution."""
 
-    risk: float
+    risk: float  # the weighted score (0-1), what rules and segments compare
     level: Literal["low", "medium", "high"]
+    # the score read as the chance this customer leaves (calibrated, mood/churn.py); what a
+    # person is shown: "High · 63 % likely to leave", never the raw score beside "high"
+    probability: float = 0.0
     reasons: list[dict[str, Any]]
 
 

@@ -284,6 +284,7 @@ def list_segments(session: Session) -> list[Segment]:
 def mood_view(session: Session, *, customer_id: int) -> dict[str, Any]:
     """The mood payload the API and the web page show."""
     from heartline.mood.churn import level
+    from heartline.mood.churn import probability as churn_probability
 
     mood = get_mood(session, customer_id=customer_id)
     usually = None
@@ -310,6 +311,7 @@ def mood_view(session: Session, *, customer_id: int) -> dict[str, Any]:
         "churn": {
             "risk": mood.churn_risk,
             "level": level(mood.churn_risk),
+            "probability": round(churn_probability(mood.churn_risk), 4),
             "reasons": list(mood.churn_reasons or []),
         },
         "segments": customer_segments(session, customer_id=customer_id),

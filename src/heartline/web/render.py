@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
 from heartline.errors import AppError, ErrorCode
+from heartline.mood.churn import probability as churn_probability
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -169,6 +170,7 @@ def user_can(user: Any, permission: str) -> bool:
 
 
 TEMPLATES.env.globals.update(
+    churn_probability=churn_probability,
     mood_chip=mood_chip,
     local_time=local_time,
     ago=ago,

@@ -1,0 +1,24 @@
+"""Pages speak to agents and managers, not developers (#12): churn risk as a chance to leave
+(never a raw score beside "high"), error pages without codes or file paths."""
+
+from __future__ import annotations
+
+import re
+
+from heartline.mood.churn import probability
+
+
+def test_churn_risk_is_shown_as_the_chance_to_leave(web_as, frustrated, api) -> None:
+    mood = api.get(f"/customers/{frustrated['customer_id']}/mood").json()
+    pct = round(probability(mood["churn"]["risk"]) * 100)
+    assert abs(mood["churn"]["probability"] * 100 - pct) < 1
+    html = web_as("agent").get(f"/customers/{frustrated['customer_id']}").text
+    assert re.search(rf"\b{pct}% likely to leave", html), pct
+
+
+def test_error_pages_use_words_not_codes(web_as) -> None:
+    html = web_as("agent").get("/settings", headers={"accept": "text/html"})
+    assert html.status_code == 403 and "Not for your role" in html.text
+    assert "forbidden" not in html.text.lower().split("<main")[1]
+    bad = web_as("manager").get("/dashboard?from=x", headers={"accept": "text/html"})
+    assert "validation_error" not in bad.text and ".py" not in bad.text
