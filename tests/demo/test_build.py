@@ -105,6 +105,12 @@ def test_demo_workspace_is_written_scored_and_matches_its_plan(db: Session) -> N
         assert r is not None, text
         assert r.sentiment != "positive", text
         assert mood_chip(r.top_emotion, r.sentiment)["css"] != "mood-green", text
+    # and no reading the model itself calls a churn threat wears a happy chip
+    for r in db.scalars(select(EmotionReading)):
+        if (r.data or {}).get("intent") == "churn_threat" and (
+            (r.data or {}).get("intent_confidence") or 0
+        ) >= 0.5:
+            assert mood_chip(r.top_emotion, r.sentiment)["css"] != "mood-green", r.interaction_id
 
     # Churn ground truth is stored and follows bad experiences (late/returned orders, negative
     # readings), measured from the stored data rather than the generator's own counters.
