@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -42,10 +43,27 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+def _back_to(request: Request) -> str:
+    """Where to return after signing in: this page for a GET; for a form post or an HTMX
+    call, the page it came from (the post's own URL answers only POST: a 405 after login)."""
+    if request.method == "GET" and not request.headers.get("hx-request"):
+        return request.url.path
+    referer = urlsplit(request.headers.get("referer") or "")
+    same_site = not referer.netloc or referer.netloc == request.headers.get("host")
+    path = referer.path if same_site and referer.path.startswith("/") else ""
+    return path if path and not path.startswith("//") and path != "/login" else "/inbox"
+
+
 def _render_error(request: Request, err: AppError) -> Response:
+    if err.http_status == 401 and request.headers.get("hx-request"):
+        # an HTMX call (tone check, suggest) after the session ended: a full-page trip to the
+        # sign-in page and back; the reply draft survives in the browser (static/app.js)
+        response = Response(status_code=401)
+        response.headers["HX-Redirect"] = f"/login?next={quote(_back_to(request))}"
+        return response
     if _wants_html(request):
         if err.http_status == 401:
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return RedirectResponse(f"/login?next={quote(_back_to(request))}", status_code=303)
         from heartline.web.render import render_error_page
 
         return render_error_page(request, err)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Live, login
+from tests.browser.conftest import PASSWORD, Live, login
 
 pytestmark = pytest.mark.browser
 
@@ -81,3 +81,26 @@ def test_review_queue_correct_with_keyboard(page, live: Live):
     assert "Corrected" in item.inner_text() and "negative" in item.inner_text()
     page.reload()
     assert page.locator(f"#rv-{live.ids['reading']}").count() == 0
+
+
+def test_a_draft_survives_an_expired_session(page, live: Live):
+    """The agent's session ends while they type; sending takes them to sign in and back to
+    the conversation with the draft still in the box; once sent, the kept draft is gone."""
+    login(page, live.base, "agent@example.com")
+    conv = f"{live.base}/conversations/{live.ids['conversation']}"
+    page.goto(conv)
+    draft = "Hi Ada, I checked with the courier: your parcel arrives tomorrow morning."
+    page.locator("#reply-text").fill(draft)
+    page.context.clear_cookies()  # the session ends
+    page.get_by_role("button", name="Send reply").click()
+    page.wait_for_url("**/login**")
+    page.fill("#email", "agent@example.com")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/conversations/{live.ids['conversation']}")
+    assert page.locator("#reply-text").input_value() == draft
+    assert page.get_by_text("Your unsent draft was kept in this browser.").count() == 1
+    page.get_by_role("button", name="Send reply").click()
+    page.wait_for_url("**sent=**")
+    page.goto(conv)
+    assert page.locator("#reply-text").input_value() == ""

@@ -198,3 +198,32 @@ def test_ended_sessions_and_old_attempts_are_purged(db: Session, web_as) -> None
     later = utcnow() + timedelta(hours=25)
     assert sessions.purge(db, now=later) >= 2  # the ended session and the sign-in attempts
     assert len(list(db.scalars(select(UserSession)))) == 1
+
+
+def test_an_expired_session_sends_a_reply_back_to_its_page_not_a_405(web_as, frustrated) -> None:
+    c = web_as("agent")
+    conv = f"/conversations/{frustrated['conversation_id']}"
+    token = csrf_of(c.get(conv).text)
+    c.cookies.clear()  # the session ended while the agent was typing
+    r = c.post(
+        f"{conv}/reply",
+        data={"text": "Hi Ada, on it.", "csrf": token},
+        headers={"accept": "text/html", "referer": f"http://testserver{conv}"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/login?next={conv}"
+    # an HTMX call (the tone check) gets a full-page trip to sign in and back
+    h = c.post(
+        f"{conv}/tone",
+        data={"text": "x", "csrf": token},
+        headers={"hx-request": "true", "referer": f"http://testserver{conv}"},
+    )
+    assert h.status_code == 401 and h.headers["hx-redirect"] == f"/login?next={conv}"
+    # a referer from elsewhere is never followed
+    evil = c.post(
+        f"{conv}/reply",
+        data={"text": "x", "csrf": token},
+        headers={"accept": "text/html", "referer": "https://evil.example/phish"},
+        follow_redirects=False,
+    )
+    assert evil.headers["location"] == "/login?next=/inbox"
