@@ -44,7 +44,7 @@ def _seed(url: str) -> dict[str, int]:
     dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
     try:
         with dbmod.session_scope() as s:
-            for role in ("agent", "manager"):
+            for role in ("agent", "manager", "admin"):
                 auth_service.create_user(
                     s,
                     email=f"{role}@example.com",
@@ -139,6 +139,23 @@ def page(browser: Any) -> Iterator[Any]:
     p.set_default_timeout(15_000)
     yield p
     context.close()
+
+
+@pytest.fixture
+def browser_page_factory(browser: Any) -> Iterator[Any]:
+    """Pages of any viewport size (each with its own cookies), closed afterwards."""
+    contexts: list[Any] = []
+
+    def make(width: int, height: int) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        p = context.new_page()
+        p.set_default_timeout(15_000)
+        return p
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def login(page: Any, base: str, email: str) -> None:

@@ -104,3 +104,24 @@ def test_a_draft_survives_an_expired_session(page, live: Live):
     page.wait_for_url("**sent=**")
     page.goto(conv)
     assert page.locator("#reply-text").input_value() == ""
+
+
+def test_phone_width_inbox_and_settings_fit(browser_page_factory, live: Live):
+    """At 390 px the top bar is one line and nothing is cut off: no page is wider than the
+    screen (tables scroll inside their own box, the inbox is a list of cards); at 1440 px the
+    settings' rules table stays inside its card."""
+    phone = browser_page_factory(390, 844)
+    login(phone, live.base, "agent@example.com")
+    for path in ("/inbox", f"/conversations/{live.ids['conversation']}", "/customers"):
+        phone.goto(f"{live.base}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+    header = phone.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
+    assert header < 70, header
+    wide = browser_page_factory(1440, 900)
+    login(wide, live.base, "admin@example.com")
+    wide.goto(f"{live.base}/settings")
+    fits = wide.evaluate(
+        "[...document.querySelectorAll('#routing table.list')].every(t => "
+        "t.getBoundingClientRect().right <= t.closest('.card').getBoundingClientRect().right + 1)"
+    )
+    assert fits

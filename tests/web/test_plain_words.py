@@ -22,3 +22,22 @@ def test_error_pages_use_words_not_codes(web_as) -> None:
     assert "forbidden" not in html.text.lower().split("<main")[1]
     bad = web_as("manager").get("/dashboard?from=x", headers={"accept": "text/html"})
     assert "validation_error" not in bad.text and ".py" not in bad.text
+
+
+def test_rules_read_as_words_without_server_paths(web_as) -> None:
+    from heartline.web.render import condition_words
+
+    rule = {
+        "all": [
+            {"field": "reading.intent", "op": "eq", "value": "churn_threat"},
+            {"any": [{"field": "reading.complaint", "op": "gte", "value": 0.5},
+                     {"field": "customer.vip", "op": "exists"}]},
+        ]
+    }  # fmt: skip
+    assert condition_words(rule) == (
+        "reading intent is churn threat and "
+        "(reading complaint at least 0.5 or customer vip is known)"
+    )
+    html = web_as("admin").get("/settings").text
+    assert "default_rules.yaml" not in html and "the shipped defaults" in html
+    assert '{"all"' not in html.split('id="routing"')[1].split("<textarea")[0]

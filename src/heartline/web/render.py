@@ -169,7 +169,36 @@ def user_can(user: Any, permission: str) -> bool:
     return _can(user, permission)
 
 
+_OP_WORDS = {
+    "eq": "is", "ne": "is not", "gt": "above", "gte": "at least", "lt": "below",
+    "lte": "at most", "in": "is one of", "not_in": "is none of", "contains": "includes",
+    "not_contains": "does not include", "contains_any": "includes any of", "exists": "is known",
+}  # fmt: skip
+
+
+def condition_words(node: Any) -> str:
+    """A rule or segment condition in words ("intent is churn threat and intent confidence at
+    least 0.5"), for people reading settings; the JSON stays in the editor below."""
+    if not isinstance(node, dict):
+        return str(node)
+    for key, joiner in (("all", " and "), ("any", " or ")):
+        if key in node:
+            parts = [condition_words(n) for n in node[key]]
+            return joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
+    if "not" in node:
+        return f"not ({condition_words(node['not'])})"
+    field = str(node.get("field", "")).replace(".", " ").replace("_", " ")
+    op = _OP_WORDS.get(str(node.get("op")), str(node.get("op")))
+    value = node.get("value")
+    if isinstance(value, list):
+        value = ", ".join(str(v).replace("_", " ") for v in value)
+    elif isinstance(value, str):
+        value = value.replace("_", " ")
+    return f"{field} {op}" + ("" if node.get("op") == "exists" else f" {value}")
+
+
 TEMPLATES.env.globals.update(
+    condition_words=condition_words,
     churn_probability=churn_probability,
     mood_chip=mood_chip,
     local_time=local_time,
