@@ -32,6 +32,14 @@ def test_the_first_reply_stops_the_clock() -> None:
     assert late == {"css": "sla-missed", "word": "✗ replied 3h late"}
 
 
+def test_a_new_message_after_the_reply_shows_the_customer_waiting() -> None:
+    due = NOW - timedelta(days=10)
+    state = sla_state(
+        conv(sla_due_at=due, first_response_at=due, last_inbound_at=NOW - timedelta(hours=5))
+    )
+    assert state == {"css": "sla-soon", "word": "customer waiting 5h"}
+
+
 def test_a_resolve_stops_it_and_is_never_red() -> None:
     due = NOW - timedelta(days=467)
     resolved = sla_state(

@@ -362,14 +362,18 @@ def history(
         if not loyal and rng.random() < churn_p and settled < now:
             if bad and rng.random() < 0.35:
                 ch = contact_channel(tl)
+                conv = tl.conversation()
+                at = settled + timedelta(days=1)
                 tl.message(
-                    settled + timedelta(days=1),
-                    tl.conversation(),
+                    at,
+                    conv,
                     language.customer_text(rng, "churn_goodbye", channel=ch, slots=tl.slots(order)),
                     channel=ch,
                     intent="churn_goodbye",
                     order=order,
                 )
+                if tl.now - at > OPEN_WINDOW:  # a live desk: old goodbyes were handled
+                    tl.close(conv, "closed", at + timedelta(days=2))
             return True, settled, bad, goodwill
         if profile.cadence == "one_off":
             break

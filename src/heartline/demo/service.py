@@ -90,7 +90,11 @@ def _random_password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
-def _write_customer(session: Session, plan: CustomerPlan, ids: _BatchIds) -> None:
+def _write_customer(
+    session: Session, plan: CustomerPlan, ids: _BatchIds, staff: dict[str, int] | None = None
+) -> None:
+    """Write one customer's plan. An agent's reply is attributed to that demo user, who
+    becomes the conversation's assignee (so "Mine" and "How did they feel?" have data)."""
     customer = customer_service.upsert_customer(session, data=CustomerIn(**plan.customer)).obj
     conv_ids: dict[str, int] = {}
     for kind, payload in plan.events:
@@ -103,6 +107,13 @@ def _write_customer(session: Session, plan: CustomerPlan, ids: _BatchIds) -> Non
             )
             interaction = interaction_service.ingest_interaction(session, data=msg).obj
             ids.interactions.append(interaction.id)
+            user_id = (staff or {}).get(msg.author) if msg.direction == "outbound" else None
+            if user_id is not None:
+                interaction.author_user_id = user_id
+                if interaction.conversation_id is not None:
+                    interaction_service.assign_if_unassigned(
+                        session, conversation_id=interaction.conversation_id, user_id=user_id
+                    )
             if msg.conversation_external_id and interaction.conversation_id:
                 conv_ids[msg.conversation_external_id] = interaction.conversation_id
         else:
@@ -148,12 +159,13 @@ def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
     summary = DemoSummary(seed=plan.seed, now=plan.now)
     with session_scope() as session:
         summary.logins = _ensure_staff(session)
+        staff = {u.name: u.id for u in auth_service.list_users(session)}
     total = len(plan.customers)
     for n, batch in enumerate(_batches(plan.customers, BATCH_CUSTOMERS), start=1):
         ids = _BatchIds()
         with session_scope() as session:
             for customer in batch:
-                _write_customer(session, customer, ids)
+                _write_customer(session, customer, ids, staff)
         _submit(ids)
         summary.orders += len(ids.orders)
         summary.interactions += len(ids.interactions)

@@ -354,3 +354,11 @@ def conversation_interactions(session: Session, *, conversation_id: int) -> list
             .order_by(Interaction.occurred_at, Interaction.id)
         )
     )
+
+
+def assign_if_unassigned(session: Session, *, conversation_id: int, user_id: int) -> None:
+    """Give a conversation to a person unless someone has it already."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is not None and conv.assignee_id is None:
+        conv.assignee_id = user_id
+        session.flush()

@@ -139,6 +139,11 @@ def sla_state(conv: Any) -> dict[str, str]:
         return {"css": "sla-none", "word": "no SLA"}
     due = _utc(due)
     closed = conv.status in ("resolved", "closed")
+    waiting = getattr(conv, "last_inbound_at", None)
+    replied = conv.first_response_at
+    if not closed and replied is not None and waiting is not None and _utc(waiting) > _utc(replied):
+        # the customer wrote again after our reply: someone owes them an answer now
+        return {"css": "sla-soon", "word": f"customer waiting {ago(_utc(waiting))}"}
     stop, how = None, ""
     if conv.first_response_at is not None:
         stop, how = _utc(conv.first_response_at), "replied"
