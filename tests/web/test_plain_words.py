@@ -41,3 +41,13 @@ def test_rules_read_as_words_without_server_paths(web_as) -> None:
     html = web_as("admin").get("/settings").text
     assert "default_rules.yaml" not in html and "the shipped defaults" in html
     assert '{"all"' not in html.split('id="routing"')[1].split("<textarea")[0]
+
+
+def test_trends_say_better_or_worse_in_words() -> None:
+    """Colour-blind managers exist: good versus bad is also a word on every tile."""
+    from heartline.web.pages_dashboard import _trend
+
+    assert _trend(80.0, 70.0)["word"] == "up 10.0, better"
+    assert _trend(3.0, 4.0, higher_is_better=False)["word"] == "down 1.0, better"
+    assert _trend(3.0, 4.0)["word"] == "down 1.0, worse"
+    assert _trend(None, 4.0)["word"] == "no earlier data"

@@ -70,7 +70,9 @@ def _trend(
         return {"word": "no change", "icon": "→", "css": "trend-flat", "delta": delta}
     good = (delta > 0) == higher_is_better
     return {
-        "word": f"{'up' if delta > 0 else 'down'} {abs(delta):.1f}",
+        # "better"/"worse" in words: good versus bad must not rest on colour alone
+        "word": f"{'up' if delta > 0 else 'down'} {abs(delta):.1f}, "
+        + ("better" if good else "worse"),
         "icon": "↗" if delta > 0 else "↘",
         "css": "trend-good" if good else "trend-bad",
         "delta": delta,
