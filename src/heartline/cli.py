@@ -245,26 +245,19 @@ def users_set(
     ] = None,
 ) -> None:
     """Change a user's role, or deactivate / reactivate them (audited)."""
-    from sqlalchemy import func, select
-
     from heartline.auth import service as auth_service
-    from heartline.auth.models import User
     from heartline.errors import AppError
-    from heartline.privacy import service as privacy_service
 
     try:
         with dbmod.session_scope() as session:
-            user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+            user = auth_service.find_user(session, email=email)
             if user is None:
                 _fail(f"no user with email {email}")
             changes = auth_service.update_user(
                 session, user_id=user.id, role=role, is_active=active
             )
             if changes:
-                privacy_service.record(
-                    session, actor=None, action="user.updated", entity="user", entity_id=user.id,
-                    details={**changes, "via": "cli"},
-                )  # fmt: skip
+                _audit(session, "user.updated", "user", user.id, changes)
             out.print(
                 f"{user.email}: " + (", ".join(f"{k} {a} -> {b}" for k, (a, b) in changes.items())
                                      or "unchanged")
@@ -278,21 +271,14 @@ def users_reset_password(
     email: Annotated[str, typer.Argument(help="The user's sign-in email")],
 ) -> None:
     """Give a user a random temporary password (printed once) and sign them out everywhere."""
-    from sqlalchemy import func, select
-
     from heartline.auth import service as auth_service
-    from heartline.auth.models import User
-    from heartline.privacy import service as privacy_service
 
     with dbmod.session_scope() as session:
-        user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        user = auth_service.find_user(session, email=email)
         if user is None:
             _fail(f"no user with email {email}")
         user, temporary = auth_service.reset_password(session, user_id=user.id)
-        privacy_service.record(
-            session, actor=None, action="password.reset", entity="user", entity_id=user.id,
-            details={"via": "cli"},
-        )  # fmt: skip
+        _audit(session, "password.reset", "user", user.id, {})
         out.print(
             f"{user.email}: temporary password {temporary} (shown once; change it at /account)"
         )

@@ -16,13 +16,16 @@ from pydantic import (
     field_validator,
 )
 
+from heartline.api.validation import bound_problem, check_bounds
+
 T = TypeVar("T")
 
 
 def _to_utc(value: datetime) -> datetime:
     # A naive timestamp from an integrator is taken as UTC, the documented convention.
-    if not 1800 <= value.year <= 2200:  # api.validation.YEARS (year 1 overflows in UTC)
-        raise ValueError("year must be between 1800 and 2200")
+    problem = bound_problem(value)  # year 1 would overflow in UTC
+    if problem:
+        raise ValueError(problem)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -49,8 +52,6 @@ class BoundedModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _bounded(cls, value: Any) -> Any:
-        from heartline.api.validation import check_bounds
-
         if not isinstance(value, BaseModel):  # nested models check their own fields
             check_bounds(value)
         return value

@@ -42,21 +42,25 @@ def session_user(request: Request, db: Db) -> User | None:
     user = sessions.resolve(db, token, idle_s=get_settings().session_max_age_s)
     if user is None:
         request.session.clear()
-    else:
-        db.commit()  # last_seen_at
+    elif db.dirty:
+        db.commit()  # last_seen_at, touched at most once a minute
     return user
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    """Whether a submitted CSRF token (form field or header) is the session's."""
+    expected = request.session.get("csrf")
+    return bool(expected and submitted and secrets.compare_digest(str(expected), submitted))
+
+
 def check_same_origin(request: Request) -> None:
     """A cookie-authenticated API write must come from this site: a matching X-CSRF-Token
     header (the session's token) or an Origin (else Referer) of this host. Bearer tokens are
     not sent by browsers on their own, so they need neither."""
-    expected = request.session.get("csrf")
-    sent = request.headers.get("x-csrf-token")
-    if expected and sent and secrets.compare_digest(str(expected), sent):
+    if csrf_ok(request, request.headers.get("x-csrf-token")):
         return
     origin = request.headers.get("origin") or request.headers.get("referer") or ""
     parts = urlsplit(origin)

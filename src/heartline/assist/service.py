@@ -142,6 +142,7 @@ def _thread(session: Session, reply: Interaction) -> tuple[str, dict[str, Any]]:
     integrator as `metadata.message_id`, and our own replies')."""
     from heartline.channels.email import message_id
     from heartline.config import get_settings
+    from heartline.playbooks.outbox import reply_key
 
     assert reply.conversation_id is not None  # replies are always in a conversation
     conv = interaction_service.get_conversation(session, conversation_id=reply.conversation_id)
@@ -163,7 +164,7 @@ def _thread(session: Session, reply: Interaction) -> tuple[str, dict[str, Any]]:
                 ids.append(mid)
                 last_inbound = mid
         elif (i.meta or {}).get("source") == "web":  # our earlier replies
-            ids.append(message_id(f"reply:{i.id}", sender))
+            ids.append(message_id(reply_key(i.id), sender))
     base = _RE.sub("", subject or "").strip() or "your message"
     thread: dict[str, Any] = {"references": ids}
     if last_inbound or ids:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -162,20 +161,30 @@ def change_password(
     set_password(session, user=user, password=new, keep_session=keep_session)
 
 
+def random_password() -> str:
+    """A strong random password to show once (about 144 bits: three 8-character parts)."""
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
 def reset_password(session: Session, *, user_id: int) -> tuple[User, str]:
     """An admin's reset: a random temporary password (shown once to the admin), every
     session of the user ended."""
     user = session.get(User, user_id)
     if user is None:
         raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
-    temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    temporary = random_password()
     set_password(session, user=user, password=temporary)
     return user, temporary
 
 
+def find_user(session: Session, *, email: str) -> User | None:
+    """The user with this sign-in email (case-insensitive), if any."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The active user with these credentials, else None."""
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = find_user(session, email=email)
     stored = user.password_hash if user is not None and user.is_active else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -194,10 +203,6 @@ def user_principal(user: User) -> Principal:
     return Principal("user", user.id, Role(user.role), user.name or user.email, user_id=user.id)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_token(
     session: Session, *, name: str, role: str, created_by_id: int | None = None
 ) -> tuple[ApiToken, str]:
@@ -207,7 +212,7 @@ def create_token(
     token = ApiToken(
         name=name,
         role=parsed.value,
-        token_hash=_digest(plaintext),
+        token_hash=sessions.digest(plaintext),
         prefix=plaintext[:8],
         created_by_id=created_by_id,
     )
@@ -218,7 +223,7 @@ def create_token(
 
 def resolve_token(session: Session, *, token: str) -> Principal | None:
     """The principal for a bearer token, if it exists and is not revoked."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sessions.digest(token)))
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()

@@ -32,7 +32,8 @@ ADDRESS_LIMIT = 30
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """How a bearer secret (session or API token) is stored: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -50,7 +51,7 @@ def start(
     token = secrets.token_urlsafe(32)
     db.add(
         UserSession(
-            token_hash=_digest(token),
+            token_hash=digest(token),
             user_id=user.id,
             created_at=now,
             last_seen_at=now,
@@ -67,7 +68,7 @@ def resolve(db: Session, token: str, *, idle_s: int, now: datetime | None = None
     """The active user of a live session, else None (revoked, expired, idle or deactivated).
     Records activity at most once a minute."""
     now = now or utcnow()
-    row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
     if row is None or row.revoked_at is not None or now >= row.expires_at:
         return None
     if now - row.last_seen_at > timedelta(seconds=idle_s):
@@ -84,7 +85,7 @@ def end(db: Session, token: str, *, now: datetime | None = None) -> None:
     """Sign one session out."""
     db.execute(
         update(UserSession)
-        .where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
+        .where(UserSession.token_hash == digest(token), UserSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
 
@@ -95,7 +96,7 @@ def end_all(
     """Sign a user out everywhere (but the session `keep`, if given); returns how many."""
     q = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
     if keep:
-        q = q.where(UserSession.token_hash != _digest(keep))
+        q = q.where(UserSession.token_hash != digest(keep))
     res = db.execute(q.values(revoked_at=now or utcnow()))
     return int(getattr(res, "rowcount", 0) or 0)
 

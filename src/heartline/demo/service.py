@@ -7,7 +7,6 @@ they would for live data.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,7 +71,7 @@ def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:
     for member in STAFF:
         created = member.email not in existing
         # The admin can change everything: a random password, printed once, never shared.
-        password = _random_password() if member.role == "admin" else DEMO_PASSWORD
+        password = auth_service.random_password() if member.role == "admin" else DEMO_PASSWORD
         if created:
             auth_service.create_user(
                 session,
@@ -84,10 +83,6 @@ def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:
             )
         logins.append((member.email, member.role, password if created else "", created))
     return logins
-
-
-def _random_password() -> str:
-    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
 def _write_customer(

@@ -34,9 +34,6 @@ BIAS_WINDOW = 1.0  # a sentiment log-prior shift moves at most this far
 SARCASM_WINDOW = 0.1  # the sarcasm review threshold moves at most this far
 NO_DATA_SHRINK = 0.5  # without the datasets to anchor the fit, the windows are halved
 MIN_SARCASM = 10  # labelled corrections (3+ of each kind) before the sarcasm threshold moves
-# Held-out precision the sarcasm decisions keep when the datasets are found, on the pool the
-# shipped thresholds were chosen on (training/evaluate.py: SARCASM_PRECISION, FLIP_PRECISION,
-# sarcasm_pool), so adapt never moves a threshold past what shipping would have allowed.
 _NEUTRAL = EMOTIONS.index("neutral")
 _EPS = 1e-9
 
@@ -237,7 +234,6 @@ class Data:
 def load_data(engine: Any, root: Path, limit: int = 0) -> Data:
     """Read the held-out parts of train (the splits the shipped decisions were tuned on)."""
     from heartline.emotion.training import data as D
-    from heartline.emotion.training import evaluate
 
     splits = D.load(root)
 
@@ -245,13 +241,13 @@ def load_data(engine: Any, root: Path, limit: int = 0) -> Data:
         return (s.texts[:limit], s.labels[:limit]) if limit else (s.texts, s.labels)
 
     ge_t, ge_y = cut(splits["goemotions"]["holdout"])
-    ir_t, ir_y = evaluate.sarcasm_pool(root, limit)
+    ir_t, ir_y = E.sarcasm_pool(root, limit)
     return Data(
         ge_labels=ge_y,
         ge_probs=engine.infer(ge_t, 64)["emotions"],
-        sentiment=evaluate.sentiment_anchor(engine, splits, limit),
+        sentiment=E.sentiment_anchor(engine, splits, limit),
         ir_labels=ir_y,
-        ir_z=evaluate.contrast_sarcasm(engine, ir_t),
+        ir_z=E.contrast_sarcasm(engine, ir_t),
     )
 
 
@@ -294,7 +290,9 @@ def _refit_sarcasm(
     for t in sorted((float(g) for g in GRID if g >= 0.1), key=lambda g: abs(g - d.review)):
         if abs(t - d.review) > window + _EPS:
             continue
-        # lowering the threshold flags more: with the data, only while flags stay precise
+        # lowering the threshold flags more: with the data, only while flags stay as precise as
+        # shipping required on the pool it tuned on (E.SARCASM_PRECISION, E.sarcasm_pool), so
+        # adapt never moves a threshold past what shipping would have allowed
         lowered = t < d.review
         if lowered and data and _precision(data.ir_labels, data.ir_z, t) < E.SARCASM_PRECISION:
             continue

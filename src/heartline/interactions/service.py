@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
@@ -272,17 +272,6 @@ def set_conversation_status(
     return conv
 
 
-def pending_interaction_ids(session: Session, *, limit: int = 1000, after_id: int = 0) -> list[int]:
-    """Ids of interactions still waiting for the emotion engine."""
-    stmt = (
-        select(Interaction.id)
-        .where(Interaction.analysis_status == AnalysisStatus.PENDING, Interaction.id > after_id)
-        .order_by(Interaction.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
 def needs_pipeline(result: UpsertResult[Interaction]) -> bool:
     """Whether an upserted message goes (back) through the pipeline: it changed, or it was
     stored earlier and never scored (a crash or a dead queue after the commit)."""
@@ -315,8 +304,6 @@ def stuck_ids(
 
 def blank_old_subjects(session: Session, *, before: datetime) -> int:
     """Blank the subjects of conversations quiet since `before` (retention)."""
-    from sqlalchemy import update
-
     res = session.execute(
         update(Conversation)
         .where(Conversation.last_activity_at < before, Conversation.subject != "")
@@ -331,8 +318,6 @@ OPTED_OUT_NOTE = "the customer opted out of emotion analysis"
 
 def mark_opted_out(session: Session, *, customer_id: int) -> int:
     """Mark a customer's analysed messages as skipped, saying why (consent withdrawn)."""
-    from sqlalchemy import update
-
     res = session.execute(
         update(Interaction)
         .where(

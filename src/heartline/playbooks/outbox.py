@@ -226,6 +226,11 @@ def deliver_one(
     return "sent"
 
 
+def reply_key(interaction_id: int) -> str:
+    """The outbox idempotency key (and so the Message-ID) of an agent's reply."""
+    return f"reply:{interaction_id}"
+
+
 def enqueue_reply(
     session: Session,
     *,
@@ -248,7 +253,7 @@ def enqueue_reply(
 
     from heartline.customers import service as customer_service
 
-    key = f"reply:{interaction_id}"
+    key = reply_key(interaction_id)
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     if existing is not None:
         return existing
@@ -297,7 +302,7 @@ def deliver_reply(
 ) -> str | None:
     """Deliver the queued reply of an interaction now (a failure is retried by the scheduler)."""
     msg_id = session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == f"reply:{interaction_id}")
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == reply_key(interaction_id))
     )
     return None if msg_id is None else deliver_one(session, outbox_id=msg_id, now=now)
 

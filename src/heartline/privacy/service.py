@@ -226,18 +226,13 @@ def withdraw_analysis(
 def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | None = None) -> int:
     """Blank the text of messages older than the retention period; readings are kept."""
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
-    expiring = list(
-        session.scalars(
-            select(Interaction.id).where(
-                Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None)
-            )
-        )
-    )
+    due = (Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None))
+    expiring = list(session.scalars(select(Interaction.id).where(*due)))
     result = cast(
         CursorResult[Any],
         session.execute(
             update(Interaction)
-            .where(Interaction.occurred_at < cutoff, Interaction.text_expired_at.is_(None))
+            .where(*due)
             .values(text=EXPIRED_TEXT, subject="", text_expired_at=now or utcnow())
             .execution_options(synchronize_session=False)
         ),

@@ -27,6 +27,14 @@ from heartline.privacy.models import PrivacyNotice, PrivacyRequest
 CHOICES_DAYS = 60
 _SALT = "heartline-privacy-choices"
 ACTIONS = ("no_analysis", "no_marketing", "copy", "erasure")
+# A consent a customer withdraws on their page: action -> (column, consent key, what we say).
+WITHDRAWALS: dict[str, tuple[str, str, str]] = {
+    "no_analysis": (
+        "consent_emotion_analysis", "emotion_analysis",
+        "We no longer analyse your messages, and what was read from them is deleted.",
+    ),
+    "no_marketing": ("consent_marketing", "marketing", "We will not send you offers any more."),
+}  # fmt: skip
 
 # The shipped notice; an admin replaces it per language on the settings page.
 NOTICES: dict[str, str] = {
@@ -229,23 +237,17 @@ def apply_choice(session: Session, *, customer_id: int, action: str) -> str:
     happened, in words for the page."""
     actor = privacy_service.customer_actor(customer_id)
     customer = customer_service.get_customer(session, customer_id=customer_id)
-    if action == "no_analysis":
-        if customer.consent_emotion_analysis:
-            customer.consent_emotion_analysis = False
+    if action in WITHDRAWALS:
+        column, consent, said = WITHDRAWALS[action]
+        if getattr(customer, column):
+            setattr(customer, column, False)
             privacy_service.record(
                 session, actor=actor, action="consent", entity="customer",
-                entity_id=customer_id, details={"emotion_analysis": False, "via": "self_service"},
+                entity_id=customer_id, details={consent: False, "via": "self_service"},
             )  # fmt: skip
-            privacy_service.withdraw_analysis(session, customer_id=customer_id, actor=actor)
-        return "We no longer analyse your messages, and what was read from them is deleted."
-    if action == "no_marketing":
-        if customer.consent_marketing:
-            customer.consent_marketing = False
-            privacy_service.record(
-                session, actor=actor, action="consent", entity="customer",
-                entity_id=customer_id, details={"marketing": False, "via": "self_service"},
-            )  # fmt: skip
-        return "We will not send you offers any more."
+            if action == "no_analysis":
+                privacy_service.withdraw_analysis(session, customer_id=customer_id, actor=actor)
+        return said
     if action in ("copy", "erasure"):
         open_self_service_request(session, customer_id=customer_id, kind=action)
         what = "a copy of your data" if action == "copy" else "to erase your data"

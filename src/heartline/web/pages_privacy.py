@@ -3,7 +3,7 @@ reached by the signed link at the end of every message (privacy/transparency.py)
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,6 +13,9 @@ from heartline.customers import service as customer_service
 from heartline.errors import AppError, ErrorCode
 from heartline.privacy import transparency as T
 from heartline.web.render import check_csrf, render
+
+if TYPE_CHECKING:
+    from heartline.customers.models import Customer
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,13 +54,18 @@ def _page(request: Request, lang: str, token: str, *, done: str | None = None,
     )  # fmt: skip
 
 
+def _customer(db: Db, token: str) -> Customer | None:
+    """The customer a choices link names, if it is genuine, unexpired and they still exist."""
+    cid = T.customer_of(token)
+    return None if cid is None else customer_service.find_customer_by_id(db, customer_id=cid)
+
+
 @router.get("/privacy/choices/{token}", response_class=HTMLResponse)
 def choices_page(request: Request, db: Db, token: str) -> Response:
     """What a customer may choose, in their language (the link's signature names them)."""
-    cid = T.customer_of(token)
-    if cid is None or customer_service.find_customer_by_id(db, customer_id=cid) is None:
+    customer = _customer(db, token)
+    if customer is None:
         return _page(request, _lang(request, None), token, status=404, valid=False)
-    customer = customer_service.get_customer(db, customer_id=cid)
     return _page(request, T.language_of(customer.locale), token)
 
 
@@ -71,8 +79,8 @@ def choose(
 ) -> Response:
     """Carry out the chosen actions (audited, through the agents' code paths)."""
     check_csrf(request, csrf)
-    cid = T.customer_of(token)
-    if cid is None or customer_service.find_customer_by_id(db, customer_id=cid) is None:
+    customer = _customer(db, token)
+    if customer is None:
         return _page(request, _lang(request, None), token, status=404, valid=False)
     unknown = [a for a in action if a not in T.ACTIONS]
     if unknown or not action:
@@ -80,7 +88,7 @@ def choose(
             ErrorCode.VALIDATION_ERROR, f"action: choose one of {', '.join(T.ACTIONS)}",
             details=[{"field": "action", "message": "unknown choice", "type": "enum"}],
         )  # fmt: skip
-    lang = T.language_of(customer_service.get_customer(db, customer_id=cid).locale)
-    done = " ".join(T.apply_choice(db, customer_id=cid, action=a) for a in action)
+    lang = T.language_of(customer.locale)
+    done = " ".join(T.apply_choice(db, customer_id=customer.id, action=a) for a in action)
     db.commit()
     return _page(request, lang, token, done=done)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from heartline.api.deps import csrf_ok
 from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
 from heartline.errors import AppError, ErrorCode
 from heartline.mood.churn import probability as churn_probability
@@ -79,15 +80,19 @@ def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%d %b %Y %H:
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
+def _span(seconds: float, short: str = "<1m") -> str:
+    """'5m', '3h', '2d' for a duration; `short` under a minute."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return short
+
+
 def ago(value: datetime | None) -> str:
     """'5m', '3h', '2d' since a time."""
     if value is None:
         return ""
-    seconds = (datetime.now(UTC) - value).total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return "now"
+    return _span((datetime.now(UTC) - value).total_seconds(), short="now")
 
 
 def highlight(text: str, evidence: list[dict[str, Any]] | None) -> Markup:
@@ -118,13 +123,6 @@ def highlight(text: str, evidence: list[dict[str, Any]] | None) -> Markup:
     return Markup("").join(out)
 
 
-def _span(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return "<1m"
-
-
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
@@ -145,8 +143,8 @@ def sla_state(conv: Any) -> dict[str, str]:
         # the customer wrote again after our reply: someone owes them an answer now
         return {"css": "sla-soon", "word": f"customer waiting {ago(_utc(waiting))}"}
     stop, how = None, ""
-    if conv.first_response_at is not None:
-        stop, how = _utc(conv.first_response_at), "replied"
+    if replied is not None:
+        stop, how = _utc(replied), "replied"
     elif closed and conv.resolved_at is not None:
         stop, how = _utc(conv.resolved_at), "resolved"
     if stop is not None:
@@ -229,8 +227,7 @@ def csrf_token(request: Request) -> str:
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Reject a form post whose token does not match the session's."""
-    expected = request.session.get("csrf")
-    if not expected or not submitted or not secrets.compare_digest(str(expected), submitted):
+    if not csrf_ok(request, submitted):
         raise AppError(
             ErrorCode.FORBIDDEN, "the form expired or came from another site; reload and retry"
         )

@@ -98,6 +98,7 @@ def evaluate_cs(
     the usual proxy: a negative reading counts as a complaint; it has no intent."""
     from heartline.emotion.taxonomy import INTENTS, SEVERITIES
     from heartline.emotion.training import churn_synth
+    from heartline.emotion.training import cs_data as C
 
     sets = sets or cs_eval_sets(root)
     res: dict[str, float] = {}
@@ -124,8 +125,9 @@ def evaluate_cs(
     if "support_sentiment" in sets:  # the full reading's sentiment on customers' words
         ss = sets["support_sentiment"]
         rs = engine.analyze_many(ss.texts, with_evidence=False)
-        names = ("negative", "neutral", "positive")
-        pred = np.array([names.index(r.sentiment) if r.sentiment in names else 1 for r in rs])
+        pred = np.array(
+            [C.SENTIMENTS.index(r.sentiment) if r.sentiment in C.SENTIMENTS else 1 for r in rs]
+        )
         res["support_sentiment_macro_recall"] = M.macro_recall(ss.labels, pred, 3)
     sa = sets["isarcasm"]
     if hasattr(engine, "infer"):
