@@ -75,3 +75,50 @@ def test_erased_ids_are_never_reused_and_the_migration_keeps_children(backend, t
     finally:
         engine.dispose()
         cleanup()
+
+
+def test_reading_language_is_backfilled_and_the_rollup_rebuilt(backend, tmp_path):
+    """0010 copies each reading's language out of its JSON into a column, and the rollup it
+    clears is rebuilt by migrate.upgrade with the new language dimension."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from heartline.customers import service as customer_service
+    from heartline.customers.schemas import CustomerIn
+    from heartline.interactions.models import Interaction
+
+    url, cleanup = new_database(backend, str(tmp_path))
+    engine = dbmod.make_engine(url)
+    try:
+        migrate.upgrade(engine, "0009")
+        at = datetime(2026, 11, 2, 10, tzinfo=UTC)
+        with Session(engine) as s:
+            c = customer_service.upsert_customer(s, data=CustomerIn(external_id="a")).obj
+            s.flush()
+            i = Interaction(customer_id=c.id, channel="email", direction="inbound",
+                            text="Bonjour", occurred_at=at, analysis_status="scored")  # fmt: skip
+            s.add(i)
+            s.flush()
+            s.execute(
+                text(
+                    "INSERT INTO emotion_readings (interaction_id, customer_id, occurred_at, "
+                    "channel, model, sentiment, valence, intensity, confidence, sarcasm, "
+                    "needs_review, data, created_at, updated_at) VALUES (:i, :c, :at, 'email', "
+                    "'m', 'positive', 0.5, 0.5, 0.9, 0, false, :data, :at, :at)"
+                ),
+                {"i": i.id, "c": c.id, "at": at, "data": json.dumps({"language": "fr"})},
+            )
+            s.commit()
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT language FROM emotion_readings")).scalar() == "fr"
+            rows = conn.execute(
+                text("SELECT language, n FROM metric_daily_readings WHERE grain = 'language'")
+            ).all()
+            assert [tuple(r) for r in rows] == [("fr", 1)]
+    finally:
+        engine.dispose()
+        cleanup()

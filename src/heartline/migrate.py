@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -36,6 +36,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 cfg = alembic_config(engine.url.render_as_string(hide_password=False))
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
+                _rebuild_empty_rollup(conn)
                 if raw is not None:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
@@ -43,6 +44,28 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _rebuild_empty_rollup(conn: Connection) -> None:
+    """The daily rollup is derived data: a migration that changes its shape clears it, and it
+    is rebuilt here from the readings (an empty rollup beside stored readings is always
+    stale)."""
+    from sqlalchemy import inspect, text
+
+    names = set(inspect(conn).get_table_names())
+    if not {"metric_daily_readings", "emotion_readings"} <= names:
+        return
+    if conn.execute(text("SELECT 1 FROM metric_daily_readings LIMIT 1")).first() is not None:
+        return
+    if conn.execute(text("SELECT 1 FROM emotion_readings LIMIT 1")).first() is None:
+        return
+    from sqlalchemy.orm import Session
+
+    from heartline.metrics.rollup import rebuild_rollup
+
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+        rebuild_rollup(session)
+        session.commit()
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -171,3 +171,18 @@ def test_messages_thread_into_one_open_conversation(api, customer):
     assert a["conversation_id"] == b["conversation_id"] != c["conversation_id"]
     convs = api.get("/conversations", params={"customer_id": customer["id"]}).json()
     assert convs["total"] == 2
+
+
+def test_interactions_filter_by_the_language_they_were_written_in(api, customer):
+    api.post("/interactions", json=_msg(external_id="l-en", text="Where is my parcel? It is late."))
+    de = api.post(
+        "/interactions",
+        json=_msg(external_id="l-de", text="Wo ist mein Paket? Es ist schon eine Woche zu spät."),
+    ).json()
+    assert de["reading"]["data"]["language"] == "de"
+    r = api.get("/interactions", params={"language": "de"})
+    assert r.status_code == 200
+    assert [i["id"] for i in r.json()["items"]] == [de["id"]] and r.json()["total"] == 1
+    assert api.get("/interactions", params={"language": "DE"}).json()["total"] == 1
+    r = api.get("/interactions", params={"language": "german-ish-long"})
+    assert r.status_code == 422 and "language" in r.text

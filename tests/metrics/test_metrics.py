@@ -124,6 +124,7 @@ def test_rollup_grains_agree_with_readings(db, api, api_as, customer):
     for channel, text, order in [
         ("email", "My kettle arrived broken, this is terrible.", "o-1"),
         ("sms", "Thanks, all sorted now!", None),
+        ("chat", "Hallo, meine Bestellung ist noch nicht angekommen und niemand antwortet.", None),
     ]:
         body = {
             "customer_id": customer["id"],
@@ -136,11 +137,17 @@ def test_rollup_grains_agree_with_readings(db, api, api_as, customer):
         assert api.post("/interactions", json=body).status_code == 201
     span = {"start": now - timedelta(days=40), "end": now + timedelta(days=1)}
     total_n, total_v = _raw(db)
-    assert total_n == 5
-    for by in (None, "channel", "queue", "team", "agent"):
+    assert total_n == 6
+    for by in (None, "channel", "queue", "team", "agent", "language"):
         rows = service.sentiment_trend(db, bucket="week", by=by, **span)
         assert sum(r["n"] for r in rows) == total_n, by
         assert abs(sum(r["avg_valence"] * r["n"] for r in rows) - total_v) < 1e-3, by
+    # readings slice by the language they were written in
+    langs: dict[str, int] = {}
+    for r in service.sentiment_trend(db, bucket="week", by="language", **span):
+        langs[r["key"]] = langs.get(r["key"], 0) + r["n"]
+    assert langs == {"en": 5, "de": 1}
+    assert service.summary(db, where={"language": "de", "channel": "chat"}, **span)["readings"] == 1
     # A reading about an order counts once per category, however many lines share it.
     cats = {
         r["key"]: r["n"] for r in service.sentiment_trend(db, bucket="week", by="category", **span)
@@ -223,5 +230,9 @@ def test_http_filters_reach_every_endpoint(api, api_as, customer):
     assert sum(row["n"] for row in chat) == 3
     email = manager.get("/metrics/sentiment-trend", params={"channel": "email"}).json()
     assert sum(row["n"] for row in email) == 0
+    assert manager.get("/metrics/summary", params={"language": "en"}).json()["readings"] == 3
+    assert manager.get("/metrics/summary", params={"language": "de"}).json()["readings"] == 0
+    by_lang = manager.get("/metrics/sentiment-trend", params={"by": "language"}).json()
+    assert {row["key"] for row in by_lang} == {"en"}
     bad = manager.get("/metrics/summary", params={"channel": "x" * 21})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "query.channel"

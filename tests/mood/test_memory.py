@@ -184,7 +184,7 @@ def test_correction_survives_rescore_and_exports(db, api, api_as, customer, tmp_
     )
     # Re-score everything with the current model: the correction is re-applied.
     ids = mood_cli.pending_rescore(
-        db, model_id="x", since=None, after_id=0, everything=True, limit=100
+        db, model_ids={"x"}, since=None, after_id=0, everything=True, limit=100
     )
     assert msg["id"] in ids
     assert mood_cli.rescore_batch(db, ids) >= 1
@@ -192,7 +192,7 @@ def test_correction_survives_rescore_and_exports(db, api, api_as, customer, tmp_
     assert reading["sentiment"] == "negative" and reading["data"]["review"]["sarcasm"] is True
     # Only readings of another model are pending without --all.
     assert msg["id"] not in mood_cli.pending_rescore(
-        db, model_id=reading["model"], since=None, after_id=0, everything=False, limit=100
+        db, model_ids={reading["model"]}, since=None, after_id=0, everything=False, limit=100
     )
     rows = [
         json.loads(json.dumps(r, default=str))

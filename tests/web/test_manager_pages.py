@@ -446,3 +446,28 @@ def test_no_one_deactivates_themselves(db):
     assert changes == {"is_active": [True, False]}
     with pytest.raises(AppError, match="last active admin"):
         auth_service.update_user(db, user_id=second.id, role="manager")
+
+
+def test_dashboard_slices_by_language(db, web_as, frustrated):
+    """A German message shows up under 'By language' and the Language filter narrows to it."""
+    from heartline import pipeline
+    from heartline.interactions.schemas import InteractionIn
+
+    de = interaction_service.ingest_interaction(
+        db,
+        data=InteractionIn(
+            customer_id=frustrated["customer_id"], channel="chat",
+            text="Mein Paket ist seit einer Woche überfällig und niemand antwortet mir.",
+        ),
+    ).obj  # fmt: skip
+    db.commit()
+    pipeline.submit("interaction", [de.id])
+    c = web_as("manager")
+    page = c.get("/dashboard")
+    assert '<option value="de" >German</option>' in page.text
+    assert "By language" in page.text and "<td>German</td>" in page.text
+    only = c.get("/dashboard?language=de")
+    assert only.status_code == 200
+    assert '<option value="de" selected>German</option>' in only.text
+    data = _chart_data(only.text)
+    assert sum(sum(d["data"]) for d in data["emotions"]["datasets"]) == 1  # the German one only

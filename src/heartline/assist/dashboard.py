@@ -1,5 +1,6 @@
 """Dashboard read models on top of the metrics daily rollup: emotion series by day with slice
-filters (channel, queue, team, product category), breakdowns, worst-moving slices, queue load.
+filters (channel, queue, team, product category, language), breakdowns, worst-moving slices,
+queue load.
 
 Reading figures come from metrics.service (one grain of `metric_daily_readings` per query), so
 a year's dashboard sums a few thousand rollup rows instead of scanning every reading twice.
@@ -36,7 +37,7 @@ NEGATIVE_EMOTIONS = ("anger", "frustration", "disappointment", "sadness", "anxie
 POSITIVE_EMOTIONS = ("joy", "gratitude", "satisfaction")
 # Readings without a top emotion (the lexicon engine) are stacked by their sentiment.
 FALLBACK = {"negative": "frustration", "positive": "satisfaction", "neutral": "neutral"}
-DIMENSIONS = ("channel", "queue", "team", "category")
+DIMENSIONS = ("channel", "queue", "team", "category", "language")
 # Slices with fewer readings than this are too noisy to call a trouble spot.
 MIN_SLICE = 5
 NO_TEAM = "(no team)"
@@ -52,6 +53,7 @@ class Filters:
     queue: str | None = None
     team_id: int | None = None
     category: str | None = None
+    language: str | None = None
 
     @property
     def t0(self) -> datetime:
@@ -81,6 +83,7 @@ class Filters:
             "queue": self.queue,
             "team": self.team_id,
             "category": self.category,
+            "language": self.language,
         }
 
 
@@ -250,4 +253,5 @@ def filter_options(session: Session) -> dict[str, list[Any]]:
         "queues": metrics.slice_values(session, dim="queue"),
         "teams": [(t.id, t.name) for t in session.scalars(select(Team).order_by(Team.name))],
         "categories": metrics.slice_values(session, dim="category"),
+        "languages": metrics.slice_values(session, dim="language"),
     }

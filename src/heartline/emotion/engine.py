@@ -24,6 +24,16 @@ class EmotionEngine(Protocol):
 
     model_id: str
 
+    @property
+    def model_ids(self) -> frozenset[str]:
+        """Every model id its readings carry (a second model for other languages has its own)."""
+        ...
+
+    @property
+    def supported_languages(self) -> frozenset[str]:
+        """Every language it gives a reading in (ISO 639-1)."""
+        ...
+
     def analyze_many(self, texts: Sequence[str], *, batch_size: int = 32) -> list[Reading]:
         """Score texts, returning one Reading per text, in order."""
         ...

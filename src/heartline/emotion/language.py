@@ -138,3 +138,20 @@ def detect_language(text: str) -> str:
     if prob >= _MIN_PROB and p_en < _EN_VETO:
         return str(lang)
     return "en"
+
+
+# Names shown for the languages readings are most often in (others show their code).
+NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ar": "Arabic", "hi": "Hindi", "pl": "Polish",
+    "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish", "tr": "Turkish",
+    "ru": "Russian", "uk": "Ukrainian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
+    "el": "Greek", "cs": "Czech", "ro": "Romanian", "hu": "Hungarian", "ca": "Catalan",
+}  # fmt: skip
+
+
+def name_of(code: str | None) -> str:
+    """A language's English name ("de" -> "German"), or its code when not listed."""
+    if not code:
+        return "Unknown"
+    return NAMES.get(code, code.upper())

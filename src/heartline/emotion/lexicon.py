@@ -27,6 +27,8 @@ class LexiconEngine:
     """VADER-based engine; emotions are not modelled (empty), sentiment is."""
 
     model_id = LEXICON_MODEL_ID
+    model_ids: frozenset[str] = frozenset([LEXICON_MODEL_ID])
+    supported_languages: frozenset[str] = frozenset(["en"])
 
     def __init__(self) -> None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

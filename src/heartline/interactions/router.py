@@ -119,6 +119,9 @@ def list_interactions(
     customer_id: int | None = Query(None, ge=1),
     channel: str | None = Query(None, max_length=20),
     needs_review: bool | None = None,
+    language: str | None = Query(
+        None, min_length=2, max_length=10, description="ISO 639-1 code of the reading, e.g. de"
+    ),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> Page[InteractionOut]:
@@ -128,6 +131,7 @@ def list_interactions(
         customer_id=customer_id,
         channel=channel,
         needs_review=needs_review,
+        language=language,
         limit=limit,
         offset=offset,
     )

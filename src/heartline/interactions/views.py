@@ -39,6 +39,7 @@ def list_interactions(
     customer_id: int | None = None,
     channel: str | None = None,
     needs_review: bool | None = None,
+    language: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[InteractionOut], int]:
@@ -48,10 +49,12 @@ def list_interactions(
         stmt = stmt.where(Interaction.customer_id == customer_id)
     if channel is not None:
         stmt = stmt.where(Interaction.channel == channel)
+    if needs_review is not None or language is not None:
+        stmt = stmt.join(EmotionReading, EmotionReading.interaction_id == Interaction.id)
     if needs_review is not None:
-        stmt = stmt.join(EmotionReading, EmotionReading.interaction_id == Interaction.id).where(
-            EmotionReading.needs_review == needs_review
-        )
+        stmt = stmt.where(EmotionReading.needs_review == needs_review)
+    if language is not None:
+        stmt = stmt.where(EmotionReading.language == language.lower())
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
         session.scalars(

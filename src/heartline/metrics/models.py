@@ -24,8 +24,9 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "team": ("team",),
     "agent": ("agent",),
     "category": ("category",),
-    "full": ("channel", "queue", "team", "agent"),
-    "category_full": ("category", "channel", "queue", "team", "agent"),
+    "language": ("language",),
+    "full": ("channel", "queue", "team", "agent", "language"),
+    "category_full": ("category", "channel", "queue", "team", "agent", "language"),
 }
 
 
@@ -41,6 +42,7 @@ class DailyReadingRollup(Base):
         Index("ix_metric_daily_readings_team", "grain", "team_id", "day"),
         Index("ix_metric_daily_readings_agent", "grain", "agent_id", "day"),
         Index("ix_metric_daily_readings_category", "grain", "category", "day"),
+        Index("ix_metric_daily_readings_language", "grain", "language", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +53,7 @@ class DailyReadingRollup(Base):
     team_id: Mapped[int | None] = mapped_column(Integer)
     agent_id: Mapped[int | None] = mapped_column(Integer)
     category: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str | None] = mapped_column(String(10))
     n: Mapped[int] = mapped_column(Integer, default=0)
     valence_sum: Mapped[float] = mapped_column(Float, default=0.0)
     intensity_sum: Mapped[float] = mapped_column(Float, default=0.0)

@@ -15,7 +15,19 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal_column, select
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -33,6 +45,7 @@ DIM_COLUMNS = {
     "team": "team_id",
     "agent": "agent_id",
     "category": "category",
+    "language": "language",
 }
 READING_MEASURES = (
     "n",
@@ -69,6 +82,7 @@ def _source(session: Session, start: datetime | None, end: datetime | None, cate
             day_of(session, er.occurred_at).label("day"),
             er.id.label("rid"),
             er.channel.label("channel"),
+            er.language.label("language"),
             Conversation.queue.label("queue"),
             Conversation.team_id.label("team_id"),
             Conversation.assignee_id.label("agent_id"),
@@ -105,6 +119,7 @@ def _survey_source(
             day_of(session, sr.responded_at).label("day"),
             sr.id.label("sid"),
             func.coalesce(Interaction.channel, literal_column("'survey'")).label("channel"),
+            cast(null(), String(10)).label("language"),  # answers are scores, not words
             Conversation.queue.label("queue"),
             Conversation.team_id.label("team_id"),
             Conversation.assignee_id.label("agent_id"),
@@ -193,7 +208,7 @@ def _fill(session: Session, d0: date | None, d1: date | None) -> None:
     _insert_from_source(session, "category_full", _source(session, start, end, category=True))
     _insert_surveys(session, "full", _survey_source(session, start, end, category=False))
     _insert_surveys(session, "category_full", _survey_source(session, start, end, category=True))
-    for grain in ("channel", "queue", "team", "agent"):
+    for grain in ("channel", "queue", "team", "agent", "language"):
         _insert_from_grain(session, grain, "full", d0, d1)
     _insert_from_grain(session, "category", "category_full", d0, d1)
 

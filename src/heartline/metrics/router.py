@@ -13,7 +13,7 @@ from heartline.metrics import service
 from heartline.schemas import UTCDatetime
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
-Slice = Literal["channel", "team", "agent", "queue", "category"]
+Slice = Literal["channel", "team", "agent", "queue", "category", "language"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,11 @@ def filters(
     agent: int | None = None,
     queue: str | None = Query(None, max_length=60),
     category: str | None = Query(None, max_length=120),
+    language: str | None = Query(None, max_length=10, description="ISO 639-1, e.g. de"),
 ) -> Filters:
     """Parse `from`, `to` and the slice filters once for every metrics endpoint."""
-    where = {"channel": channel, "team": team, "agent": agent, "queue": queue, "category": category}
+    where = {"channel": channel, "team": team, "agent": agent, "queue": queue, "category": category,
+             "language": language}  # fmt: skip
     return Filters(start=start, end=end, where=where)
 
 

@@ -31,7 +31,7 @@ from heartline.metrics.rollup import (  # noqa: F401  (public through this modul
 )
 from heartline.mood.models import Complaint, RecoveryStory
 
-SLICES = ("channel", "team", "agent", "queue", "category")
+SLICES = ("channel", "team", "agent", "queue", "category", "language")
 
 
 def week_of_day(session: Session, col: Any) -> ColumnElement[Any]:

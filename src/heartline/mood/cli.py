@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from heartline.enums import AnalysisStatus
@@ -21,13 +21,15 @@ from heartline.mood.models import EmotionReading
 def pending_rescore(
     session: Session,
     *,
-    model_id: str,
+    model_ids: Collection[str],
     since: datetime | None,
     after_id: int,
     everything: bool,
     limit: int,
+    languages: Collection[str] = ("en",),
 ) -> list[int]:
-    """The next batch of interactions whose reading is missing or from another model."""
+    """The next batch of interactions whose reading is missing, from another model, or left
+    unread in a language the engine now reads."""
     stmt = (
         select(Interaction.id)
         .outerjoin(EmotionReading, EmotionReading.interaction_id == Interaction.id)
@@ -40,7 +42,16 @@ def pending_rescore(
     if since is not None:
         stmt = stmt.where(Interaction.occurred_at >= since)
     if not everything:
-        stmt = stmt.where(or_(EmotionReading.id.is_(None), EmotionReading.model != model_id))
+        stmt = stmt.where(
+            or_(
+                EmotionReading.id.is_(None),
+                EmotionReading.model.not_in(list(model_ids)),
+                and_(
+                    EmotionReading.sentiment.is_(None),
+                    EmotionReading.language.in_(list(languages)),
+                ),
+            )
+        )
     return list(session.scalars(stmt.order_by(Interaction.id).limit(limit)))
 
 
@@ -86,7 +97,8 @@ def rescore_cmd(
         except ValueError:
             typer.echo(f"error: --since must be a date like 2026-10-01, got {since!r}", err=True)
             raise typer.Exit(2) from None
-    model_id = get_engine().model_id
+    engine = get_engine()
+    model_id = engine.model_id
     checkpoint = _checkpoint_path()
     after_id = 0
     if everything and not restart and checkpoint.exists():
@@ -99,7 +111,8 @@ def rescore_cmd(
         with dbmod.session_scope() as session:
             ids = pending_rescore(
                 session,
-                model_id=model_id,
+                model_ids=engine.model_ids,
+                languages=engine.supported_languages,
                 since=start,
                 after_id=after_id,
                 everything=everything,

@@ -20,6 +20,8 @@ class EmotionReading(Base):
         Index("ix_readings_review", "needs_review"),
         # Added in 0002: dashboards filter readings by time range.
         Index("ix_readings_time", "occurred_at"),
+        # Added in 0010: filters and dashboards slice readings by language.
+        Index("ix_readings_language", "language", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +33,7 @@ class EmotionReading(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(String(20))
     model: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(10))  # ISO 639-1, as detected
     sentiment: Mapped[str | None] = mapped_column(String(10))
     valence: Mapped[float] = mapped_column(Float, default=0.0)
     top_emotion: Mapped[str | None] = mapped_column(String(30))

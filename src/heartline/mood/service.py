@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
@@ -65,6 +65,7 @@ def store_reading(
         "occurred_at": interaction.occurred_at,
         "channel": interaction.channel,
         "model": reading["model"],
+        "language": reading.get("language"),
         "sentiment": reading.get("sentiment"),
         "valence": float(reading.get("valence") or 0.0),
         "top_emotion": reading.get("top_emotion"),
@@ -470,3 +471,17 @@ def forget_customer_feelings(session: Session, *, customer_id: int) -> dict[str,
     session.expire_all()
     update_customer(session, customer_id=customer_id)
     return counts
+
+
+def latest_languages(session: Session, *, customer_ids: Sequence[int]) -> dict[int, str]:
+    """The language of each customer's latest read message (customers without one are absent)."""
+    if not customer_ids:
+        return {}
+    er = EmotionReading
+    last = (
+        select(func.max(er.id))
+        .where(er.customer_id.in_(list(customer_ids)), er.language.is_not(None))
+        .group_by(er.customer_id)
+    )
+    rows = session.execute(select(er.customer_id, er.language).where(er.id.in_(last)))
+    return {int(cid): str(lang) for cid, lang in rows}

@@ -41,8 +41,9 @@ def _bad(field: str, message: str) -> AppError:
 
 
 def parse_filters(
-    start: date | None, end: date | None, channel: str, queue: str, team: int | None, category: str
-) -> data.Filters:
+    start: date | None, end: date | None, channel: str, queue: str, team: int | None,
+    category: str, language: str = "",
+) -> data.Filters:  # fmt: skip
     """Filters from the query string; the default view is the last 30 days."""
     end = end or utcnow().date()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -57,6 +58,7 @@ def parse_filters(
         queue=queue or None,
         team_id=team,
         category=category or None,
+        language=language or None,
     )
 
 
@@ -81,7 +83,7 @@ def _trend(
 
 def _surveys(db: Db, f: data.Filters, *, previous: bool = False) -> dict[str, float | None]:
     p = f.previous() if previous else f
-    where = {"channel": f.channel, "queue": f.queue, "team": f.team_id, "category": f.category}
+    where = f.where()
     rows = metrics_service.surveys(db, start=p.t0, end=p.t1, where=where)
     row = rows[0] if rows else {}
     csat = row.get("csat")
@@ -136,19 +138,26 @@ def dashboard(
     queue: str = Query("", max_length=60),
     team: str = Query("", max_length=20),
     category: str = Query("", max_length=100),
+    language: str = Query("", max_length=10),
 ) -> Response:
     """The manager dashboard for a date range and slice. Bad filter input keeps the page and
     the form as typed, and says what is wrong (422), showing the default range meanwhile."""
     raw = {"from": start, "to": end, "channel": channel, "queue": queue, "team": team,
-           "category": category}  # fmt: skip
+           "category": category, "language": language}  # fmt: skip
     error: str | None = None
     try:
         f = parse_filters(
-            _date("from", start), _date("to", end), channel, queue, _team_id(team), category
+            _date("from", start),
+            _date("to", end),
+            channel,
+            queue,
+            _team_id(team),
+            category,
+            language,
         )
     except AppError as exc:
         error = exc.message
-        f = parse_filters(None, None, channel, queue, None, category)
+        f = parse_filters(None, None, channel, queue, None, category, language)
     stats = data.reading_stats(db, f)
     chart = {
         "labels": stats.labels,

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from heartline.api.deps import csrf_ok
+from heartline.emotion.language import name_of as language_name
 from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
 from heartline.errors import AppError, ErrorCode
 from heartline.mood.churn import probability as churn_probability
@@ -200,6 +201,7 @@ def condition_words(node: Any) -> str:
     return f"{field} {op}" + ("" if node.get("op") == "exists" else f" {value}")
 
 
+TEMPLATES.env.filters["language_name"] = language_name
 TEMPLATES.env.globals.update(
     condition_words=condition_words,
     churn_probability=churn_probability,
