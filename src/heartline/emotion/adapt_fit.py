@@ -124,7 +124,7 @@ def read_units(engine: Any, texts: Sequence[str]) -> tuple[Units, list[int]]:
     for i, text in enumerate(texts):
         before = len(units)
         # the engine's own plan: whole text or sentences (kept in one place, neural.py)
-        plan = engine._plan(text, units)
+        plan = engine._plan(text, engine.route(text), units)
         if isinstance(plan, Reading) or len(units) == before:
             continue
         kept.append(i)

@@ -8,6 +8,7 @@ import io
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -252,6 +253,8 @@ def analyze_cmd(
     total = None if stdin else _count_lines(file)
     bad: list[str] = []
     scored = 0
+    languages: Counter[str] = Counter()
+    unread: Counter[str] = Counter()  # languages the engine does not read
     t0 = time.perf_counter()
     writer: csv.DictWriter[str] | None = None
     with contextlib.ExitStack() as stack:
@@ -279,6 +282,9 @@ def analyze_cmd(
                     texts, batch_size=batch_size, with_evidence=False
                 )
             for (n, rec, text), r in zip(chunk, readings, strict=True):
+                languages[r.language] += 1
+                if "unsupported_language" in r.review_reasons:
+                    unread[r.language] += 1
                 if fmt == "csv":
                     row = _csv_row(rec, r)
                     if writer is None:
@@ -311,6 +317,20 @@ def analyze_cmd(
         f"({scored / secs if secs else 0:.0f}/s) with {eng.model_id}",
         err=True,
     )
+    if languages:
+        from heartline.emotion.language import name_of
+
+        typer.echo(
+            "languages: "
+            + ", ".join(f"{name_of(k)} {n}" for k, n in languages.most_common())
+            + (
+                "; not read (unsupported, sent to review): "
+                + ", ".join(f"{name_of(k)} {n}" for k, n in unread.most_common())
+                if unread
+                else ""
+            ),
+            err=True,
+        )
     if scored == 0:
         raise typer.Exit(1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,6 +33,9 @@ from heartline.emotion.taxonomy import (
 )
 
 ASSETS = Path(__file__).parent / "assets"
+# The multilingual model (training/multilingual.py): reads the languages its meta.json lists
+# (each measured); the English model reads English. Loaded on the first message it reads.
+MULTILINGUAL = ASSETS / "multilingual"
 THREADS_ENV = "HEARTLINE_EMOTION_THREADS"
 # Longer than a tweet, or laid out in lines (an email): read sentence by sentence, aggregate,
 # and report per-sentence detail. Shorter texts are read whole, as the model was trained.
@@ -73,6 +77,7 @@ class NeuralEngine:
         assets: Path = ASSETS,
         threads: int | None = None,
         meta: dict[str, Any] | None = None,  # an adapted version's decisions (versions.py)
+        second: Path | None = MULTILINGUAL,  # the model for languages this one does not read
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -103,6 +108,32 @@ class NeuralEngine:
         # a flip rewrites the reading without a person: it takes a surer score than review
         self.flip_at = float(self.meta.get("sarcasm_flip_threshold", self.sarcasm_threshold))
         self.complaint_at = float(self.meta.get("complaint_threshold", 0.5))
+        self.languages = frozenset(self.meta.get("languages", ["en"]))
+        # the sarcasm probe is built on English praise words: off where meta.json says so
+        self.reads_sarcasm = bool(self.meta.get("sarcasm", True))
+        self._threads = threads
+        self._second_path = second if second is not None and assets_present(second) else None
+        self._second: NeuralEngine | None = None
+        self._second_lock = threading.Lock()
+        self.other_languages: frozenset[str] = frozenset()
+        self.model_ids: frozenset[str] = frozenset([self.model_id])
+        if self._second_path is not None:
+            other = json.loads((self._second_path / "meta.json").read_text())
+            self.other_languages = frozenset(other.get("languages", [])) - self.languages
+            self.model_ids |= {other["model"]}
+
+    @property
+    def supported_languages(self) -> frozenset[str]:
+        """Every language this engine gives a reading in (its own and its second model's)."""
+        return self.languages | self.other_languages
+
+    def second(self) -> NeuralEngine | None:
+        """The model for the other languages, loaded on first use (keeps cold start short)."""
+        if self._second is None and self._second_path is not None:
+            with self._second_lock:
+                if self._second is None:
+                    self._second = NeuralEngine(self._second_path, self._threads, second=None)
+        return self._second
 
     # -- model -------------------------------------------------------------------------------
     def infer(self, texts: Sequence[str], batch_size: int = 32) -> dict[str, np.ndarray]:
@@ -147,15 +178,58 @@ class NeuralEngine:
     def analyze_many(
         self, texts: Sequence[str], *, batch_size: int = 32, with_evidence: bool = True
     ) -> list[Reading]:
-        """Read texts in order; ``with_evidence=False`` skips occlusion (several times faster)."""
+        """Read texts in order; ``with_evidence=False`` skips occlusion (several times faster).
+        Each text is read by the model for its language (``route``)."""
+        langs = [self.route(t or "") for t in texts]
+        mine = [i for i, lang in enumerate(langs) if lang not in self.other_languages]
+        if len(mine) == len(texts):
+            return self._read(texts, langs, batch_size, with_evidence)
+        out: list[Reading | None] = [None] * len(texts)
+        theirs = [i for i, lang in enumerate(langs) if lang in self.other_languages]
+        other = self.second()
+        assert other is not None  # other_languages is empty without a second model
+        for engine, part in ((self, mine), (other, theirs)):
+            if part:
+                got = engine._read([texts[i] for i in part], [langs[i] for i in part],
+                                   batch_size, with_evidence)  # fmt: skip
+                for i, r in zip(part, got, strict=True):
+                    out[i] = r
+        return [r for r in out if r is not None]
+
+    def route(self, text: str) -> str:
+        """The language a text is read in: its body's, unless a long message also has
+        sentences in a language only the second model reads (mixed mail is then read by the
+        multilingual model, which reads English too)."""
+        sents = textproc.split_sentences(text)[:MAX_SENTENCES]
+        if not sents:
+            return "en"
+        lang = language.detect_language(_join(text, sents)[0])
+        if lang != "en" or len(sents) < 2 or not self.other_languages:
+            return lang
+        chars: dict[str, int] = {}
+        for a, b in sents:
+            sl = language.detect_language(text[a:b])
+            chars[sl] = chars.get(sl, 0) + b - a
+        other = max((c, k) for k, c in chars.items() if k != "en") if len(chars) > 1 else None
+        if other and other[1] in self.other_languages and other[0] * 3 >= sum(chars.values()):
+            return other[1]
+        return lang
+
+    def _read(
+        self, texts: Sequence[str], langs: Sequence[str], batch_size: int, with_evidence: bool
+    ) -> list[Reading]:
+        """Readings of texts whose languages are known."""
         plans: list[Any] = []
         units: list[str] = []
-        for text in texts:
-            plans.append(self._plan(text or "", units))
+        for text, lang in zip(texts, langs, strict=True):
+            plans.append(self._plan(text or "", lang, units))
         probs = self.infer(units, batch_size)
-        probs["sarcasm"], situation = sarcasm.contrast_scores(
-            units, probs, lambda vs: self.infer(vs, batch_size)
-        )
+        if self.reads_sarcasm:
+            probs["sarcasm"], situation = sarcasm.contrast_scores(
+                units, probs, lambda vs: self.infer(vs, batch_size)
+            )
+        else:
+            probs["sarcasm"], situation = np.zeros(len(units)), {}
         # a reading flipped by sarcasm takes its emotions from the situation, not the praise
         flipped: dict[int, sarcasm.Probe] = {}
         for i, probe in situation.items():
@@ -169,8 +243,8 @@ class NeuralEngine:
             if isinstance(plan, Reading):
                 readings.append(plan)
                 continue
-            text, spans, idx, body_map = plan
-            reading, focus = self._compose(text, spans, idx, body_map, probs)
+            text, spans, idx, body_map, lang = plan
+            reading, focus = self._compose(text, spans, idx, body_map, probs, lang)
             readings.append(reading)
             if with_evidence and focus is not None:
                 pending.append((i, *focus))
@@ -187,13 +261,12 @@ class NeuralEngine:
                     )
         return [r for r in readings if r is not None]
 
-    def _plan(self, text: str, units: list[str]) -> Any:
+    def _plan(self, text: str, lang: str, units: list[str]) -> Any:
         sents = textproc.split_sentences(text)[:MAX_SENTENCES]
         if not sents:
             return unscored(self.model_id, "en", "empty_text")
         body, body_map = _join(text, sents)
-        lang = language.detect_language(body)
-        if lang != "en":
+        if lang not in self.languages:
             return unscored(self.model_id, lang, "unsupported_language")
         # laid out in lines: the author's own words span lines (a greeting or sign-off line
         # that was trimmed away does not make a one-line message an email)
@@ -201,13 +274,13 @@ class NeuralEngine:
         if len(sents) > 1 and (len(body) > LONG_CHARS or lines):
             idx = list(range(len(units), len(units) + len(sents)))
             units.extend(text[s:e] for s, e in sents)
-            return text, sents, idx, None
+            return text, sents, idx, None, lang
         units.append(body)
-        return text, [(body_map[0], body_map[-1] + 1)], [len(units) - 1], (body, body_map)
+        return text, [(body_map[0], body_map[-1] + 1)], [len(units) - 1], (body, body_map), lang
 
     def _compose(
         self, text: str, spans: list[tuple[int, int]], idx: list[int], body_map: Any,
-        probs: dict[str, np.ndarray],
+        probs: dict[str, np.ndarray], lang: str = "en",
     ) -> tuple[Reading, tuple[int, str, Any, str] | None]:  # fmt: skip
         emo, sent, sarc = probs["emotions"][idx], probs["sentiment"][idx], probs["sarcasm"][idx]
         sent = np.array([self._deironise(s, z) for s, z in zip(sent, sarc, strict=True)])
@@ -230,6 +303,7 @@ class NeuralEngine:
                     "sentiment": SENTIMENTS[int(si.argmax())], "sentiment_scores": _scores(si),
                     "valence": round(float(si[2] - si[0]), 4), "top_emotion": top_i,
                     "sarcasm": round(float(zi), 4),
+                    "language": language.detect_language(text[a:b]) if lang != "en" else "en",
                 })  # fmt: skip
         else:
             e, s, z, mixed_across = emo[0], sent[0], float(sarc[0]), False
@@ -261,7 +335,7 @@ class NeuralEngine:
             mixed=mixed, emotions=emotions, labels=labels, cs_emotions=cs, top_emotion=top,
             sarcasm=round(z, 4), intensity=round(intensity, 4), confidence=round(confidence, 4),
             valence=round(valence, 4), evidence=[], needs_review=bool(reasons),
-            review_reasons=reasons, language="en", model=self.model_id, sentences=detail,
+            review_reasons=reasons, language=lang, model=self.model_id, sentences=detail,
             **self._acts(probs, idx, sentiment),
         )  # fmt: skip
         # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment

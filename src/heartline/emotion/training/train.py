@@ -28,6 +28,8 @@ TASKS = {
     "complaint": ("complaint", 2.0),
     "intent": ("intent", 1.0),
     "sarcasm": ("irony", 2.0),  # iSarcasmEval trains the irony head beside TweetEval irony
+    # UMSAB tweets in seven languages (training/multilingual.py; --multilingual only)
+    "sentiment_ml": ("sentiment", 2.0),
 }
 LOSS_WEIGHT = {
     "emotions": 5.0, "sentiment": 1.0, "irony": 1.0, "tweet_emotion": 1.0, "complaint": 1.0,
@@ -169,7 +171,34 @@ def score_all(
     )
     if "complaint" in splits:
         cs_scores(model, enc, splits, device, part, tuned, tune, res)
+    if "sentiment_ml" in splits:
+        ml_scores(model, enc, splits, device, part, tuned, tune, res)
     return res, tuned
+
+
+def ml_scores(
+    model: Any,
+    enc: dict[str, dict[str, list[list[int]]]],
+    splits: Any,
+    device: str,
+    part: str,
+    tuned: dict[str, Any],
+    tune: bool,
+    res: dict[str, float],
+) -> None:
+    """Sentiment macro-F1 per UMSAB language (one prior shift, tuned on the pooled holdout)."""
+    names = sorted(t for t in splits if t.startswith("sentiment_ml:"))
+    logp = {t: np.log(M.softmax(predict(model, enc[t][part], device)["sentiment"]) + 1e-9)
+            for t in names}  # fmt: skip
+    if tune:
+        y = np.concatenate([splits[t][part].labels for t in names])
+        tuned["sentiment_ml_bias"] = M.tune_bias(y, np.concatenate(list(logp.values())), 3).tolist()
+    bias = np.array(tuned["sentiment_ml_bias"])
+    for t in names:
+        y = splits[t][part].labels
+        res[f"{t}_macro_f1"] = M.macro_f1(y, (logp[t] + bias).argmax(1), 3)
+        res[f"{t}_macro_f1_raw"] = M.macro_f1(y, logp[t].argmax(1), 3)
+    res["sentiment_ml_macro_f1"] = float(np.mean([res[f"{t}_macro_f1"] for t in names]))
 
 
 def cs_scores(
@@ -237,6 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-cs", action="store_true", help="without the customer-service tasks")
     ap.add_argument("--cs-mult", type=float, default=1.0, help="scales cs tasks' passes/epoch")
     ap.add_argument("--time-budget", type=float, default=420.0, help="seconds for training")
+    ap.add_argument("--multilingual", action="store_true", help="add UMSAB tweets (7 languages)")
+    ap.add_argument("--ml-mult", type=float, default=2.0, help="UMSAB passes/epoch")
     a = ap.parse_args(argv)
 
     import torch
@@ -255,6 +286,10 @@ def main(argv: list[str] | None = None) -> None:
     if not a.no_cs:
         add_cs_tasks(splits, a.data)
         add_politeness(splits, a.seed)
+    if a.multilingual:
+        from heartline.emotion.training.multilingual import add_multilingual
+
+        add_multilingual(splits, a.data)
     if a.limit:
         for task in splits.values():
             for k, sp in task.items():
@@ -298,8 +333,10 @@ def main(argv: list[str] | None = None) -> None:
         mult = mult * a.cs_mult if task in ("complaint", "intent", "sarcasm") else mult
         mult = a.small_mult if task in ("irony", "tweet_emotion") else mult
         mult = a.goemo_sentiment_mult if task == "sentiment_goemo" else mult
+        mult = a.ml_mult if task == "sentiment_ml" else mult
         plan += [task] * math.ceil(mult * len(enc[task]["train"]) / a.bs)
     total = len(plan) * a.epochs
+    print("steps per task:", {t: plan.count(t) for t in dict.fromkeys(plan)}, flush=True)
     warm = int(0.06 * total)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt,
@@ -369,6 +406,7 @@ def main(argv: list[str] | None = None) -> None:
         keys = ["goemotions_macro_f1", "sentiment_macro_recall", "irony_f1"]
         keys += ["tweet_emotion_macro_f1"]
         keys += [k for k in ("complaint_macro_f1", "intent_macro_f1", "isarcasm_f1") if k in ho]
+        keys += [k for k in ("sentiment_ml_macro_f1",) if k in ho]
         sel = np.mean([ho[k] for k in keys])
         history.append({"epoch": epoch, "seconds": round(time.time() - te, 1), "holdout": ho})
         print(f"epoch {epoch} holdout {json.dumps(ho)} sel {sel:.4f}", flush=True)
