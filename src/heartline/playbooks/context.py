@@ -55,6 +55,8 @@ CONTEXT_FIELDS: dict[str, str] = {
     "phone": "phone number",
     "region": "region code",
     "timezone": "IANA zone",
+    "locale": "the customer's locale (e.g. de-DE)",
+    "language": "language of the customer's latest message (ISO 639-1, e.g. de)",
     "vip": "VIP flag",
     "tags": "tags",
     "interests": "interests",
@@ -113,6 +115,7 @@ class CustomerContext:
     region: str | None = None
     timezone: str = "UTC"
     locale: str = "en"
+    language: str | None = None  # of the latest message the customer wrote
     vip: bool = False
     tags: list[str] = field(default_factory=list)
     interests: list[str] = field(default_factory=list)
@@ -476,6 +479,7 @@ def build_contexts(
         cats = _category_counts(session, ids)
         moods = mood_adapter.snapshots(session, customer_ids=ids, now=now)
         holds = mood_adapter.intent_holds(session, customer_ids=ids)
+        languages = mood_adapter.latest_languages(session, customer_ids=ids)
         wanted = [os[-1].id for os in orders.values()]
         wanted += [o.id for os in orders.values() for o in os if o.delivered_at is not None]
         wanted += [
@@ -506,6 +510,7 @@ def build_contexts(
             )
             mood_adapter.apply(ctx, moods.get(row.id), now)
             ctx.hold = holds.get(row.id)
+            ctx.language = languages.get(row.id)
             ctx.hold_intent = ctx.hold["intent"] if ctx.hold else None
             ctx.open_tickets = tickets.get(row.id, 0)
             _link_issue_order(ctx, own, items)

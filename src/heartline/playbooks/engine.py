@@ -238,8 +238,11 @@ def plan(
         decision.reasons.append(f"channel {first.channel} ({first.why})")
         if render_text:
             try:
-                decision.subject = templates.render(messages[0][1].subject, variables)
-                decision.body = templates.render(messages[0][1].body, variables)
+                subject, body, variant = messages[0][1].text_for(ctx.locale, ctx.language)
+                decision.subject = templates.render(subject, variables)
+                decision.body = templates.render(body, variables)
+                if variant is not None:
+                    decision.reasons.append(f"message in {variant} (its variant)")
             except templates.TemplateRenderError as exc:
                 decision.status, decision.guardrail = "failed", "template"
                 decision.reasons = [*why, f"message template: {exc}"]
@@ -344,6 +347,7 @@ def _act(
     for i, action in enumerate(spec.actions):
         if isinstance(action, MessageAction):
             choice = p.channels[i]
+            subject, body, variant = action.text_for(ctx.locale, ctx.language)
             session.add(
                 OutboxMessage(
                     idempotency_key=_idem(p.fired_key, i),
@@ -353,8 +357,8 @@ def _act(
                     channel=choice.channel,
                     recipient=choice.recipient,
                     category=spec.category,
-                    subject=templates.render(action.subject, variables),
-                    body=templates.render(action.body, variables),
+                    subject=templates.render(subject, variables),
+                    body=templates.render(body, variables),
                     status=status,
                     next_attempt_at=due,
                     created_at=now,
@@ -362,6 +366,7 @@ def _act(
                     meta={
                         **meta,
                         "channel_why": choice.why,
+                        "language": variant,
                         "offer_code": (offer or {}).get("code"),
                     },
                 )

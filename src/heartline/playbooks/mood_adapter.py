@@ -97,6 +97,11 @@ def intent_holds(session: Session, *, customer_ids: Sequence[int]) -> dict[int, 
     return mood_service.intent_holds(session, customer_ids=customer_ids)
 
 
+def latest_languages(session: Session, *, customer_ids: Sequence[int]) -> dict[int, str]:
+    """The language of each customer's latest read message (message variants pick by it)."""
+    return mood_service.latest_languages(session, customer_ids=customer_ids)
+
+
 def _reason_texts(reasons: Sequence[Any]) -> list[str]:
     return [
         str(r.get("label") or r.get("key") or r) if isinstance(r, dict) else str(r) for r in reasons

@@ -81,6 +81,16 @@ class Condition(InModel):
         return self
 
 
+class MessageVariant(InModel):
+    """The message in one language."""
+
+    subject: Line = ""
+    body: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
+
 class MessageAction(InModel):
     """Send a message rendered from templates, on the customer's best channel."""
 
@@ -89,6 +99,17 @@ class MessageAction(InModel):
     body: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
     # Force a channel (else preference, consent and region decide).
     channel: Literal["email", "sms", "whatsapp"] | None = None
+    # One variant per language (ISO 639-1): chosen by the customer's locale, then the language
+    # of their latest message; subject and body above are the default for every other language.
+    variants: dict[LanguageCode, MessageVariant] = Field(default_factory=dict, max_length=30)
+
+    def text_for(self, locale: str | None, language: str | None) -> tuple[str, str, str | None]:
+        """(subject, body, variant language or None for the default) for this customer."""
+        for code in ((locale or "")[:2].lower(), (language or "").lower()):
+            if code in self.variants:
+                v = self.variants[code]
+                return v.subject, v.body, code
+        return self.subject, self.body, None
 
 
 class TaskAction(InModel):

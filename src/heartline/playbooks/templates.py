@@ -219,6 +219,11 @@ def _sources(spec: PlaybookSpec) -> list[tuple[str, str]]:
             value = getattr(action, name, None)
             if value:
                 out.append((f"actions.{i}.{name}", value))
+        for code, variant in (getattr(action, "variants", None) or {}).items():
+            for name in ("subject", "body"):
+                value = getattr(variant, name)
+                if value:
+                    out.append((f"actions.{i}.variants.{code}.{name}", value))
     return out
 
 
