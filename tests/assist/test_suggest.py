@@ -74,3 +74,13 @@ def test_sarcastic_wait_reads_as_a_delay():
         )
     )
     assert s.issue_key == "delivery_delay"
+
+
+def test_suggestion_for_a_customer_writing_another_language_says_it_is_english():
+    s = suggest_reply(
+        ReplyContext(customer_name="Jonas Weber", sentiment="negative", language="de",
+                     message="Mein Paket ist seit einer Woche überfällig.")
+    )  # fmt: skip
+    assert s.language == "en"
+    assert "German" in s.note and "English" in s.note
+    assert suggest_reply(ReplyContext(customer_name="Ada", sentiment="negative")).note == ""

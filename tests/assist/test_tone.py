@@ -69,3 +69,11 @@ def test_missing_acknowledgement_only_matters_when_customer_is_upset():
     calm = {f.message for f in check_tone(draft, customer_upset=False).flags}
     assert any("acknowledgement" in m for m in upset)
     assert not any("acknowledgement" in m for m in calm)
+
+
+def test_a_draft_in_another_language_is_not_judged_by_english_rules():
+    result = check_tone("Hallo Jonas, es tut mir leid, das Paket kommt morgen bei Ihnen an.")
+    assert result.verdict == "unchecked" and result.language == "de"
+    assert result.flags == [] and result.rewrite == ""
+    assert "English only" in result.note and "German" in result.note
+    assert check_tone(WARM).note == ""

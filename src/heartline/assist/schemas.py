@@ -23,6 +23,8 @@ class SuggestionOut(BaseModel):
     issue: str | None
     issue_key: str | None
     parts: dict[str, str]
+    language: str = Field(description="the language the suggestion is written in")
+    note: str = Field(description="what the agent must know first, e.g. the customer's language")
 
 
 class ToneIn(BoundedModel):
@@ -51,3 +53,5 @@ class ToneOut(BaseModel):
     flags: list[FlagOut]
     rewrite: str
     draft_sentiment: str | None
+    language: str = Field(description="the draft's language (the check reads English only)")
+    note: str = Field(description="why a draft was not checked, when it was not")

@@ -85,6 +85,7 @@ def suggest_for_conversation(
         intent=message_intent(reading.data if reading else None),
         repeat_issue=negatives >= 2,
         agent_name=agent_name,
+        language=str((reading.data or {}).get("language") or "en") if reading else "en",
     )
     return suggest_reply(ctx)
 

@@ -153,6 +153,7 @@ class ReplyContext:
     intent: str | None = None  # taxonomy.INTENTS, only when the reading is confident
     repeat_issue: bool = False  # the same problem happened before
     agent_name: str = ""
+    language: str = "en"  # the customer's message, as its reading detected it
 
 
 @dataclass
@@ -164,6 +165,8 @@ class Suggestion:
     issue: str | None
     issue_key: str | None
     parts: dict[str, str] = field(default_factory=dict)
+    language: str = "en"  # the language the suggestion is written in (always English today)
+    note: str = ""  # what the agent must know before using it (e.g. the customer's language)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
@@ -259,4 +262,17 @@ def suggest_reply(ctx: ReplyContext) -> Suggestion:
         issue=issue[1] if issue else None,
         issue_key=issue[0] if issue else None,
         parts=parts,
+        note=_language_note(ctx.language),
+    )
+
+
+def _language_note(language: str) -> str:
+    """Suggestions are written in English: say so when the customer wrote in another language."""
+    if not language or language == "en":
+        return ""
+    from heartline.emotion.language import name_of
+
+    return (
+        f"The customer wrote in {name_of(language)}; suggested replies are written in English "
+        f"only. Reply in {name_of(language)}: use this as the outline, not the words."
     )

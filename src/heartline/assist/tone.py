@@ -192,11 +192,13 @@ class Flag:
 class ToneResult:
     """The verdict on a draft: a 0-100 warmth score, flags and a warmer rewrite."""
 
-    verdict: str  # warm | ok | cold
+    verdict: str  # warm | ok | cold | unchecked (not English: the rules are English)
     score: int
     flags: list[Flag] = field(default_factory=list)
     rewrite: str = ""
     draft_sentiment: str | None = None
+    language: str = "en"  # the draft's language; the rules are English, so others are unchecked
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
@@ -232,6 +234,15 @@ def _rewrite(
 def check_tone(draft: str, *, customer_upset: bool = True, use_engine: bool = True) -> ToneResult:
     """Score a draft reply's warmth and flag wording that reads cold, scripted or defensive."""
     draft = draft or ""
+    from heartline.emotion.language import detect_language, name_of
+
+    lang = detect_language(draft) if draft.strip() else "en"
+    if lang != "en":
+        return ToneResult(
+            verdict="unchecked", score=0, language=lang,
+            note=f"The tone check reads English only; this draft looks {name_of(lang)}, so it "
+            "was not checked. Read it once more for warmth before sending.",
+        )  # fmt: skip
     flags: list[Flag] = []
     matches: list[tuple[Rule, re.Match[str]]] = []
     found = [(rule, m) for rule, rx in _COMPILED for m in rx.finditer(draft)]
