@@ -59,3 +59,18 @@ def test_order_preserved_in_batches(neural: NeuralEngine) -> None:
         assert r.sentiment == s.sentiment
         # dynamic int8 quantisation scales activations per batch: tiny batch-dependent drift
         assert abs(r.valence - s.valence) < 0.02
+
+
+def test_engine_choice_in_dot_env_is_honoured(monkeypatch, tmp_path) -> None:
+    """HEARTLINE_EMOTION_ENGINE set in .env (not the environment) picks the engine too."""
+    from heartline.config import get_settings
+    from heartline.emotion import get_engine
+
+    monkeypatch.delenv("HEARTLINE_EMOTION_ENGINE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("HEARTLINE_EMOTION_ENGINE=lexicon\n")
+    get_settings.cache_clear()
+    try:
+        assert get_engine().model_id.startswith("lexicon-vader@")
+    finally:
+        get_settings.cache_clear()

@@ -47,7 +47,7 @@ _lock = threading.Lock()
 
 def get_engine(name: str | None = None) -> EmotionEngine:
     """Return the cached engine ``name`` ("neural" | "lexicon"; default from the env)."""
-    name = (name or os.environ.get(ENGINE_ENV) or "neural").strip().lower()
+    name = (name or os.environ.get(ENGINE_ENV) or _configured()).strip().lower()
     if name not in ENGINE_NAMES:
         raise ValueError(f"unknown emotion engine {name!r}; choose one of {ENGINE_NAMES}")
     # `heartline model adapt|rollback` may switch the active version from another process: a
@@ -63,6 +63,18 @@ def get_engine(name: str | None = None) -> EmotionEngine:
             _engines[name] = eng
             _stamps[name] = stamp
     return eng
+
+
+def _configured() -> str:
+    """The engine Settings name (HEARTLINE_EMOTION_ENGINE in .env too); "neural" when settings
+    do not load (`heartline analyze` must work without a configured app)."""
+    try:
+        from heartline.config import get_settings
+
+        return get_settings().emotion_engine
+    except Exception:
+        log.debug("settings did not load; using the neural engine", exc_info=True)
+        return "neural"
 
 
 def reset_engine() -> None:
