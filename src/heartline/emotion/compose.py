@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -190,7 +191,8 @@ def coherent(
         top = max(candidates, key=lambda k: out[k]) if candidates else fallback
         if out.get(top, 0.0) <= 0.0:
             top = fallback
-        ceiling = round(CONTRADICTION_CAP * out.get(top, 0.0), 4)
+        # rounded down: a ceiling rounded up could lift a capped key above a tiny top score
+        ceiling = math.floor(CONTRADICTION_CAP * out.get(top, 0.0) * 1e4) / 1e4
         for k in out:
             if k not in allowed and k != top:
                 out[k] = min(out[k], ceiling)
