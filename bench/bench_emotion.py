@@ -30,12 +30,23 @@ def _pin(cores: int) -> None:
 
 
 TEXTS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / "heartline-bench-texts.json"
+ML_TEXTS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / "heartline-bench-texts-ml.json"
+ML_LANGS = ("german", "french", "spanish", "italian", "portuguese")
 
 
 def _write_texts(limit: int) -> None:
     from heartline.emotion.training.evaluate import eval_sets, find_datasets
 
     TEXTS_FILE.write_text(json.dumps(eval_sets(find_datasets())["sentiment"].texts[:limit]))
+
+
+def _write_ml_texts() -> None:
+    """UMSAB val tweets of the five languages the multilingual model reads, interleaved."""
+    from heartline.emotion.training.evaluate import find_datasets
+    from heartline.emotion.training.multilingual import umsab
+
+    per = [umsab(find_datasets(), lang, "val")[0] for lang in ML_LANGS]
+    ML_TEXTS_FILE.write_text(json.dumps([t for row in zip(*per, strict=False) for t in row]))
 
 
 def _peak_rss_mb() -> float:
@@ -51,14 +62,17 @@ def worker(kind: str, cores: int, evidence: bool) -> dict:
     reading), throughput, p50 latency and peak RSS. Texts come from a plain JSON file so that
     no dataset code inflates the process."""
     _pin(cores)
-    texts = json.loads(TEXTS_FILE.read_text())
+    multilingual = kind == "neural-ml"
+    texts = json.loads((ML_TEXTS_FILE if multilingual else TEXTS_FILE).read_text())
     t0 = time.perf_counter()
-    if kind in ("neural", "lexicon"):
+    if kind in ("neural", "neural-ml", "lexicon"):
         from heartline.emotion.lexicon import LexiconEngine
         from heartline.emotion.neural import NeuralEngine
 
-        eng = NeuralEngine(threads=cores) if kind == "neural" else LexiconEngine()
-        eng.analyze_many(["I've been waiting 3 days and still no reply."])
+        eng = NeuralEngine(threads=cores) if kind != "lexicon" else LexiconEngine()
+        first = "Ich warte seit drei Tagen auf eine Antwort." if multilingual else (
+            "I've been waiting 3 days and still no reply.")  # fmt: skip
+        eng.analyze_many([first])
         cold = time.perf_counter() - t0
 
         def batch(ts: list[str]) -> None:
@@ -177,6 +191,31 @@ def previous_assets() -> Path | None:
     return out
 
 
+def ml_accuracy() -> dict[str, dict[str, float]]:
+    """Sentiment macro-F1 of the full reading per UMSAB language (val; the official metric),
+    neural (English model + multilingual model) against the lexicon engine. A reading left
+    unread (unsupported language) counts as wrong."""
+    import numpy as np
+
+    from heartline.emotion.lexicon import LexiconEngine
+    from heartline.emotion.neural import NeuralEngine
+    from heartline.emotion.training import metrics as M
+    from heartline.emotion.training.evaluate import find_datasets
+    from heartline.emotion.training.multilingual import ISO, LANGS, umsab
+
+    names = ["negative", "neutral", "positive"]
+    out: dict[str, dict[str, float]] = {}
+    for label, eng in (("neural", NeuralEngine()), ("lexicon", LexiconEngine())):
+        res: dict[str, float] = {}
+        for lang in LANGS:
+            texts, y = umsab(find_datasets(), lang, "val")
+            rs = eng.analyze_many(texts, with_evidence=False)  # type: ignore[call-arg]
+            pred = np.array([names.index(r.sentiment) if r.sentiment else -1 for r in rs])
+            res[ISO[lang]] = M.macro_f1(y, pred, 3)
+        out[label] = res
+    return out
+
+
 def cs_accuracy() -> dict[str, dict[str, float]]:
     """Customer-service dev figures: this model, the previous one, and the VADER lexicon."""
     from heartline.emotion.lexicon import LexiconEngine
@@ -230,14 +269,28 @@ def main() -> None:
         for k in keys:
             cells = "".join(f"{cs[n][k]:>18.4f}" if k in cs[n] else f"{'n/a':>18}" for n in names)
             print(f"{k:<48}{cells}")
+        ml = ml_accuracy()
+        print("\n## Other languages (UMSAB val tweets, sentiment macro-F1 of the full reading; "
+              "unread counts as wrong)")  # fmt: skip
+        langs = list(ml["neural"])
+        print(f"{'engine':<10}" + "".join(f"{k:>8}" for k in langs) + f"{'mean':>8}")
+        for name, m in ml.items():
+            print(f"{name:<10}" + "".join(f"{m[k]:>8.4f}" for k in langs)
+                  + f"{sum(m.values()) / len(m):>8.4f}")  # fmt: skip
+        print(f"English beside it: TweetEval sentiment macro-recall "
+              f"{acc['neural']['sentiment_macro_recall']:.4f} (neural)")  # fmt: skip
     _write_texts(SPEED_N)
-    print(f"\n## Speed ({SPEED_N} TweetEval messages; fresh process per row)")
+    _write_ml_texts()
+    print(f"\n## Speed ({SPEED_N} TweetEval messages; neural-ml: UMSAB val tweets in "
+          "de/fr/es/it/pt; fresh process per row)")  # fmt: skip
     rows = [("neural", 1, True), ("neural", 2, True), ("neural", 1, False), ("neural", 2, False),
+            ("neural-ml", 1, False), ("neural-ml", 2, False), ("neural-ml", 1, True),
             ("lexicon", 1, True), ("vader", 1, True), ("textblob", 1, True)]  # fmt: skip
     results = {}
     print(f"{'engine':<22}{'cores':>6}{'msgs/s':>10}{'p50 ms':>9}{'cold s':>8}{'RSS MB':>8}")
     for kind, cores, ev in rows:
-        label = kind + ("" if kind != "neural" else (" +evidence" if ev else " no-evidence"))
+        label = kind + ("" if not kind.startswith("neural") else
+                        (" +evidence" if ev else " no-evidence"))  # fmt: skip
         m = measure(kind, cores, ev)
         results[(kind, cores, ev)] = m
         print(f"{label:<22}{cores:>6}{m['rate']:>10.0f}{m['p50_ms']:>9.2f}{m['cold_s']:>8.2f}"

@@ -107,7 +107,16 @@ def test_scripted_stories(plan):
         "birthday",
         "detractor",
         "advocate",
+        "german_churn",
+        "french_thanks",
+        "spanish_refund",
     }
+    # customers who write in their own language, with the locale to match
+    for story, locale, word in (("german_churn", "de-DE", "kündige"),
+                                ("french_thanks", "fr-FR", "merci"),
+                                ("spanish_refund", "es-ES", "reembolso")):  # fmt: skip
+        assert stories[story].customer["locale"] == locale
+        assert any(word in t for t in stories[story].texts())
     quiet = stories["delay_quiet"]
     assert quiet.churned and any("Great, another delay." in t for t in quiet.texts())
     first = stories["first_time"].customer["customer_since"]

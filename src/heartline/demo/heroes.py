@@ -240,6 +240,84 @@ def advocate(tl: Timeline) -> CustomerPlan:
     return tl.plan(customer, churned=False, churn_after=None, bad=0, story="advocate")
 
 
+def german_churn(tl: Timeline) -> CustomerPlan:
+    """A German regular whose parcel is lost, writing in German that they will leave (the
+    multilingual model reads it; the inbox shows it beside the English threats)."""
+    now = tl.now
+    since = now - _days(400)
+    for days in (400, 330, 260, 190, 120, 60):  # a monthly-ish regular, in their own words only
+        tl.order(now - _days(days))
+    order = tl.order(now - _days(12), outcome="delayed", late_days=7)
+    conv = tl.conversation()
+    tl.message(
+        now - _days(3),
+        conv,
+        f"Hallo,\n\nmeine Bestellung #{order.number} ist seit einer Woche überfällig und "
+        "niemand antwortet auf meine E-Mails. Das ist wirklich ärgerlich. Wenn das Paket bis "
+        "Freitag nicht da ist, kündige ich mein Kundenkonto und bestelle woanders.\n\n"
+        "Viele Grüße\nJonas",
+        channel="email",
+        intent="late_delivery",
+        order=order,
+        subject=f"Bestellung #{order.number} fehlt",
+    )
+    tl.message(
+        now - _hours(20),
+        conv,
+        "Immer noch nichts. Ich bin sehr enttäuscht.",
+        channel="email",
+        intent="delay_followup",
+        order=order,
+    )
+    customer = customer_payload(tl.profile, customer_since=since, attributes={})
+    return tl.plan(customer, churned=False, churn_after=None, bad=1, story="german_churn")
+
+
+def french_thanks(tl: Timeline) -> CustomerPlan:
+    """A French customer thanking the team in French for a quick exchange."""
+    now = tl.now
+    since = now - _days(250)
+    for days in (250, 140):
+        tl.order(now - _days(days))
+    order = tl.order(now - _days(10))
+    conv = tl.conversation()
+    tl.message(
+        now - _days(2),
+        conv,
+        f"Bonjour, un grand merci pour l'échange rapide de ma commande #{order.number} ! "
+        "Le nouvel article est parfait et votre équipe a été adorable.",
+        channel="chat",
+        intent="praise",
+        order=order,
+    )
+    customer = customer_payload(tl.profile, customer_since=since, attributes={})
+    return tl.plan(customer, churned=False, churn_after=None, bad=0, story="french_thanks")
+
+
+def spanish_refund(tl: Timeline) -> CustomerPlan:
+    """A Spanish customer, confused and worried about a refund that has not arrived."""
+    now = tl.now
+    since = now - _days(180)
+    tl.order(since)
+    order = tl.order(now - _days(20))
+    conv = tl.conversation()
+    tl.message(
+        now - _hours(30),
+        conv,
+        f"Hola, devolví el pedido #{order.number} hace dos semanas y todavía no he recibido "
+        "el reembolso. No entiendo qué pasa y estoy preocupada, ¿me pueden ayudar?",
+        channel="whatsapp",
+        intent="refund",
+        order=order,
+    )
+    customer = customer_payload(tl.profile, customer_since=since, attributes={})
+    return tl.plan(customer, churned=False, churn_after=None, bad=1, story="spanish_refund")
+
+
+def _hours(n: float) -> timedelta:
+    return timedelta(hours=n)
+
+
 def hero_plans(
     rng_for: Callable[[int], random.Random], now: datetime, used: set[str], limit: int
 ) -> list[CustomerPlan]:
@@ -306,6 +384,47 @@ def hero_plans(
                 "vip": True,
             },
             advocate,
+        ),
+        # customers who write in their own language (the multilingual model reads them)
+        (
+            "Jonas",
+            "Weber",
+            {
+                "cadence": "monthly",
+                "channel": "email",
+                "consent_emotion": True,
+                "locale": "de-DE",
+                "timezone": "Europe/Berlin",
+                "region": "DE",
+            },
+            german_churn,
+        ),
+        (
+            "Camille",
+            "Martin",
+            {
+                "cadence": "quarterly",
+                "channel": "chat",
+                "consent_emotion": True,
+                "locale": "fr-FR",
+                "timezone": "Europe/Paris",
+                "region": "FR",
+            },
+            french_thanks,
+        ),
+        (
+            "Lucía",
+            "Fernández",
+            {
+                "cadence": "quarterly",
+                "channel": "whatsapp",
+                "consent_emotion": True,
+                "locale": "es-ES",
+                "timezone": "Europe/Madrid",
+                "region": "ES",
+                "phone": "+34-600-555-014",
+            },
+            spanish_refund,
         ),
     ]
     plans = []

@@ -11,11 +11,11 @@ import re
 import threading
 from typing import Any
 
-# The most frequent English function words; a text where they are common is English.
+# Frequent English function words that are not also common words of the languages Heartline
+# reads ("a", "no", "do", "in", "am", "was", "me"... are Portuguese, Spanish, Italian or
+# German too); a text where they are common is English.
 _EN_FUNCTION = frozenset(
     [
-        "a",
-        "an",
         "the",
         "and",
         "or",
@@ -23,30 +23,22 @@ _EN_FUNCTION = frozenset(
         "if",
         "of",
         "to",
-        "in",
-        "on",
         "at",
         "for",
         "with",
         "from",
         "by",
         "about",
-        "as",
         "is",
         "are",
-        "was",
         "were",
         "be",
         "been",
-        "am",
-        "i",
         "you",
-        "he",
         "she",
         "it",
         "we",
         "they",
-        "me",
         "my",
         "your",
         "our",
@@ -56,21 +48,15 @@ _EN_FUNCTION = frozenset(
         "these",
         "those",
         "not",
-        "no",
         "yes",
-        "do",
         "does",
         "did",
         "have",
-        "has",
         "had",
-        "will",
         "would",
-        "can",
         "could",
         "should",
         "just",
-        "so",
         "very",
         "what",
         "when",
@@ -86,7 +72,6 @@ _EN_FUNCTION = frozenset(
         "again",
         "any",
         "some",
-        "all",
     ]
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -95,6 +80,10 @@ _MIN_WORDS = 3  # below this a statistical guess is noise; treat as the default 
 # English probability that vetoes it (English product words confuse it on short texts).
 _MIN_PROB = 0.6
 _EN_VETO = 0.1
+# Short tweets spread py3langid's probability over related languages ("pt 0.36, gl 0.29"): a
+# language that leads English by this factor (English itself under the veto) is taken too.
+_LEAD = 4.0
+_FLOOR = 0.05
 
 _lock = threading.Lock()
 _identifier: Any = None
@@ -135,7 +124,7 @@ def detect_language(text: str) -> str:
     if non_latin > len(text) * 0.3:
         return str(lang)  # another script: English is not a plausible answer
     p_en = next((p for code, p in ranked if code == "en"), 0.0)
-    if prob >= _MIN_PROB and p_en < _EN_VETO:
+    if p_en < _EN_VETO and (prob >= _MIN_PROB or prob >= _LEAD * max(p_en, _FLOOR)):
         return str(lang)
     return "en"
 
