@@ -101,3 +101,26 @@ def test_fifteen_thousand_lines(neural, tmp_path: Path) -> None:
     assert "scored 15000 record(s), skipped 0" in res.stderr
     first = json.loads(out.read_text().splitlines()[0])
     assert first["model"] == neural.model_id and first["sentiment"] is not None
+
+
+def test_mixed_language_file(neural, tmp_path: Path) -> None:
+    """One file, several languages: each line read by the model for its language, the rest
+    flagged; the summary says which languages were read and which were not."""
+    src = tmp_path / "mixed.txt"
+    src.write_text(
+        "The parcel arrived broken and nobody answers my emails.\n"
+        "Vielen Dank, die Lieferung kam schnell und alles ist perfekt!\n"
+        "Je suis très déçu, le colis est arrivé cassé et personne ne me répond.\n"
+        "Estoy muy decepcionado, el paquete llegó roto y nadie me responde.\n"
+        "Hallo, mijn bestelling is nog steeds niet aangekomen en niemand reageert.\n",
+        encoding="utf-8",
+    )
+    res = run(str(src), "--format", "text", "--no-evidence")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert [r["language"] for r in rows] == ["en", "de", "fr", "es", "nl"]
+    assert [r["sentiment"] for r in rows] == ["negative", "positive", "negative", "negative", None]
+    assert rows[0]["model"] == neural.model_id != rows[1]["model"]
+    assert "unsupported_language" in rows[4]["review_reasons"]
+    assert "languages: " in res.stderr and "German 1" in res.stderr
+    assert "not read (unsupported, sent to review): Dutch 1" in res.stderr

@@ -79,3 +79,15 @@ def test_without_the_multilingual_model_other_languages_are_unsupported() -> Non
     assert r.language == "de" and r.sentiment is None
     assert "unsupported_language" in r.review_reasons
     assert english_only.supported_languages == {"en"}
+
+
+def test_arabic_seed_sentences(neural: NeuralEngine) -> None:
+    upset, pleased = neural.analyze_many(
+        [
+            "أنا غاضب جدا، الطلب وصل مكسورا ولا أحد يرد علي.",
+            "شكرا جزيلا، التوصيل كان سريعا وكل شيء ممتاز!",
+        ],
+        with_evidence=False,
+    )
+    assert upset.language == pleased.language == "ar"
+    assert (upset.sentiment, pleased.sentiment) == ("negative", "positive")
