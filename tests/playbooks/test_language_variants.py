@@ -9,17 +9,13 @@ from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn
 from heartline.mood import service as mood_service
 from tests.playbooks.helpers import NOW, customer
+from tests.playbooks.test_api import SPEC as VIP_SPEC
 
 SPEC = {
-    "name": "VIP thank-you",
-    "trigger": {"event": "schedule"},
-    "conditions": [{"field": "vip", "op": "truthy"}],
-    "occasion": "{{ now.year }}",
+    **VIP_SPEC,
     "actions": [
         {
-            "type": "message",
-            "subject": "Thank you, {{ first_name }}",
-            "body": "Hi {{ first_name }}, thank you for being a VIP.",
+            **VIP_SPEC["actions"][0],
             "variants": {
                 "de": {"subject": "Danke, {{ first_name }}", "body": "Hallo {{ first_name }}!"},
                 "fr": {"subject": "Merci, {{ first_name }}", "body": "Bonjour {{ first_name }} !"},
