@@ -36,7 +36,8 @@ class LexiconEngine:
         self._vader = SentimentIntensityAnalyzer()
 
     def _scores(self, text: str) -> dict[str, float]:
-        return self._vader.polarity_scores(text)
+        scores: dict[str, float] = self._vader.polarity_scores(text)
+        return scores
 
     def _compound(self, texts: list[str]) -> list[float]:
         return [self._scores(t)["compound"] for t in texts]

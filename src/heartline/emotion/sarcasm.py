@@ -74,7 +74,8 @@ def _negativity(p_neg: np.ndarray, probs: dict[str, np.ndarray]) -> np.ndarray:
     ("Amazing, fast delivery!" has a delivery intent)."""
     if "complaint" not in probs:
         return p_neg
-    return np.maximum(p_neg, 1.0 - probs["complaint"][:, 0])
+    worse: np.ndarray = np.maximum(p_neg, 1.0 - probs["complaint"][:, 0])
+    return worse
 
 
 PROBE_MIN = 0.5  # only units that read positive and look ironic are probed (bounds the cost)

@@ -121,7 +121,7 @@ def cs_from_emotions(
 RESIDUAL_FRUSTRATION = 0.8
 
 
-def with_sentiment(cs: Mapping[str, float], p_neg: float, p_neu: float, p_pos: float) -> dict:
+def with_sentiment(cs: Mapping[str, float], p_neg: float, p_neu: float, p_pos: float) -> dict[str, float]:
     """Complete the cs view with the sentiment head (two documented rules).
 
     1. frustration also takes residual negativity: 0.8 x p(neg) x (1 - the strongest of anger,
@@ -208,3 +208,11 @@ SEVERITY_LABELS: dict[str, str] = {
 }
 # Intents that pause promotional messages until a person has resolved the conversation.
 HOLD_MARKETING_INTENTS = frozenset({"churn_threat", "privacy_request"})
+
+# The adjective people read for each customer-service emotion ("frustrated on 3 Oct"): the
+# mood label of a reading, a customer's mood state and a recovery story.
+CS_ADJECTIVES: dict[str, str] = {
+    "anger": "angry", "frustration": "frustrated", "disappointment": "disappointed",
+    "sadness": "sad", "anxiety": "anxious", "confusion": "confused", "surprise": "surprised",
+    "joy": "delighted", "gratitude": "grateful", "satisfaction": "satisfied", "neutral": "neutral",
+}  # fmt: skip

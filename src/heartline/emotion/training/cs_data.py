@@ -115,7 +115,9 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def stratified(labels: list[int], frac: float = DEV, seed: int = SEED) -> tuple[list, list]:
+def stratified(
+    labels: list[int], frac: float = DEV, seed: int = SEED
+) -> tuple[list[int], list[int]]:
     """Indices of (train, dev), stratified by label."""
     rng = random.Random(seed)
     by: dict[int, list[int]] = {}

@@ -89,7 +89,7 @@ def retune(out: Path, data: Path) -> dict[str, Any]:
     from heartline.emotion.neural import NeuralEngine
     from heartline.emotion.training.evaluate import tune_decisions, tune_sarcasm
 
-    meta = json.loads((out / "meta.json").read_text())
+    meta: dict[str, Any] = json.loads((out / "meta.json").read_text())
     meta.update(tune_decisions(NeuralEngine(out), data))
     meta["tuned_on"] = (
         "the int8 model's scores of the held-out parts of train; complaint and iSarcasmEval "

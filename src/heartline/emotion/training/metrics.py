@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,8 @@ def tune_thresholds(y: np.ndarray, probs: np.ndarray) -> np.ndarray:
     out = np.full(y.shape[1], glob, dtype=np.float64)
     for j in range(y.shape[1]):
         if y[:, j].sum() >= MIN_POSITIVES:
-            out[j] = max(GRID, key=lambda t, j=j: f1(y[:, j] > 0, probs[:, j] >= t))
+            col_y, col_p = y[:, j] > 0, probs[:, j]
+            out[j] = max(GRID, key=lambda t: f1(col_y, col_p >= t))
     return out
 
 
@@ -51,7 +53,7 @@ def tune_binary(y: np.ndarray, probs: np.ndarray) -> float:
 
 
 def tune_bias(
-    y: np.ndarray, logp: np.ndarray, n: int, also: list[tuple[np.ndarray, np.ndarray]] = ()
+    y: np.ndarray, logp: np.ndarray, n: int, also: Sequence[tuple[np.ndarray, np.ndarray]] = ()
 ) -> np.ndarray:
     """Additive log-prior shifts maximising macro recall (coordinate search); with ``also``
     ((labels, logp) pairs), the mean macro recall over every set."""
@@ -98,9 +100,11 @@ def ekman_probs(p: np.ndarray, groups: dict[str, list[int]]) -> np.ndarray:
 def softmax(x: np.ndarray) -> np.ndarray:
     """Row softmax."""
     e = np.exp(x - x.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
+    out: np.ndarray = e / e.sum(1, keepdims=True)
+    return out
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Elementwise logistic."""
-    return 1.0 / (1.0 + np.exp(-x))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return out

@@ -72,4 +72,5 @@ def load_finetuned(weights: Path, config_path: Path) -> MultiTask:
 
     model = MultiTask(json.loads(config_path.read_text()))
     model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
-    return model.eval()
+    model.eval()
+    return model

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from heartline.emotion.textproc import normalise
 from heartline.emotion.training import data as D
 
 LANGS = ("arabic", "french", "german", "hindi", "italian", "portuguese", "spanish")
@@ -240,7 +241,7 @@ def umsab(root: Path, lang: str, split: str) -> tuple[list[str], np.ndarray]:
     labels = np.array((folder / f"{split}_labels.txt").read_text().split(), dtype=np.int64)
     if len(texts) != len(labels):
         raise ValueError(f"{folder}: {len(texts)} texts but {len(labels)} labels")
-    return [D.normalise(t) for t in texts], labels
+    return [normalise(t) for t in texts], labels
 
 
 def add_multilingual(splits: dict[str, Any], root: Path, langs: tuple[str, ...] = LANGS) -> None:
@@ -280,7 +281,7 @@ def retune(out: Path, data: Path) -> dict[str, Any]:
     from heartline.emotion.training.evaluate import tune_decisions
 
     path = out / "meta.json"
-    meta = json.loads(path.read_text())
+    meta: dict[str, Any] = json.loads(path.read_text())
     meta.update(tune_decisions(NeuralEngine(out, second=None), data))
     path.write_text(json.dumps(meta, indent=1))
     engine = NeuralEngine(out, second=None)
