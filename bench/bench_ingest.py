@@ -103,7 +103,7 @@ def bench_backend(backend: str, rows: int, score_rows: int, tmp: Path) -> dict[s
             _, token = auth_service.create_token(s, name="bench", role="integration")
         client = TestClient(create_app())
         headers = {"Authorization": f"Bearer {token}"}
-        pipeline.submit = lambda event, ids: None  # type: ignore[assignment]
+        pipeline.submit = lambda session, event, ids: None  # type: ignore[assignment]
         batch: list[dict] = []
         start = time.perf_counter()
         for item in interactions(rows, customers):

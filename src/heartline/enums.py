@@ -74,3 +74,13 @@ SURVEY_RANGES: dict[SurveyKind, tuple[int, int]] = {
     SurveyKind.NPS: (0, 10),
     SurveyKind.CES: (1, 7),
 }
+
+
+class PipelineEvent(StrEnum):
+    """What a unit of work hands the pipeline: the kind of row whose ids flow through the
+    stages (pipeline/stages.py). Also the events playbooks react to, besides `schedule`."""
+
+    INTERACTION = "interaction"
+    SURVEY = "survey"
+    ORDER = "order"
+    CONVERSATION = "conversation"

@@ -236,7 +236,7 @@ def test_kill_a_celery_worker_mid_task(committed_db, tmp_path: Path, monkeypatch
         worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        pipeline.submit("interaction", ids)  # one task: the worker scores all 1,500 at once
+        pipeline.resubmit("interaction", ids)  # one task: the worker scores all 1,500 at once
         r = redis.Redis.from_url(broker)
         _wait_for(lambda: r.hlen("unacked") > 0 or r.llen(queue) == 0, timeout=120)
         time.sleep(1.0)  # taken and being scored (with evidence: over 10 s for 1,500)

@@ -68,6 +68,103 @@ class _Deferred:
         pass
 
 
+class _Recording:
+    def __init__(self):
+        self.calls = []
+
+    def submit(self, event, ids):
+        self.calls.append((event, list(ids)))
+
+
+def test_submit_waits_for_the_commit_and_a_rollback_drops_it(db, customer, monkeypatch):
+    """Submission is bound to the commit: before it nothing runs, a rollback drops the ids."""
+    from heartline.interactions import service as interaction_service
+    from heartline.interactions.schemas import InteractionIn
+
+    recorder = _Recording()
+    monkeypatch.setattr(pipeline.runner, "get_runner", lambda: recorder)
+
+    def ingest(text):
+        data = InteractionIn(customer_id=customer["id"], channel="chat", text=text)
+        return interaction_service.ingest_interaction(db, data=data).obj.id
+
+    first = ingest("Where is my parcel?")
+    pipeline.submit(db, "interaction", [first])
+    with db.begin_nested():  # a savepoint released is not the commit
+        ingest("Still nothing.")
+    assert recorder.calls == []
+    db.commit()
+    assert recorder.calls == [("interaction", [first])]
+
+    second = ingest("Hello?")
+    pipeline.submit(db, "interaction", [second])
+    db.rollback()
+    db.commit()
+    assert recorder.calls == [("interaction", [first])]  # rolled back with its row
+
+    db.get(Interaction, first)  # a read-only transaction: nothing uncommitted
+    pipeline.submit(db, "survey", [7])
+    assert recorder.calls[-1] == ("survey", [7])
+
+
+def test_a_queue_failure_at_commit_reaches_the_caller_after_every_event_was_tried(
+    db, customer, monkeypatch
+):
+    tried = []
+
+    class Failing:
+        def submit(self, event, ids):
+            tried.append(event)
+            if event == "interaction":
+                raise pipeline.QueueUnavailable()
+
+    monkeypatch.setattr(pipeline.runner, "get_runner", lambda: Failing())
+    from heartline.interactions import service as interaction_service
+    from heartline.interactions.schemas import InteractionIn
+
+    data = InteractionIn(customer_id=customer["id"], channel="chat", text="Anyone there?")
+    new_id = interaction_service.ingest_interaction(db, data=data).obj.id
+    pipeline.submit(db, "interaction", [new_id])
+    pipeline.submit(db, "order", [2])
+    with pytest.raises(pipeline.QueueUnavailable):
+        db.commit()
+    assert tried == ["interaction", "order"]
+
+
+def test_the_pipeline_table_names_every_stage_once_per_event():
+    from heartline.enums import PipelineEvent
+
+    for event in PipelineEvent:
+        names = [stage.name for stage in stages_mod.stages_for(event)]
+        assert names and len(names) == len(set(names)), event
+        assert names[-2:] == ["playbooks", "deliver"]
+    assert [s.name for s in stages_mod.stages_for("interaction")] == [
+        "score", "remember", "privacy", "route", "rollup", "channel_outcomes", "playbooks",
+        "deliver",
+    ]  # fmt: skip
+    assert stages_mod.next_stage("interaction", "route") == "rollup"
+    assert stages_mod.next_stage("order", "deliver") is None
+    assert stages_mod.stages_for("nonsense") == ()
+
+
+def test_a_celery_message_names_its_stage_and_an_old_index_message_still_runs(
+    api, customer, monkeypatch
+):
+    """Queued work addresses a stage by name; a message from before names (an index) maps to
+    the same stage, so a reordering never changes the meaning of queued work."""
+    from heartline.pipeline import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.celery_app, "send_task", lambda name, args: sent.append(args))
+    ran = []
+    monkeypatch.setattr(tasks, "run_stage", lambda event, name, ids: ran.append(name) or ids)
+    task = type("T", (), {"request": type("R", (), {"retries": 0})()})()
+    tasks._run_stage(task, "interaction", "route", [5])
+    tasks._run_stage(task, "interaction", 0, [5])
+    assert ran == ["route", "score"]
+    assert sent == [["interaction", "rollup", [5]], ["interaction", "remember", [5]]]
+
+
 def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):
     """Stages run on a Celery worker over the real Redis broker; nothing else changes."""
     import redis

@@ -71,7 +71,7 @@ def frustrated(db: Session) -> dict[str, int]:
         ),
     ).obj
     db.commit()
-    pipeline.submit("interaction", [first.id])
+    pipeline.submit(db, "interaction", [first.id])
     db.expire_all()
     return {
         "customer_id": cust.id,

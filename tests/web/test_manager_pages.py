@@ -461,7 +461,7 @@ def test_dashboard_slices_by_language(db, web_as, frustrated):
         ),
     ).obj  # fmt: skip
     db.commit()
-    pipeline.submit("interaction", [de.id])
+    pipeline.submit(db, "interaction", [de.id])
     c = web_as("manager")
     page = c.get("/dashboard")
     assert '<option value="de" >German</option>' in page.text

@@ -8,6 +8,7 @@ from heartline import pipeline
 from heartline.api.deps import Db, Ingester, Reader
 from heartline.customers import service
 from heartline.customers.schemas import CustomerIn, CustomerOut, OrderIn, OrderOut
+from heartline.enums import PipelineEvent
 from heartline.errors import not_found
 from heartline.privacy import service as privacy_service
 from heartline.schemas import Page
@@ -77,7 +78,7 @@ def upsert_order(body: OrderIn, db: Db, _: Ingester, response: Response) -> Orde
     if result.status != "created":
         response.status_code = 200
     if result.status != "unchanged":
-        pipeline.submit("order", [result.obj.id])
+        pipeline.submit(db, PipelineEvent.ORDER, [result.obj.id])
     return OrderOut.model_validate(result.obj)
 
 

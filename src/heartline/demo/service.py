@@ -25,7 +25,7 @@ from heartline.db import session_scope
 from heartline.demo.people import DEMO_PASSWORD, STAFF, TEAMS
 from heartline.demo.plan import DemoPlan, build_plan
 from heartline.demo.timeline import CustomerPlan
-from heartline.enums import ConversationStatus
+from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn, SurveyIn
 
@@ -137,11 +137,12 @@ def _write_customer(
         ids.conversations.append(conv.id)
 
 
-def _submit(ids: _BatchIds) -> None:
-    pipeline.submit("order", ids.orders)
-    pipeline.submit("interaction", ids.interactions)
-    pipeline.submit("survey", ids.surveys)
-    pipeline.submit("conversation", ids.conversations)
+def _submit(session: Session, ids: _BatchIds) -> None:
+    """Hand the batch to the pipeline; it runs once the batch's transaction commits."""
+    pipeline.submit(session, PipelineEvent.ORDER, ids.orders)
+    pipeline.submit(session, PipelineEvent.INTERACTION, ids.interactions)
+    pipeline.submit(session, PipelineEvent.SURVEY, ids.surveys)
+    pipeline.submit(session, PipelineEvent.CONVERSATION, ids.conversations)
 
 
 def _batches(items: Sequence[CustomerPlan], size: int) -> list[Sequence[CustomerPlan]]:
@@ -161,7 +162,7 @@ def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
         with session_scope() as session:
             for customer in batch:
                 _write_customer(session, customer, ids, staff)
-        _submit(ids)
+            _submit(session, ids)
         summary.orders += len(ids.orders)
         summary.interactions += len(ids.interactions)
         summary.surveys += len(ids.surveys)

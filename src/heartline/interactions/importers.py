@@ -189,7 +189,7 @@ def import_file(
         for event, ids in pending.items():
             if score or event != "interaction":
                 try:
-                    pipeline.submit(event, ids)
+                    pipeline.submit(session, event, ids)
                 except pipeline.QueueUnavailable:  # stored; pipeline/recovery.py re-submits them
                     report.left_to_recovery += len(ids)
         pending.clear()

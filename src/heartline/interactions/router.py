@@ -12,7 +12,7 @@ from heartline.api.deps import Db, Ingester, Reader, Worker
 from heartline.api.validation import parse_item
 from heartline.config import get_settings
 from heartline.customers import service as customer_service
-from heartline.enums import ConversationStatus
+from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service, views
 from heartline.interactions.schemas import (
@@ -43,7 +43,7 @@ def create_interaction(
     if result.status != "created":
         response.status_code = 200
     if service.needs_pipeline(result):
-        pipeline.submit("interaction", [result.obj.id])
+        pipeline.submit(db, PipelineEvent.INTERACTION, [result.obj.id])
     return views.interaction_out(db, interaction_id=result.obj.id)
 
 
@@ -97,7 +97,7 @@ def bulk_interactions(body: BulkInteractions, db: Db, _: Ingester) -> BulkResult
         if service.needs_pipeline(result):
             to_score.append(result.obj.id)
     db.commit()
-    pipeline.submit("interaction", to_score)
+    pipeline.submit(db, PipelineEvent.INTERACTION, to_score)
     return out
 
 
@@ -151,9 +151,9 @@ def create_survey(body: SurveyIn, db: Db, _: Ingester, response: Response) -> Su
     if result.status != "created":
         response.status_code = 200
     if comment is not None and comment.analysis_status == "pending":
-        pipeline.submit("interaction", [comment.id])
+        pipeline.submit(db, PipelineEvent.INTERACTION, [comment.id])
     if result.status != "unchanged":
-        pipeline.submit("survey", [result.obj.id])
+        pipeline.submit(db, PipelineEvent.SURVEY, [result.obj.id])
     return SurveyOut.model_validate(result.obj)
 
 
@@ -222,5 +222,5 @@ def change_status(
     """Resolve, close, park or reopen a conversation."""
     conv = service.set_conversation_status(db, conversation_id=conversation_id, status=body.status)
     db.commit()
-    pipeline.submit("conversation", [conv.id])
+    pipeline.submit(db, PipelineEvent.CONVERSATION, [conv.id])
     return ConversationOut.model_validate(conv)

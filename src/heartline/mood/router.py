@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from heartline import csvsafe, pipeline
 from heartline.api.deps import Db, Manager, Reader, Worker, require
 from heartline.auth.service import Principal
+from heartline.enums import PipelineEvent
 from heartline.mood import review as review_service
 from heartline.mood import segments as segment_service
 from heartline.mood import service
@@ -193,5 +194,6 @@ def review_reading(reading_id: int, body: ReviewIn, db: Db, principal: Reviewer)
     )
     db.commit()
     out = ReviewOut.model_validate(review)
-    pipeline.submit("interaction", [review.interaction_id])  # remember + route see the correction
+    # remember + route see the correction (committed above, so it goes now)
+    pipeline.submit(db, PipelineEvent.INTERACTION, [review.interaction_id])
     return out

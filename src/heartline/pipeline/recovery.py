@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from heartline.config import get_settings
 from heartline.db import session_scope, utcnow
 from heartline.interactions import service as interaction_service
-from heartline.pipeline.runner import QueueUnavailable, submit
+from heartline.pipeline.runner import QueueUnavailable, resubmit
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -36,7 +36,7 @@ def recover(now: datetime | None = None, *, max_batches: int = 20) -> int:
         if not ids:
             break
         try:
-            submit("interaction", ids)
+            resubmit("interaction", ids)
         except QueueUnavailable:
             log.warning("recovery: queue still unreachable, %d messages wait", len(ids))
             break

@@ -1,17 +1,28 @@
-"""Runners: inline (same process, after the caller's commit) or Celery (workers)."""
+"""Submission, bound to the commit, and the runners: inline (this process) or Celery.
+
+`submit(session, event, ids)` never runs stages over uncommitted rows: when the session holds
+writes not yet committed, the ids wait on the session and go to the runner right after its
+commit (and are dropped with a rollback, like the rows they name). When everything the session
+wrote is committed already, they go now.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from heartline.config import get_settings
-from heartline.db import session_scope
 from heartline.errors import AppError, ErrorCode
-from heartline.pipeline.stages import stages_for
+from heartline.pipeline.stages import run_stage, stages_for
 
 log = logging.getLogger(__name__)
+
+_WAITING = "heartline.pipeline.waiting"  # session.info key: [(event, ids), ...]
+_WROTE = "heartline.pipeline.wrote"  # session.info key: flushed, not yet committed
 
 
 class QueueUnavailable(AppError):
@@ -26,16 +37,9 @@ class QueueUnavailable(AppError):
 
 
 class Runner(Protocol):
-    """Something that runs an event's stages over ids, now or later."""
+    """Something that runs an event's stages over committed ids, now or later."""
 
     def submit(self, event: str, ids: Sequence[int]) -> None: ...
-
-
-def run_stage(event: str, index: int, ids: Sequence[int]) -> Sequence[int]:
-    """Run one stage in its own transaction and return the ids for the next one."""
-    stage = stages_for(event)[index]
-    with session_scope() as session:
-        return list(stage.fn(session, list(ids)))
 
 
 class InlineRunner:
@@ -45,11 +49,11 @@ class InlineRunner:
     def submit(self, event: str, ids: Sequence[int]) -> None:
         """Run the event's stages now, in order."""
         current: Sequence[int] = list(ids)
-        for index, stage in enumerate(stages_for(event)):
+        for stage in stages_for(event):
             if not current:
                 return
             try:
-                current = run_stage(event, index, current)
+                current = run_stage(event, stage.name, current)
             except Exception:
                 log.exception(
                     "pipeline stage %s/%s failed for %d ids", event, stage.name, len(current)
@@ -58,19 +62,21 @@ class InlineRunner:
 
 
 class CeleryRunner:
-    """Queues the first stage on Celery; each stage task queues the next."""
+    """Queues the first stage on Celery; each stage task queues the next, by name."""
 
     def submit(self, event: str, ids: Sequence[int]) -> None:
         """Enqueue the event's first stage."""
-        from heartline.pipeline.tasks import run_stage_task
+        stages = stages_for(event)
+        if not ids or not stages:
+            return
+        from heartline.pipeline.worker import RUN_STAGE, celery_app
 
-        if ids and stages_for(event):
-            try:
-                run_stage_task.delay(event, 0, list(ids))
-            except Exception as exc:  # broker unreachable: the rows are committed, kept
-                log.error("pipeline queue unreachable, %d %s ids left to recovery: %s",
-                          len(ids), event, exc)  # fmt: skip
-                raise QueueUnavailable() from exc
+        try:
+            celery_app.send_task(RUN_STAGE, args=[str(event), stages[0].name, list(ids)])
+        except Exception as exc:  # broker unreachable: the rows are committed, kept
+            log.error("pipeline queue unreachable, %d %s ids left to recovery: %s",
+                      len(ids), event, exc)  # fmt: skip
+            raise QueueUnavailable() from exc
 
 
 _runners: dict[str, Runner] = {}
@@ -84,7 +90,56 @@ def get_runner() -> Runner:
     return _runners[kind]
 
 
-def submit(event: str, ids: Sequence[int]) -> None:
-    """Hand committed ids to the pipeline. Call only after the transaction committed."""
+def _uncommitted(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+def submit(session: Session, event: str, ids: Sequence[int]) -> None:
+    """Hand ids to the pipeline once what `session` wrote is committed (now, if it is)."""
+    if not ids:
+        return
+    if _uncommitted(session):
+        session.info.setdefault(_WAITING, []).append((event, list(ids)))
+    else:
+        get_runner().submit(event, list(ids))
+
+
+def resubmit(event: str, ids: Sequence[int]) -> None:
+    """Hand ids of rows known to be committed (the recovery job) to the pipeline."""
     if ids:
-        get_runner().submit(event, ids)
+        get_runner().submit(event, list(ids))
+
+
+# --- the hook: every Session of the process -----------------------------------------------
+@sa_event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:  # insert/update/delete, or SQL text that may write
+        state.session.info[_WROTE] = True
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _release(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the outer transaction is still open
+    session.info.pop(_WROTE, None)
+    failure: Exception | None = None
+    for event, ids in session.info.pop(_WAITING, []):
+        try:
+            get_runner().submit(event, ids)
+        except Exception as exc:  # the others still go; the first failure reaches the caller
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop(session: Session, previous: SessionTransaction) -> None:
+    # A savepoint rolled back keeps what waits: stages skip ids whose rows are gone.
+    if not previous.nested:
+        session.info.pop(_WROTE, None)
+        session.info.pop(_WAITING, None)

@@ -1,16 +1,22 @@
-"""Stage wiring: which stages run, in order, for each event.
+"""The pipeline, as one table: the named stages each event's ids flow through, in order.
 
 A stage is `fn(session, ids) -> ids`: it re-reads its rows, is idempotent, and returns the ids
-the next stage should see. Each stage commits on its own, so a later failure never undoes an
-earlier stage's work. Later capabilities append their stages here.
+the next stage should see. Each stage runs in its own transaction and commits on its own, so a
+later failure never undoes an earlier stage's work. Queued work names its stage (Celery
+messages carry `event` and the stage *name*), so reordering this table never changes the
+meaning of work already queued. A new stage is a new row here, nowhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy.orm import Session
+
+from heartline.db import session_scope
+from heartline.enums import PipelineEvent
 
 StageFn = Callable[[Session, Sequence[int]], Sequence[int]]
 
@@ -23,6 +29,8 @@ class Stage:
     fn: StageFn
 
 
+# Each stage function imports its domain's tasks module when it runs: a process only loads
+# the domains its work touches, and the pipeline wiring imports no domain at start-up.
 def _score(session: Session, ids: Sequence[int]) -> Sequence[int]:
     from heartline.emotion.tasks import score_interactions
 
@@ -31,17 +39,10 @@ def _score(session: Session, ids: Sequence[int]) -> Sequence[int]:
     return ids
 
 
-# --- emotional memory (mood/, routing/): remember then route -------------------------------
 def _remember(session: Session, ids: Sequence[int]) -> Sequence[int]:
     from heartline.mood.tasks import remember_interactions
 
     return remember_interactions(session, ids)
-
-
-def _route(session: Session, ids: Sequence[int]) -> Sequence[int]:
-    from heartline.routing.tasks import route_interactions
-
-    return route_interactions(session, ids)
 
 
 def _remember_surveys(session: Session, ids: Sequence[int]) -> Sequence[int]:
@@ -62,48 +63,18 @@ def _remember_conversations(session: Session, ids: Sequence[int]) -> Sequence[in
     return remember_conversations(session, ids)
 
 
-# --- end emotional memory ------------------------------------------------------------------
+def _privacy_requests(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.privacy.tasks import open_privacy_requests
+
+    return open_privacy_requests(session, ids)
 
 
-# event -> ordered stages. Events: "interaction" (ids of interactions), "survey" (survey ids),
-# "order" (order ids), "conversation" (conversation ids, on status change).
-PIPELINES: dict[str, list[Stage]] = {
-    "interaction": [Stage("score", _score), Stage("remember", _remember), Stage("route", _route)],
-    "survey": [Stage("remember", _remember_surveys)],
-    "order": [Stage("remember", _remember_orders)],
-    "conversation": [Stage("remember", _remember_conversations)],
-}
+def _route(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.routing.tasks import route_interactions
+
+    return route_interactions(session, ids)
 
 
-# --- playbooks (playbooks/): record channel outcomes, act, deliver -------------------------
-def _channel_outcomes(session: Session, ids: Sequence[int]) -> Sequence[int]:
-    from heartline.playbooks.tasks import record_outcomes
-
-    return record_outcomes(session, ids)
-
-
-def _playbooks_for(event: str) -> StageFn:
-    def _act(session: Session, ids: Sequence[int]) -> Sequence[int]:
-        from heartline.playbooks.tasks import act_on_event
-
-        return act_on_event(session, event, ids)  # -> outbox ids for the deliver stage
-
-    return _act
-
-
-def _deliver(session: Session, ids: Sequence[int]) -> Sequence[int]:
-    from heartline.playbooks.tasks import deliver_outbox
-
-    return deliver_outbox(session, ids)
-
-
-PIPELINES["interaction"].append(Stage("channel_outcomes", _channel_outcomes))
-for _event in ("interaction", "order", "survey", "conversation"):
-    PIPELINES[_event] += [Stage("playbooks", _playbooks_for(_event)), Stage("deliver", _deliver)]
-# --- end playbooks -------------------------------------------------------------------------
-
-
-# --- metrics (metrics/): daily rollup after routing, so slices see the queue/agent ----------
 def _rollup_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
     from heartline.metrics.tasks import rollup_interactions
 
@@ -122,29 +93,86 @@ def _rollup_surveys(session: Session, ids: Sequence[int]) -> Sequence[int]:
     return rollup_surveys(session, ids)
 
 
-def _insert_after(event: str, after: str, stage: Stage) -> None:
-    names = [s.name for s in PIPELINES[event]]
-    PIPELINES[event].insert(names.index(after) + 1, stage)
+def _channel_outcomes(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.playbooks.tasks import record_outcomes
+
+    return record_outcomes(session, ids)
 
 
-_insert_after("interaction", "route", Stage("rollup", _rollup_interactions))
-_insert_after("conversation", "remember", Stage("rollup", _rollup_conversations))
-_insert_after("survey", "remember", Stage("rollup", _rollup_surveys))
-# --- end metrics ---------------------------------------------------------------------------
+def _playbooks(event: PipelineEvent) -> StageFn:
+    def act(session: Session, ids: Sequence[int]) -> Sequence[int]:
+        from heartline.playbooks.tasks import act_on_event
+
+        return act_on_event(session, event, ids)  # -> outbox ids for the deliver stage
+
+    return act
 
 
-# --- privacy (privacy/): a privacy request opens an admin task and pauses marketing, before
-# routing and playbooks run, so nothing promotional goes out in the meantime ----------------
-def _privacy_requests(session: Session, ids: Sequence[int]) -> Sequence[int]:
-    from heartline.privacy.tasks import open_privacy_requests
+def _deliver(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.playbooks.tasks import deliver_outbox
 
-    return open_privacy_requests(session, ids)
+    return deliver_outbox(session, ids)
 
 
-_insert_after("interaction", "remember", Stage("privacy", _privacy_requests))
-# --- end privacy ---------------------------------------------------------------------------
+E = PipelineEvent
+PIPELINES: Final[Mapping[PipelineEvent, tuple[Stage, ...]]] = {
+    E.INTERACTION: (
+        Stage("score", _score),  # emotion: a reading with evidence
+        Stage("remember", _remember),  # mood: state, churn risk, segments, complaints
+        # a privacy request opens an admin task and pauses marketing before routing and
+        # playbooks run, so nothing promotional goes out in the meantime
+        Stage("privacy", _privacy_requests),
+        Stage("route", _route),  # queue, priority, SLA
+        Stage("rollup", _rollup_interactions),  # after routing, so slices see the queue/agent
+        Stage("channel_outcomes", _channel_outcomes),  # replies/opt-outs close outbox loops
+        Stage("playbooks", _playbooks(E.INTERACTION)),  # -> outbox ids
+        Stage("deliver", _deliver),
+    ),
+    E.SURVEY: (
+        Stage("remember", _remember_surveys),
+        Stage("rollup", _rollup_surveys),
+        Stage("playbooks", _playbooks(E.SURVEY)),
+        Stage("deliver", _deliver),
+    ),
+    E.ORDER: (
+        Stage("remember", _remember_orders),
+        Stage("playbooks", _playbooks(E.ORDER)),
+        Stage("deliver", _deliver),
+    ),
+    E.CONVERSATION: (  # on a status change
+        Stage("remember", _remember_conversations),
+        Stage("rollup", _rollup_conversations),
+        Stage("playbooks", _playbooks(E.CONVERSATION)),
+        Stage("deliver", _deliver),
+    ),
+}
 
 
-def stages_for(event: str) -> list[Stage]:
+def stages_for(event: str) -> tuple[Stage, ...]:
     """The ordered stages of an event (unknown events have none)."""
-    return PIPELINES.get(event, [])
+    try:
+        return PIPELINES[PipelineEvent(event)]
+    except ValueError:
+        return ()
+
+
+def next_stage(event: str, name: str) -> str | None:
+    """The name of the stage after `name` in `event`'s pipeline, or None after the last."""
+    names = [stage.name for stage in stages_for(event)]
+    position = names.index(name)
+    return names[position + 1] if position + 1 < len(names) else None
+
+
+def stage_named(event: str, name: str) -> Stage:
+    """The stage called `name` in `event`'s pipeline; KeyError names both if there is none."""
+    for stage in stages_for(event):
+        if stage.name == name:
+            return stage
+    raise KeyError(f"pipeline {event!r} has no stage {name!r}")
+
+
+def run_stage(event: str, name: str, ids: Sequence[int]) -> list[int]:
+    """Run one stage in its own transaction and return the ids for the next one."""
+    stage = stage_named(event, name)
+    with session_scope() as session:
+        return list(stage.fn(session, list(ids)))

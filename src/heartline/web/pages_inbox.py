@@ -14,7 +14,7 @@ from heartline.assist import service as assist_service
 from heartline.assist import workspace
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
-from heartline.enums import ConversationStatus
+from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.interactions import views as interaction_views
@@ -154,8 +154,8 @@ def reply(
     interaction, delivery = assist_service.send_reply(
         db, conversation_id=conversation_id, user=user, text=text
     )
+    pipeline.submit(db, PipelineEvent.INTERACTION, [interaction.id])
     db.commit()
-    pipeline.submit("interaction", [interaction.id])
     if delivery == "queued":
         from heartline.playbooks import outbox
 
@@ -187,8 +187,8 @@ def set_status(
     interaction_service.set_conversation_status(
         db, conversation_id=conversation_id, status=ConversationStatus(status)
     )
+    pipeline.submit(db, PipelineEvent.CONVERSATION, [conversation_id])
     db.commit()
-    pipeline.submit("conversation", [conversation_id])
     return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
 
 

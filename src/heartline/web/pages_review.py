@@ -11,6 +11,7 @@ from heartline import pipeline
 from heartline.api.deps import Db
 from heartline.customers import service as customer_service
 from heartline.emotion.taxonomy import CS_EMOTIONS, INTENT_LABELS, SENTIMENTS
+from heartline.enums import PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.mood import review as review_service
 from heartline.web.deps import ReviewerUser
@@ -104,6 +105,6 @@ def review_one(
         reviewer=user.name or user.email,
         reviewer_user_id=user.id,
     )
+    pipeline.submit(db, PipelineEvent.INTERACTION, [review.interaction_id])
     db.commit()
-    pipeline.submit("interaction", [review.interaction_id])
     return render(request, "_reviewed.html", {"review": review, "reading_id": reading_id})
