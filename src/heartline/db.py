@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -118,7 +119,8 @@ def get_sessionmaker() -> sessionmaker[Session]:
     """The process session factory (tests may install their own with set_sessionmaker)."""
     # Foreign keys name tables of other domains (customers.account_owner_id -> users): every
     # model must be registered before the first flush, whichever module asked for a session.
-    import heartline.models  # noqa: F401
+    # The registry is loaded by name: it sits above this module, which every model imports.
+    importlib.import_module("heartline.models")
 
     if _state.factory is None:
         _state.factory = sessionmaker(bind=get_engine(), expire_on_commit=False)
