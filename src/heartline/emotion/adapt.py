@@ -209,13 +209,7 @@ def adapt(
     from heartline.emotion.neural import ASSETS, NeuralEngine
 
     examples = examples_from(rows)
-    n_corr = sum(e.action == "correct" for e in examples)
-    n_conf = len(examples) - n_corr
-    if n_corr < min_corrections:
-        raise AdaptError(
-            f"{n_corr} correction(s) found, {min_corrections} needed (--min-corrections): "
-            "nothing written; review more readings first"
-        )
+    n_corr, n_conf = _counts(examples, min_corrections)
     shipped_meta = versions.shipped_meta()
     base = NeuralEngine(ASSETS)
     active_id = versions.active_id(root)
@@ -246,6 +240,45 @@ def adapt(
         "adapted": {"at": now, "corrections": n_corr, "confirmations": n_conf},
     }
     new = NeuralEngine(ASSETS, meta=meta)
+    figures = _figures(old, new, held, datasets, limit, echo)
+    activated, reason = _verdict(changes, figures, old.model_id, datasets)
+    report = {
+        "model": model_id, "base_model": shipped_meta["model"], "compared_with": old.model_id,
+        "created_at": now, "corrections": n_corr, "confirmations": n_conf,
+        "fitted_on": len(fit), "held_back": len(held),
+        "datasets": str(datasets) if datasets is not None else None, "limit": limit,
+        "tolerance": TOLERANCE, "changes": changes, "figures": figures,
+        "activated": activated, "reason": reason, "previous_active": active_id,
+    }  # fmt: skip
+    echo(format_table(report))
+    if not changes or dry_run:
+        return Outcome(None, False, reason + ("; dry run, nothing written" if dry_run else ""),
+                       report)  # fmt: skip
+    _store(meta, report, activated, root)
+    return Outcome(model_id, activated, reason, report)
+
+
+def _counts(examples: list[Example], min_corrections: int) -> tuple[int, int]:
+    """(corrections, confirmations) among the examples; too few corrections stop the run."""
+    n_corr = sum(e.action == "correct" for e in examples)
+    if n_corr < min_corrections:
+        raise AdaptError(
+            f"{n_corr} correction(s) found, {min_corrections} needed (--min-corrections): "
+            "nothing written; review more readings first"
+        )
+    return n_corr, len(examples) - n_corr
+
+
+def _figures(
+    old: Any,
+    new: Any,
+    held: list[Example],
+    datasets: Path | None,
+    limit: int,
+    echo: Callable[[str], None],
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Both versions' figures: on the held-back corrections, and on the dev/val splits when the
+    datasets are there."""
     figures: dict[str, dict[str, dict[str, float]]] = {
         "held_back": {"old": held_back_figures(old, held), "new": held_back_figures(new, held)}
     }
@@ -255,48 +288,40 @@ def adapt(
             "old": dev_figures(old, datasets, limit),
             "new": dev_figures(new, datasets, limit),
         }
+    return figures
+
+
+def _verdict(
+    changes: dict[str, Any],
+    figures: dict[str, dict[str, dict[str, float]]],
+    old_id: str,
+    datasets: Path | None,
+) -> tuple[bool, str]:
+    """Whether the candidate is activated, and why: it must change something and be no worse
+    on any gated figure."""
     bad = {part: worse(f["old"], f["new"]) for part, f in figures.items()}
     if not changes:
-        activated, reason = False, f"the refit changed no decision point of {old.model_id}"
-    elif any(bad.values()):
-        activated = False
-        reason = "worse than {} on {}".format(
-            old.model_id,
-            ", ".join(f"{k} ({part})" for part, ks in bad.items() for k in ks),
+        return False, f"the refit changed no decision point of {old_id}"
+    if any(bad.values()):
+        return False, "worse than {} on {}".format(
+            old_id, ", ".join(f"{k} ({part})" for part, ks in bad.items() for k in ks)
         )
-    else:
-        activated, reason = True, f"not worse than {old.model_id}"
-        if datasets is None:
-            reason += " (held-back corrections only: the datasets were not found)"
-    report = {
-        "model": model_id,
-        "base_model": shipped_meta["model"],
-        "compared_with": old.model_id,
-        "created_at": now,
-        "corrections": n_corr,
-        "confirmations": n_conf,
-        "fitted_on": len(fit),
-        "held_back": len(held),
-        "datasets": str(datasets) if datasets is not None else None,
-        "limit": limit,
-        "tolerance": TOLERANCE,
-        "changes": changes,
-        "figures": figures,
-        "activated": activated,
-        "reason": reason,
-        "previous_active": active_id,
-    }
-    echo(format_table(report))
-    if not changes or dry_run:
-        return Outcome(None, False, reason + ("; dry run, nothing written" if dry_run else ""),
-                       report)  # fmt: skip
+    reason = f"not worse than {old_id}"
+    if datasets is None:
+        reason += " (held-back corrections only: the datasets were not found)"
+    return True, reason
+
+
+def _store(
+    meta: dict[str, Any], report: dict[str, Any], activated: bool, root: Path | None
+) -> None:
+    """Write the version; activate it (and drop the cached engines) when it passed."""
     versions.write_version(meta, report, root)
     if activated:
-        versions.activate(model_id, root)
+        versions.activate(str(meta["model"]), root)
         from heartline.emotion.engine import reset_engine
 
         reset_engine()
-    return Outcome(model_id, activated, reason, report)
 
 
 def format_table(report: dict[str, Any]) -> str:

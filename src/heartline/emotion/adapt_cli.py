@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from heartline.emotion.adapt import Outcome
 
 # Exit codes: 0 a version was activated (or a dry run finished), 1 nothing was activated (too
 # few corrections, no change, or the candidate was worse), 2 bad input.
@@ -39,10 +42,28 @@ def adapt_cmd(
     Writes a new version beside the shipped model (under the data directory), compares it
     with the active one on held-back corrections and on the dev/val splits, and activates it
     only if it is not worse. `heartline model rollback` undoes an activation."""
-    from heartline import db as dbmod
     from heartline.emotion import adapt as A
-    from heartline.mood import review
 
+    datasets = _chosen_datasets(min_corrections, limit, data, no_data)
+    try:
+        outcome = A.adapt(
+            _corrections(),
+            min_corrections=min_corrections,
+            datasets=datasets,
+            limit=limit,
+            dry_run=dry_run,
+            echo=typer.echo,
+        )
+    except A.AdaptError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(NOT_ACTIVATED) from None
+    _tell(outcome, dry_run)
+
+
+def _chosen_datasets(
+    min_corrections: int, limit: int, data: Path | None, no_data: bool
+) -> Path | None:
+    """The datasets root to use (None: the corrections alone), once the options make sense."""
     if min_corrections < 1:
         _fail(f"--min-corrections must be at least 1, got {min_corrections}")
     if limit < 0:
@@ -56,20 +77,20 @@ def adapt_cmd(
             "corrections alone, in narrower windows, and comparing on held-back corrections only",
             err=True,
         )
+    return datasets
+
+
+def _corrections() -> list[dict[str, Any]]:
+    """Reviewers' corrections and confirmations, from the review queue."""
+    from heartline import db as dbmod
+    from heartline.mood import review
+
     with dbmod.session_scope() as session:
-        rows = list(review.corrections(session, include_confirmations=True))
-    try:
-        outcome = A.adapt(
-            rows,
-            min_corrections=min_corrections,
-            datasets=datasets,
-            limit=limit,
-            dry_run=dry_run,
-            echo=typer.echo,
-        )
-    except A.AdaptError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(NOT_ACTIVATED) from None
+        return list(review.corrections(session, include_confirmations=True))
+
+
+def _tell(outcome: Outcome, dry_run: bool) -> None:
+    """Say what adapt did; exit 1 when nothing was activated (0 for a finished dry run)."""
     if outcome.model is None:
         typer.echo(outcome.reason)
         raise typer.Exit(0 if dry_run else NOT_ACTIVATED)

@@ -9,13 +9,15 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
 
 from heartline import csvsafe
+from heartline.emotion.engine import EmotionEngine
 from heartline.emotion.reading import Reading
 
 model_app = typer.Typer(help="Train, export and evaluate the emotion model.", no_args_is_help=True)
@@ -226,6 +228,116 @@ def _csv_row(row: dict[str, Any], r: Reading) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class _Scoring:
+    """One `heartline analyze` run: readings made chunk by chunk and written in order (JSON
+    lines, or CSV rows for CSV input), and what was read."""
+
+    engine: EmotionEngine
+    fmt: str
+    dst: TextIO
+    batch_size: int
+    evidence: bool
+    scored: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    unread: Counter[str] = field(default_factory=Counter)  # languages the engine does not read
+    writer: csv.DictWriter[str] | None = None
+
+    def score(self, chunk: list[tuple[int, dict[str, Any], str]]) -> None:
+        """Read one chunk of records and write each with its reading."""
+        texts = [t for _, _, t in chunk]
+        if self.evidence:
+            readings = self.engine.analyze_many(texts, batch_size=self.batch_size)
+        else:  # both engines take with_evidence; the Protocol keeps the common core only
+            readings = self.engine.analyze_many(  # type: ignore[call-arg]
+                texts, batch_size=self.batch_size, with_evidence=False
+            )
+        for (n, rec, text), r in zip(chunk, readings, strict=True):
+            self.languages[r.language] += 1
+            if "unsupported_language" in r.review_reasons:
+                self.unread[r.language] += 1
+            self._write(n, rec, text, r)
+        self.scored += len(chunk)
+
+    def _write(self, n: int, rec: dict[str, Any], text: str, r: Reading) -> None:
+        if self.fmt == "csv":
+            row = _csv_row(rec, r)
+            if self.writer is None:
+                self.writer = csv.DictWriter(self.dst, fieldnames=list(row))
+                self.writer.writeheader()
+            self.writer.writerow({k: csvsafe.cell(v) for k, v in row.items()})
+        else:
+            out = {**rec, "line": n, "text": text, **r.to_dict()}
+            self.dst.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+    def report(self, skipped: int, secs: float) -> None:
+        """The summary on stderr: counts, speed, model, and the languages read and not read."""
+        typer.echo(
+            f"scored {self.scored} record(s), skipped {skipped} in {secs:.1f}s "
+            f"({self.scored / secs if secs else 0:.0f}/s) with {self.engine.model_id}",
+            err=True,
+        )
+        if not self.languages:
+            return
+        from heartline.emotion.language import name_of
+
+        typer.echo(
+            "languages: "
+            + ", ".join(f"{name_of(k)} {n}" for k, n in self.languages.most_common())
+            + (
+                "; not read (unsupported, sent to review): "
+                + ", ".join(f"{name_of(k)} {n}" for k, n in self.unread.most_common())
+                if self.unread
+                else ""
+            ),
+            err=True,
+        )
+
+
+def _score_records(
+    records: Iterator[tuple[int, dict[str, Any], str]],
+    bad: list[str],
+    run: _Scoring,
+    done: Callable[[int], None],
+) -> None:
+    """Score records in chunks of CHUNK, reporting skipped ones as they are found; ``done``
+    gets the line number reached after each chunk."""
+    chunk: list[tuple[int, dict[str, Any], str]] = []
+
+    def flush() -> None:
+        run.score(chunk)
+        done(chunk[-1][0])
+        chunk.clear()
+
+    seen_bad = 0
+    for item in records:
+        for msg in bad[seen_bad:]:
+            typer.echo(f"skipped {msg}", err=True)
+        seen_bad = len(bad)
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            flush()
+    if chunk:
+        flush()
+    for msg in bad[seen_bad:]:
+        typer.echo(f"skipped {msg}", err=True)
+
+
+@contextlib.contextmanager
+def _streams(file: str, fmt: str, output: str | None) -> Iterator[tuple[TextIO, TextIO]]:
+    """The input (a file, or stdin for -) and output (stdout unless --output) streams."""
+    with contextlib.ExitStack() as stack:
+        if file == "-":
+            src: TextIO = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        else:
+            nl = "" if fmt == "csv" else None
+            src = stack.enter_context(open(file, encoding="utf-8", errors="replace", newline=nl))
+        dst: TextIO = sys.stdout
+        if output not in (None, "-"):
+            dst = stack.enter_context(open(str(output), "w", encoding="utf-8", newline=""))
+        yield src, dst
+
+
 def analyze_cmd(
     file: Annotated[str, typer.Argument(help="input file, or - for stdin")],
     format: Annotated[str, typer.Option("--format", help="input format: jsonl|csv|text")] = "jsonl",
@@ -252,86 +364,18 @@ def analyze_cmd(
         raise typer.Exit(2)
     total = None if stdin else _count_lines(file)
     bad: list[str] = []
-    scored = 0
-    languages: Counter[str] = Counter()
-    unread: Counter[str] = Counter()  # languages the engine does not read
     t0 = time.perf_counter()
-    writer: csv.DictWriter[str] | None = None
-    with contextlib.ExitStack() as stack:
-        if stdin:
-            src: TextIO = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-        else:
-            nl = "" if fmt == "csv" else None
-            src = stack.enter_context(open(file, encoding="utf-8", errors="replace", newline=nl))
-        dst: TextIO = sys.stdout
-        if output not in (None, "-"):
-            dst = stack.enter_context(open(str(output), "w", encoding="utf-8", newline=""))
-        progress = stack.enter_context(
-            Progress(console=_stderr_console(), transient=True, disable=stdin)
-        )
+    with (
+        _streams(file, fmt, output) as (src, dst),
+        Progress(console=_stderr_console(), transient=True, disable=stdin) as progress,
+    ):
         task = progress.add_task("scoring", total=total)
-        chunk: list[tuple[int, dict[str, Any], str]] = []
-
-        def flush() -> None:
-            nonlocal scored, writer
-            texts = [t for _, _, t in chunk]
-            if evidence:
-                readings = eng.analyze_many(texts, batch_size=batch_size)
-            else:  # both engines take with_evidence; the Protocol keeps the common core only
-                readings = eng.analyze_many(  # type: ignore[call-arg]
-                    texts, batch_size=batch_size, with_evidence=False
-                )
-            for (n, rec, text), r in zip(chunk, readings, strict=True):
-                languages[r.language] += 1
-                if "unsupported_language" in r.review_reasons:
-                    unread[r.language] += 1
-                if fmt == "csv":
-                    row = _csv_row(rec, r)
-                    if writer is None:
-                        writer = csv.DictWriter(dst, fieldnames=list(row))
-                        writer.writeheader()
-                    writer.writerow({k: csvsafe.cell(v) for k, v in row.items()})
-                else:
-                    out = {**rec, "line": n, "text": text, **r.to_dict()}
-                    dst.write(json.dumps(out, ensure_ascii=False) + "\n")
-            scored += len(chunk)
-            progress.update(task, completed=chunk[-1][0])
-            chunk.clear()
-
-        seen_bad = 0
-        for item in _records(src, fmt, text_field, text_column, bad):
-            for msg in bad[seen_bad:]:
-                typer.echo(f"skipped {msg}", err=True)
-            seen_bad = len(bad)
-            chunk.append(item)
-            if len(chunk) >= CHUNK:
-                flush()
-        if chunk:
-            flush()
-        for msg in bad[seen_bad:]:
-            typer.echo(f"skipped {msg}", err=True)
+        run = _Scoring(eng, fmt, dst, batch_size, evidence)
+        records = _records(src, fmt, text_field, text_column, bad)
+        _score_records(records, bad, run, lambda n: progress.update(task, completed=n))
         dst.flush()
-    secs = time.perf_counter() - t0
-    typer.echo(
-        f"scored {scored} record(s), skipped {len(bad)} in {secs:.1f}s "
-        f"({scored / secs if secs else 0:.0f}/s) with {eng.model_id}",
-        err=True,
-    )
-    if languages:
-        from heartline.emotion.language import name_of
-
-        typer.echo(
-            "languages: "
-            + ", ".join(f"{name_of(k)} {n}" for k, n in languages.most_common())
-            + (
-                "; not read (unsupported, sent to review): "
-                + ", ".join(f"{name_of(k)} {n}" for k, n in unread.most_common())
-                if unread
-                else ""
-            ),
-            err=True,
-        )
-    if scored == 0:
+    run.report(len(bad), time.perf_counter() - t0)
+    if run.scored == 0:
         raise typer.Exit(1)
 
 

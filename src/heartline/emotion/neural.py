@@ -18,19 +18,27 @@ from typing import Any
 
 import numpy as np
 
-from heartline.emotion import compose, language, sarcasm, textproc
+from heartline.emotion import compose, evidence, language, sarcasm, textproc
+from heartline.emotion.heads import (
+    acts,
+    aggregate,
+    lean,
+    rounded,
+    sentence_detail,
+    sentiment_scores,
+    softmax,
+    target_scores,
+)
 from heartline.emotion.reading import Reading, unscored
 from heartline.emotion.taxonomy import (
-    CS_EMOTIONS,
     EMOTIONS,
-    INTENTS,
     LABEL_POLARITY,
     SENTIMENTS,
-    SEVERITIES,
-    cs_array,
     cs_from_emotions,
     with_sentiment,
 )
+
+__all__ = ["ASSETS", "MULTILINGUAL", "NeuralEngine", "aggregate", "assets_present", "pad"]
 
 ASSETS = Path(__file__).parent / "assets"
 # The multilingual model (training/multilingual.py): reads the languages its meta.json lists
@@ -62,11 +70,6 @@ def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         ids[k, : len(r)] = r
         mask[k, : len(r)] = 1
     return ids, mask
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
 
 
 class NeuralEngine:
@@ -160,13 +163,13 @@ class NeuralEngine:
         logits = {k: np.concatenate(v)[inv] for k, v in parts.items()}
         out = {
             "emotions": 1.0 / (1.0 + np.exp(-logits["emotions"])),
-            "sentiment": _softmax(logits["sentiment"] + self.bias),
-            "sarcasm": _softmax(logits["irony"])[:, 1],
-            "tweet_emotion": _softmax(logits["tweet_emotion"]),
+            "sentiment": softmax(logits["sentiment"] + self.bias),
+            "sarcasm": softmax(logits["irony"])[:, 1],
+            "tweet_emotion": softmax(logits["tweet_emotion"]),
         }
         for head in ("complaint", "intent"):  # models before 1.2 have no such heads
             if head in logits:
-                out[head] = _softmax(logits[head])
+                out[head] = softmax(logits[head])
         return out
 
     def _run(self, rows: list[list[int]]) -> list[np.ndarray]:
@@ -249,7 +252,9 @@ class NeuralEngine:
             if with_evidence and focus is not None:
                 pending.append((i, *focus))
         if pending:
-            self._attach_evidence(readings, pending, probs, batch_size)
+            evidence.attach(
+                readings, pending, probs, lambda vs: self.infer(vs, batch_size), self.thresholds
+            )
         for i, plan in enumerate(plans):
             # a sarcastic reading is explained by its praise word, found by the probe
             if with_evidence and not isinstance(plan, Reading) and len(plan[2]) == 1:
@@ -257,7 +262,7 @@ class NeuralEngine:
                 current = readings[i]
                 if praise is not None and current is not None:
                     readings[i] = dataclasses.replace(
-                        current, evidence=_praise_evidence(plan[0], plan[3], praise)
+                        current, evidence=evidence.praise(plan[0], plan[3], praise)
                     )
         return [r for r in readings if r is not None]
 
@@ -282,32 +287,46 @@ class NeuralEngine:
         self, text: str, spans: list[tuple[int, int]], idx: list[int], body_map: Any,
         probs: dict[str, np.ndarray], lang: str = "en",
     ) -> tuple[Reading, tuple[int, str, Any, str] | None]:  # fmt: skip
+        """One message's reading from its units' probabilities, and what its evidence is to
+        explain: (unit index, unit text, offset or char map, target), or None."""
         emo, sent, sarc = probs["emotions"][idx], probs["sentiment"][idx], probs["sarcasm"][idx]
         sent = np.array([self._deironise(s, z) for s, z in zip(sent, sarc, strict=True)])
         detail: list[dict[str, Any]] = []
         if len(idx) > 1:
             e, s, z, mixed_across = aggregate(emo, sent, sarc)
-            for (a, b), ei, si, zi in zip(spans, emo, sent, sarc, strict=True):
-                _, top_i, _ = compose.coherent(
-                    SENTIMENTS[int(si.argmax())],
-                    with_sentiment(
-                        cs_from_emotions(dict(zip(EMOTIONS, ei.tolist(), strict=True)), self.thr),
-                        *si.tolist(),
-                    ),
-                    [],
-                    LABEL_POLARITY,
-                    lean=_lean(si),
-                )
-                detail.append({
-                    "text": text[a:b], "start": a, "end": b,
-                    "sentiment": SENTIMENTS[int(si.argmax())], "sentiment_scores": _scores(si),
-                    "valence": round(float(si[2] - si[0]), 4), "top_emotion": top_i,
-                    "sarcasm": round(float(zi), 4),
-                    "language": language.detect_language(text[a:b]) if lang != "en" else "en",
-                })  # fmt: skip
+            detail = sentence_detail(text, spans, (emo, sent, sarc), self.thr, lang)
         else:
             e, s, z, mixed_across = emo[0], sent[0], float(sarc[0]), False
-        emotions = _round(dict(zip(EMOTIONS, e.tolist(), strict=True)))
+        reading = self._reading(text, (e, s, z), mixed_across, lang, detail, (probs, idx))
+        # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment
+        # ("sentiment:negative"). A neutral reading has nothing to explain.
+        top, sentiment = reading.top_emotion, reading.sentiment
+        if top is None or top == "neutral":
+            if sentiment == "neutral":
+                return reading, None
+            target = f"sentiment:{sentiment}"
+        else:
+            target = top
+        if body_map is not None:
+            return reading, (idx[0], body_map[0], body_map[1], target)
+        # long message: explain with the sentence that carries the target most
+        best = int(np.argmax(target_scores(target, emo, sent, self.thresholds)))
+        a, b = spans[best]
+        return reading, (idx[best], text[a:b], a, target)
+
+    def _reading(
+        self,
+        text: str,
+        esz: tuple[np.ndarray, np.ndarray, float],
+        mixed_across: bool,
+        lang: str,
+        detail: list[dict[str, Any]],
+        units: tuple[dict[str, np.ndarray], list[int]],
+    ) -> Reading:
+        """The reading of a message's combined (emotions, sentiment, sarcasm) probabilities;
+        its acts come from its units' (``units``: all probabilities, the message's rows)."""
+        e, s, z = esz
+        emotions = rounded(dict(zip(EMOTIONS, e.tolist(), strict=True)))
         labels = [k for k, p, t in zip(EMOTIONS, e, self.thresholds, strict=True) if p >= t]
         sentiment = SENTIMENTS[int(s.argmax())]
         cs, top, labels = compose.coherent(
@@ -315,7 +334,7 @@ class NeuralEngine:
             with_sentiment(cs_from_emotions(emotions, self.thr), *s.tolist()),
             labels,
             LABEL_POLARITY,
-            lean=_lean(s),
+            lean=lean(s),
         )
         mixed = bool(mixed_across or (s[0] >= compose.MIXED_MIN and s[2] >= compose.MIXED_MIN))
         flagged = z >= self.sarcasm_threshold
@@ -330,116 +349,20 @@ class NeuralEngine:
             confidence=confidence, sarcasm=z, sarcasm_threshold=self.sarcasm_threshold,
             mixed=mixed, sentiment=sentiment, top_emotion=top,
         )  # fmt: skip
-        reading = Reading(
-            sentiment=sentiment, sentiment_scores=_scores(s),
+        return Reading(
+            sentiment=sentiment, sentiment_scores=sentiment_scores(s),
             mixed=mixed, emotions=emotions, labels=labels, cs_emotions=cs, top_emotion=top,
             sarcasm=round(z, 4), intensity=round(intensity, 4), confidence=round(confidence, 4),
             valence=round(valence, 4), evidence=[], needs_review=bool(reasons),
             review_reasons=reasons, language=lang, model=self.model_id, sentences=detail,
-            **self._acts(probs, idx, sentiment),
+            **acts(*units, sentiment, self.complaint_at),
         )  # fmt: skip
-        # What evidence explains: the top emotion, or, when that is neutral, a polar sentiment
-        # ("sentiment:negative"). A neutral reading has nothing to explain.
-        if top is None or top == "neutral":
-            if sentiment == "neutral":
-                return reading, None
-            target = f"sentiment:{sentiment}"
-        else:
-            target = top
-        if body_map is not None:
-            return reading, (idx[0], body_map[0], body_map[1], target)
-        # long message: explain with the sentence that carries the target most
-        best = int(np.argmax(_target_scores(target, emo, sent, self.thresholds)))
-        a, b = spans[best]
-        return reading, (idx[best], text[a:b], a, target)
-
-    def _acts(self, probs: dict[str, np.ndarray], idx: list[int], sentiment: str) -> dict[str, Any]:
-        """Complaint, severity and intent of a message (its sentences combined)."""
-        if "complaint" not in probs:
-            return {}
-        pc, pi = probs["complaint"][idx], probs["intent"][idx]
-        # the most complaining sentence speaks for the message
-        k = int(np.argmin(pc[:, 0]))
-        complaint = round(float(1.0 - pc[k, 0]), 4)  # decided on the value the reading shows
-        severity = "none"
-        if complaint >= self.complaint_at:
-            severity = SEVERITIES[1 + int(pc[k, 1:].argmax())]
-        # an intent stated in any sentence is the message's ("Thanks. Close my account.");
-        # "other" only when no sentence states one
-        other = INTENTS.index("other")
-        scores = pi.max(0)
-        scores[other] = pi[:, other].min()
-        if sentiment == "negative":  # praise on a negative reading is sarcasm, not thanks
-            scores[INTENTS.index("praise")] = 0.0
-        scores = scores / scores.sum()
-        j = int(scores.argmax())
-        return {
-            "complaint": complaint,
-            "complaint_severity": severity,
-            "intent": INTENTS[j],
-            "intent_confidence": round(float(scores[j]), 4),
-            "intent_scores": _round(dict(zip(INTENTS, scores.tolist(), strict=True))),
-        }
 
     def _deironise(self, s: np.ndarray, sarcasm: float) -> np.ndarray:
         """Irony inverts surface polarity: a likely-sarcastic positive reading turns negative."""
         if sarcasm >= self.flip_at and s[2] >= s.max():
             return np.array([s[2], s[1], s[0]])
         return s
-
-    def _attach_evidence(
-        self,
-        readings: list[Any],
-        pending: list[tuple[int, int, str, Any, str]],
-        probs: dict[str, np.ndarray],
-        batch_size: int,
-    ) -> None:
-        """Occlusion evidence for all pending readings in one batched inference (each unit's
-        own score is already known from ``probs``)."""
-        tops = [top for *_, top in pending]
-        counts = [len(compose.occlusion_spans(unit)) for _, _, unit, _, _ in pending]
-        base = [
-            float(_target_scores(top, probs["emotions"][[u]], probs["sentiment"][[u]],
-                                 self.thresholds)[0])
-            for _, u, _, _, top in pending
-        ]  # fmt: skip
-
-        def score(variants: list[str]) -> list[float]:
-            p = self.infer(variants, batch_size)
-            out: list[float] = []
-            at = 0
-            for top, n in zip(tops, counts, strict=True):
-                block = _target_scores(
-                    top, p["emotions"][at : at + n], p["sentiment"][at : at + n], self.thresholds
-                )
-                out += block.tolist()
-                at += n
-            return out
-
-        found = compose.batched_occlusion([(unit, 0) for _, _, unit, _, _ in pending], score, base)
-        for (i, _, _, where, _), ev in zip(pending, found, strict=True):
-            if isinstance(where, int):
-                ev = [{**x, "start": x["start"] + where, "end": x["end"] + where} for x in ev]
-            else:  # a body joined from several spans: map each end back to the original
-                ev = [{**x, "start": where[x["start"]], "end": where[x["end"] - 1] + 1} for x in ev]
-            readings[i] = dataclasses.replace(readings[i], evidence=ev)
-
-
-def _target_scores(
-    target: str, emo: np.ndarray, sent: np.ndarray, thresholds: np.ndarray
-) -> np.ndarray:
-    """Per-row score of an evidence target: a cs key (scored exactly as in the reading's cs
-    view, ``taxonomy.cs_array``), or "sentiment:<label>"."""
-    if target.startswith("sentiment:"):
-        return np.asarray(sent)[:, SENTIMENTS.index(target.split(":", 1)[1])]
-    return cs_array(emo, sent, thresholds)[:, CS_EMOTIONS.index(target)]
-
-
-def _praise_evidence(text: str, body_map: Any, probe: sarcasm.Probe) -> list[dict[str, Any]]:
-    s, e = probe.praise
-    if body_map is not None:
-        s, e = body_map[1][s], body_map[1][e - 1] + 1
-    return [{"text": text[s:e], "start": s, "end": e, "weight": round(probe.drop, 4)}]
 
 
 def _join(text: str, sents: list[tuple[int, int]]) -> tuple[str, list[int]]:
@@ -453,29 +376,3 @@ def _join(text: str, sents: list[tuple[int, int]]) -> tuple[str, list[int]]:
         body_parts.append(text[s:e])
         mapping.extend(range(s, e))
     return "".join(body_parts), mapping
-
-
-def aggregate(
-    emo: np.ndarray, sent: np.ndarray, sarc: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float, bool]:
-    """Combine sentence readings: emotions by max (neutral by min), sentiment by a weighted mean
-    where polar sentences weigh more, sarcasm by max; mixed when sentences disagree strongly."""
-    e = emo.max(0)
-    e[EMOTIONS.index("neutral")] = emo[:, EMOTIONS.index("neutral")].min()
-    w = 0.25 + (1.0 - sent[:, 1])
-    s = (sent * w[:, None]).sum(0) / w.sum()
-    mixed = bool((sent[:, 0] >= 0.5).any() and (sent[:, 2] >= 0.5).any())
-    return e, s, float(sarc.max()), mixed
-
-
-def _lean(s: np.ndarray) -> str:
-    """Which side a sentiment row leans to, whatever its top class."""
-    return "negative" if s[0] > s[2] else "positive" if s[2] > s[0] else "neutral"
-
-
-def _scores(s: np.ndarray) -> dict[str, float]:
-    return _round(dict(zip(SENTIMENTS, s.tolist(), strict=True)))
-
-
-def _round(d: dict[str, float]) -> dict[str, float]:
-    return {k: round(float(v), 4) for k, v in d.items()}
