@@ -24,21 +24,21 @@ def run_due(now: datetime | None = None, *, force: bool = False) -> dict[str, An
     now = now or utcnow()
     done: dict[str, Any] = {}
     if force or now - _last_run.get("segments", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY:
-        from heartline.metrics import rollup
-        from heartline.mood import segments
+        from heartline.metrics import service as metrics_service
+        from heartline.mood import service as mood_service
 
         # Churn risk and "days since" conditions move with time alone: recompute, then refresh
         # the recent rollup days so reassigned conversations count under their new queue/team.
         with session_scope() as session:
-            done["segments_refreshed"] = segments.daily_refresh(session, now=now)
+            done["segments_refreshed"] = mood_service.daily_refresh(session, now=now)
         with session_scope() as session:
-            rollup.refresh_recent(session, days=7, now=now)
+            metrics_service.refresh_recent(session, days=7, now=now)
         _last_run["segments"] = now
     if force or now - _last_run.get("sessions", datetime.min.replace(tzinfo=now.tzinfo)) >= DAILY:
-        from heartline.auth import sessions
+        from heartline.auth import service as auth_service
 
         with session_scope() as session:
-            done["sessions_purged"] = sessions.purge(session, now=now)
+            done["sessions_purged"] = auth_service.purge_sessions(session, now=now)
         _last_run["sessions"] = now
     days = get_settings().retention_days
     if days and (

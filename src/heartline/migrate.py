@@ -61,10 +61,10 @@ def _rebuild_empty_rollup(conn: Connection) -> None:
         return
     from sqlalchemy.orm import Session
 
-    from heartline.metrics.rollup import rebuild_rollup
+    from heartline.metrics import service as metrics_service
 
     with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
-        rebuild_rollup(session)
+        metrics_service.rebuild_rollup(session)
         session.commit()
 
 

@@ -11,9 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from heartline.auth import service as auth_service
-from heartline.auth import sessions
-from heartline.auth.models import User
-from heartline.auth.service import Principal
+from heartline.auth.service import Principal, User
 from heartline.config import get_settings
 from heartline.db import get_sessionmaker
 from heartline.errors import AppError, ErrorCode
@@ -33,13 +31,13 @@ Db = Annotated[Session, Depends(get_db)]
 
 
 def session_user(request: Request, db: Db) -> User | None:
-    """The user of the request's live server-side session (auth/sessions.py), else None."""
+    """The user of the request's live server-side session (auth_service.resolve_session), else None."""
     if "session" not in request.scope:
         return None
     token = request.session.get("sid")
     if not isinstance(token, str) or not token:
         return None
-    user = sessions.resolve(db, token, idle_s=get_settings().session_max_age_s)
+    user = auth_service.resolve_session(db, token, idle_s=get_settings().session_max_age_s)
     if user is None:
         request.session.clear()
     elif db.dirty:

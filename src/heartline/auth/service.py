@@ -13,9 +13,25 @@ from sqlalchemy.orm import Session
 
 from heartline.auth import sessions
 from heartline.auth.models import ApiToken, Team, User
+from heartline.auth.sessions import Lock, active_sessions
+from heartline.auth.sessions import end as end_session
+from heartline.auth.sessions import locked as login_lock
+from heartline.auth.sessions import note_attempt as note_login_attempt
+from heartline.auth.sessions import purge as purge_sessions
+from heartline.auth.sessions import resolve as resolve_session
+from heartline.auth.sessions import start as start_session
 from heartline.db import utcnow
 from heartline.enums import Role
 from heartline.errors import AppError, ErrorCode
+
+__all__ = [
+    "MAX_PASSWORD", "MIN_PASSWORD", "PERMISSIONS", "Lock", "Principal", "Team", "User", "active_sessions", "authenticate",
+    "change_password", "check_password", "create_token", "create_user", "end_session",
+    "find_user", "get_or_create_team", "get_user", "hash_password", "list_users", "login_lock",
+    "note_login_attempt", "purge_sessions", "random_password", "reset_password",
+    "resolve_session", "resolve_token", "revoke_token", "set_password", "start_session",
+    "update_user", "user_principal",
+]  # fmt: skip
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash when the email is unknown keeps login timing uniform.
@@ -312,3 +328,10 @@ def get_or_create_team(session: Session, *, name: str) -> Team:
         session.add(team)
         session.flush()
     return team
+
+
+def team_names(session: Session) -> dict[int, str]:
+    """Every team's name by id, in name order (dashboard slices and filters)."""
+    return {
+        tid: name for tid, name in session.execute(select(Team.id, Team.name).order_by(Team.name))
+    }

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-from sqlalchemy import Date, case, cast, distinct, func, literal_column, select
+from sqlalchemy import Date, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from heartline.customers.models import Order
+from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
 from heartline.metrics.models import DailyReadingRollup as R
@@ -29,7 +29,7 @@ from heartline.metrics.rollup import (  # noqa: F401  (public through this modul
     refresh_recent,
     refresh_rollup,
 )
-from heartline.mood.models import Complaint, RecoveryStory
+from heartline.mood import service as mood_service
 
 SLICES = ("channel", "team", "agent", "queue", "category", "language")
 
@@ -182,23 +182,7 @@ def recovery(
 ) -> dict[str, Any]:
     """Resolved negative episodes in the period and how many turned into recovery stories."""
     start, end = _range(start, end)
-    episode = func.coalesce(Complaint.conversation_id, -Complaint.interaction_id)
-    resolved = (
-        session.scalar(
-            select(func.count(distinct(episode))).where(
-                Complaint.resolved_at >= start, Complaint.resolved_at < end
-            )
-        )
-        or 0
-    )
-    recovered = (
-        session.scalar(
-            select(func.count())
-            .select_from(RecoveryStory)
-            .where(RecoveryStory.resolved_at >= start, RecoveryStory.resolved_at < end)
-        )
-        or 0
-    )
+    resolved, recovered = mood_service.episodes_recovered(session, start=start, end=end)
     return {
         "resolved_episodes": resolved,
         "recovered": recovered,
@@ -222,13 +206,7 @@ def summary(
     sentiment: dict[str, int] = rows[0]["sentiment"] if rows else {}
     emotions: dict[str, int] = rows[0]["emotions"] if rows else {}
     survey = surveys(session, start=start, end=end, where=where)
-    reasons = dict(
-        session.execute(
-            select(Complaint.reason, func.count())
-            .where(Complaint.occurred_at >= start, Complaint.occurred_at < end)
-            .group_by(Complaint.reason)
-        ).all()
-    )
+    reasons = mood_service.complaint_reason_counts(session, start=start, end=end)
     return {
         "from": start,
         "to": end,
@@ -253,15 +231,8 @@ def retention(
     """Per first-order month: cohort size, customers still buying (an order in the last
     `active_days`), retention and churn rate, and repeat-purchase rate."""
     as_of = as_of or utcnow()
-    stmt = (
-        select(
-            Order.customer_id, func.min(Order.placed_at), func.max(Order.placed_at), func.count()
-        )
-        .where(Order.placed_at <= as_of, Order.status != "cancelled")
-        .group_by(Order.customer_id)
-    )
     cohorts: dict[str, dict[str, int]] = {}
-    for _cid, first, last, n in session.execute(stmt):
+    for _cid, first, last, n in customer_service.order_spans(session, as_of=as_of):
         c = cohorts.setdefault(f"{first:%Y-%m}", {"customers": 0, "active": 0, "repeat": 0})
         c["customers"] += 1
         c["active"] += int((as_of - last).days <= active_days)
@@ -349,18 +320,9 @@ def retention_rate(
     The same figures as summing `retention` over its cohorts, without a row per customer.
     """
     as_of = as_of or utcnow()
-    last = (
-        select(func.max(Order.placed_at).label("last"))
-        .where(Order.placed_at <= as_of, Order.status != "cancelled")
-        .group_by(Order.customer_id)
-        .subquery()
-    )
     # `retention` counts whole days: (as_of - last).days <= active_days.
     cutoff = as_of - timedelta(days=active_days + 1)
-    customers, active = session.execute(
-        select(func.count(), func.sum(case((last.c.last > cutoff, 1), else_=0)))
-    ).one()
-    customers, active = int(customers or 0), int(active or 0)
+    customers, active = customer_service.buyers_and_recent(session, as_of=as_of, since=cutoff)
     return {
         "customers": customers,
         "active": active,

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from heartline.config import Settings, get_settings
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
-from heartline.privacy import service as privacy_service
+from heartline.privacy import audit, requests
+from heartline.privacy.consent import withdraw_analysis
 from heartline.privacy.models import PrivacyNotice, PrivacyRequest
 
 CHOICES_DAYS = 60
@@ -174,7 +175,7 @@ def set_notice(session: Session, *, language: str, text: str, actor: Any) -> Non
         session.add(PrivacyNotice(language=lang, text=text.strip(), updated_by=actor.name))
     else:
         row.text, row.updated_at, row.updated_by = text.strip(), utcnow(), actor.name
-    privacy_service.record(
+    audit.record(
         session, actor=actor, action="notice.changed", entity="notice", entity_id=None,
         details={"language": lang, "reset": not text.strip()},
     )  # fmt: skip
@@ -235,18 +236,18 @@ def with_footer(
 def apply_choice(session: Session, *, customer_id: int, action: str) -> str:
     """Carry out a customer's own choice through the agents' code paths; returns what
     happened, in words for the page."""
-    actor = privacy_service.customer_actor(customer_id)
+    actor = audit.customer_actor(customer_id)
     customer = customer_service.get_customer(session, customer_id=customer_id)
     if action in WITHDRAWALS:
         column, consent, said = WITHDRAWALS[action]
         if getattr(customer, column):
             setattr(customer, column, False)
-            privacy_service.record(
+            audit.record(
                 session, actor=actor, action="consent", entity="customer",
                 entity_id=customer_id, details={consent: False, "via": "self_service"},
             )  # fmt: skip
             if action == "no_analysis":
-                privacy_service.withdraw_analysis(session, customer_id=customer_id, actor=actor)
+                withdraw_analysis(session, customer_id=customer_id, actor=actor)
         return said
     if action in ("copy", "erasure"):
         open_self_service_request(session, customer_id=customer_id, kind=action)
@@ -274,7 +275,7 @@ def open_self_service_request(session: Session, *, customer_id: int, kind: str) 
     )  # fmt: skip
     session.add(request)
     session.flush()
-    privacy_service.open_request_effects(
-        session, request=request, at=now, actor=privacy_service.customer_actor(customer_id)
+    requests.open_request_effects(
+        session, request=request, at=now, actor=audit.customer_actor(customer_id)
     )
     return request

@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from heartline.api.deps import Db, session_user
-from heartline.auth.models import User
-from heartline.auth.service import Principal
+from heartline.auth.service import Principal, User
 from heartline.enums import Role
 from heartline.errors import AppError, ErrorCode
 

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
-from heartline.auth import sessions
 from heartline.auth.service import Principal
 from heartline.config import get_settings
 from heartline.errors import AppError
@@ -60,17 +59,17 @@ def login(
             status_code=status,
         )  # fmt: skip
 
-    lock = sessions.locked(db, email=who, ip=ip)
+    lock = auth_service.login_lock(db, email=who, ip=ip)
     if lock is not None:
         response = refuse(lock.message, 429, "login.throttled")
         response.headers["Retry-After"] = str(lock.retry_after_s)
         return response
     user = auth_service.authenticate(db, email=email, password=password)
-    sessions.note_attempt(db, email=who, ip=ip, ok=user is not None)
+    auth_service.note_login_attempt(db, email=who, ip=ip, ok=user is not None)
     if user is None:
         return refuse("Wrong email or password.", 401, "login.failed")
     settings = get_settings()
-    token = sessions.start(
+    token = auth_service.start_session(
         db, user, absolute_s=settings.session_absolute_s, ip=ip,
         user_agent=request.headers.get("user-agent", ""),
     )  # fmt: skip
@@ -90,7 +89,7 @@ def logout(request: Request, db: Db, csrf: Annotated[str, Form()] = "") -> Respo
     check_csrf(request, csrf)
     token = request.session.get("sid")
     if isinstance(token, str) and token:
-        sessions.end(db, token)
+        auth_service.end_session(db, token)
         db.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
@@ -107,7 +106,7 @@ def _account(
 ) -> Response:
     context = {
         "me": user,
-        "sessions": sessions.active_sessions(db, user.id),
+        "sessions": auth_service.active_sessions(db, user.id),
         "min_password": auth_service.MIN_PASSWORD,
         "error": None,
         "saved": request.query_params.get("saved"),

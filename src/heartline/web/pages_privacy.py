@@ -1,5 +1,5 @@
 """Public pages for customers (no sign-in): the privacy notice, and a customer's own choices
-reached by the signed link at the end of every message (privacy/transparency.py)."""
+reached by the signed link at the end of every message (privacy.service: the notice and choices)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ from fastapi.responses import HTMLResponse, Response
 from heartline.api.deps import Db
 from heartline.customers import service as customer_service
 from heartline.errors import AppError, ErrorCode
-from heartline.privacy import transparency as T
+from heartline.privacy import service as privacy
 from heartline.web.render import check_csrf, render
 
 if TYPE_CHECKING:
-    from heartline.customers.models import Customer
+    from heartline.customers.service import Customer
 
 router = APIRouter(include_in_schema=False)
 
 
 def _lang(request: Request, asked: str | None) -> str:
     if asked:
-        return T.language_of(asked)
+        return privacy.language_of(asked)
     header = request.headers.get("accept-language", "")
-    return T.language_of(header.split(",")[0].strip() if header else None)
+    return privacy.language_of(header.split(",")[0].strip() if header else None)
 
 
 @router.get("/privacy", response_class=HTMLResponse)
@@ -32,14 +32,14 @@ def privacy_notice(
     request: Request, db: Db, lang: str | None = Query(None, max_length=10)
 ) -> Response:
     """The plain-language notice: what is analysed, why, how long, how to say no."""
-    language, text, edited = T.notice(db, _lang(request, lang))
+    language, text, edited = privacy.notice(db, _lang(request, lang))
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     context = {
         "lang": language,
         "title": paragraphs[0] if paragraphs else "",
         "paragraphs": paragraphs[1:],
         "edited": edited,
-        "languages": T.LANGUAGES,
+        "languages": privacy.LANGUAGES,
     }
     return render(request, "privacy_notice.html", context)
 
@@ -48,15 +48,15 @@ def _page(request: Request, lang: str, token: str, *, done: str | None = None,
           status: int = 200, valid: bool = True) -> Response:  # fmt: skip
     return render(
         request, "privacy_choices.html",
-        {"lang": lang, "t": T.PAGE[lang], "token": token, "done": done, "valid": valid,
-         "actions": T.ACTIONS},
+        {"lang": lang, "t": privacy.PAGE[lang], "token": token, "done": done, "valid": valid,
+         "actions": privacy.ACTIONS},
         status_code=status,
     )  # fmt: skip
 
 
 def _customer(db: Db, token: str) -> Customer | None:
     """The customer a choices link names, if it is genuine, unexpired and they still exist."""
-    cid = T.customer_of(token)
+    cid = privacy.customer_of(token)
     return None if cid is None else customer_service.find_customer_by_id(db, customer_id=cid)
 
 
@@ -66,7 +66,7 @@ def choices_page(request: Request, db: Db, token: str) -> Response:
     customer = _customer(db, token)
     if customer is None:
         return _page(request, _lang(request, None), token, status=404, valid=False)
-    return _page(request, T.language_of(customer.locale), token)
+    return _page(request, privacy.language_of(customer.locale), token)
 
 
 @router.post("/privacy/choices/{token}", response_class=HTMLResponse)
@@ -82,13 +82,13 @@ def choose(
     customer = _customer(db, token)
     if customer is None:
         return _page(request, _lang(request, None), token, status=404, valid=False)
-    unknown = [a for a in action if a not in T.ACTIONS]
+    unknown = [a for a in action if a not in privacy.ACTIONS]
     if unknown or not action:
         raise AppError(
-            ErrorCode.VALIDATION_ERROR, f"action: choose one of {', '.join(T.ACTIONS)}",
+            ErrorCode.VALIDATION_ERROR, f"action: choose one of {', '.join(privacy.ACTIONS)}",
             details=[{"field": "action", "message": "unknown choice", "type": "enum"}],
         )  # fmt: skip
-    lang = T.language_of(customer.locale)
-    done = " ".join(T.apply_choice(db, customer_id=customer.id, action=a) for a in action)
+    lang = privacy.language_of(customer.locale)
+    done = " ".join(privacy.apply_choice(db, customer_id=customer.id, action=a) for a in action)
     db.commit()
     return _page(request, lang, token, done=done)

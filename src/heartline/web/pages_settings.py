@@ -11,11 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
-from heartline.channels.registry import adapter_for
+from heartline.channels.service import adapter_for
 from heartline.customers import service as customer_service
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
-from heartline.privacy import transparency
 from heartline.routing import service as routing_service
 from heartline.web.deps import AdminUser
 from heartline.web.render import check_csrf, render
@@ -66,7 +65,7 @@ def _privacy_requests(db: Db) -> tuple[list[dict[str, Any]], int]:
 
 def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Response:
     rules, source = routing_service.get_rules(db)
-    lang, notice_text, notice_edited = transparency.notice(
+    lang, notice_text, notice_edited = privacy_service.notice(
         db, request.query_params.get("notice_lang", "en")
     )
     requests, requests_total = _privacy_requests(db)
@@ -86,7 +85,7 @@ def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Respo
                 "lang": lang,
                 "text": notice_text,
                 "edited": notice_edited,
-                "languages": transparency.LANGUAGES,
+                "languages": privacy_service.LANGUAGES,
             },
             "privacy_total": requests_total,
             "rules_text": extra.pop("rules_text", None) or yaml.safe_dump(dumped, sort_keys=False),
@@ -245,9 +244,9 @@ def save_notice(
 ) -> Response:
     """Replace the customer notice in one language (empty: back to the shipped text)."""
     check_csrf(request, csrf)
-    if transparency.language_of(language) != language:
+    if privacy_service.language_of(language) != language:
         return _page(request, db, status=422, notice_error=f"no notice language {language!r}")
-    transparency.set_notice(
+    privacy_service.set_notice(
         db, language=language, text=text, actor=auth_service.user_principal(user)
     )
     db.commit()
