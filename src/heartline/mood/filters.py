@@ -1,66 +1,127 @@
-"""A small, validated filter language shared by segments and routing rules.
+"""Segment facts (what a segment may filter on) and the mood domain's door to the rule language.
 
-A filter is a condition `{"field": "churn.risk", "op": "gte", "value": 0.5}` or a group
-`{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}`. Fields are declared with a type so a
-definition is checked before it is stored, and every problem names its path
+The language itself (operators, validation, evaluation) is `heartline.rules`, shared with
+routing rules and playbook conditions. A definition is a condition
+`{"field": "churn.risk", "op": "gte", "value": 0.5}` or a group `{"all": [...]}`,
+`{"any": [...]}`, `{"not": {...}}`; every problem names its path
 ("definition.all.1.value: expected a number").
+
+Since the shared language, text comparisons ignore case (`eq`, `ne`, `in`, `not_in` were
+case-sensitive here before), and `exists` takes no value (a stored `exists: true/false` still
+reads as `exists` / `not_exists`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from heartline.errors import AppError, ErrorCode
+from heartline.errors import AppError
+from heartline.rules import (
+    FactField,
+    FactRegistry,
+    FactType,
+    RuleError,
+    fact,
+    rule_app_error,
+)
+from heartline.rules import evaluate as _evaluate
+from heartline.rules import validate as _validate
 
-# Field types: number, text, bool, list (of text).
-OPS: dict[str, set[str]] = {
-    "number": {"eq", "ne", "gt", "gte", "lt", "lte", "in", "exists"},
-    "text": {"eq", "ne", "in", "not_in", "exists"},
-    "bool": {"eq", "ne", "exists"},
-    "list": {"contains", "not_contains", "contains_any", "exists"},
-}
-MAX_DEPTH = 6
-
-
-class FilterError(ValueError):
-    """A definition problem at a path."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
+FilterError = RuleError  # the name segments and older callers know
 
 
-def _check_value(
-    path: str, kind: str, op: str, value: Any, choices: Collection[str] | None = None
-) -> None:
-    if op == "exists":
-        if not isinstance(value, bool):
-            raise FilterError(f"{path}.value", "exists takes true or false")
-        return
-    if op in ("in", "not_in", "contains_any"):
-        if not isinstance(value, list) or not value:
-            raise FilterError(f"{path}.value", f"'{op}' needs a non-empty list")
-        items = value
-    else:
-        items = [value]
-    for item in items:
-        if kind == "number" and (isinstance(item, bool) or not isinstance(item, int | float)):
-            raise FilterError(f"{path}.value", f"expected a number, got {item!r}")
-        if kind in ("text", "list") and not isinstance(item, str):
-            raise FilterError(f"{path}.value", f"expected text, got {item!r}")
-        if kind == "bool" and not isinstance(item, bool):
-            raise FilterError(f"{path}.value", f"expected true or false, got {item!r}")
-        if choices is not None and item not in choices:
-            raise FilterError(
-                f"{path}.value", f"unknown value {item!r}; known: {', '.join(choices)}"
+@dataclass
+class SegmentFacts:
+    """What segment definitions see about one customer (`mood.segments.facts` fills it)."""
+
+    mood_label: str | None = field(
+        default=None, metadata=fact("current mood label", name="mood.label")
+    )
+    mood_valence: float | None = field(
+        default=None, metadata=fact("current valence, -1..1", name="mood.valence")
+    )
+    mood_baseline_valence: float | None = field(
+        default=None, metadata=fact("usual valence, -1..1", name="mood.baseline_valence")
+    )
+    mood_trajectory: str | None = field(
+        default=None, metadata=fact("where the mood is heading", name="mood.trajectory")
+    )
+    mood_readings_count: int = field(
+        default=0, metadata=fact("readings so far", name="mood.readings_count")
+    )
+    mood_days_since_reading: float | None = field(
+        default=None, metadata=fact("days since the latest reading", name="mood.days_since_reading")
+    )
+    mood_days_since_negative: float | None = field(
+        default=None,
+        metadata=fact("days since the last negative episode", name="mood.days_since_negative"),
+    )
+    mood_open_issues: int = field(default=0, metadata=fact("open issues", name="mood.open_issues"))
+    mood_last_reason: str | None = field(
+        default=None, metadata=fact("reason of the last negative episode", name="mood.last_reason")
+    )
+    mood_last_negative_resolved: bool | None = field(
+        default=None,
+        metadata=fact("the last negative episode was resolved", name="mood.last_negative_resolved"),
+    )
+    churn_risk: float = field(
+        default=0.0, metadata=fact("churn risk score, 0..1", name="churn.risk")
+    )
+    churn_reasons: list[str] = field(
+        default_factory=list,
+        metadata=fact("keys of the churn risk's reasons", name="churn.reasons"),
+    )
+    orders_count: int = field(
+        default=0, metadata=fact("orders (not cancelled)", name="orders.count")
+    )
+    orders_days_since_last: float | None = field(
+        default=None, metadata=fact("days since the newest order", name="orders.days_since_last")
+    )
+    orders_total_spent: float = field(
+        default=0.0, metadata=fact("total of the orders", name="orders.total_spent")
+    )
+    channel: str | None = field(default=None, metadata=fact("channel of the latest reading"))
+    preferred_channel: str | None = field(default=None, metadata=fact("preferred channel"))
+    tags: list[str] = field(default_factory=list, metadata=fact("tags"))
+    interests: list[str] = field(default_factory=list, metadata=fact("interests"))
+    vip: bool = field(default=False, metadata=fact("VIP flag"))
+    region: str | None = field(default=None, metadata=fact("region code"))
+    survey_last_nps: int | None = field(
+        default=None, metadata=fact("latest NPS score", name="survey.last_nps")
+    )
+    survey_last_csat: int | None = field(
+        default=None, metadata=fact("latest CSAT score", name="survey.last_csat")
+    )
+
+
+SEGMENT_FACTS = FactRegistry.of("segment", SegmentFacts)
+
+
+def _registry(
+    fields: FactRegistry | Mapping[str, str], choices: Mapping[str, Collection[str]] | None
+) -> FactRegistry:
+    if isinstance(fields, FactRegistry) and not choices:
+        return fields
+    types = fields.types() if isinstance(fields, FactRegistry) else fields
+    return FactRegistry(
+        "filter",
+        [
+            FactField(
+                name,
+                FactType(kind),
+                "",
+                choices=tuple((choices or {})[name]) if name in (choices or {}) else None,
             )
+            for name, kind in types.items()
+        ],
+    )
 
 
 def validate(
     node: Any,
-    fields: Mapping[str, str],
+    fields: FactRegistry | Mapping[str, str],
     path: str = "definition",
     depth: int = 0,
     *,
@@ -68,110 +129,18 @@ def validate(
 ) -> None:
     """Raise FilterError naming the first problem in a filter definition.
 
-    ``choices`` closes a text field's vocabulary (e.g. intents): a value outside it is an
-    error, because a misspelt label would otherwise silently never match."""
-    if depth > MAX_DEPTH:
-        raise FilterError(path, f"nested more than {MAX_DEPTH} levels")
-    if not isinstance(node, dict):
-        raise FilterError(path, "expected an object with 'all', 'any', 'not' or 'field'")
-    groups = [k for k in ("all", "any", "not") if k in node]
-    if groups:
-        if len(node) != 1:
-            raise FilterError(path, f"a group has exactly one key, got {sorted(node)}")
-        key = groups[0]
-        if key == "not":
-            validate(node["not"], fields, f"{path}.not", depth + 1, choices=choices)
-            return
-        children = node[key]
-        if not isinstance(children, list) or not children:
-            raise FilterError(f"{path}.{key}", "expected a non-empty list of conditions")
-        for i, child in enumerate(children):
-            validate(child, fields, f"{path}.{key}.{i}", depth + 1, choices=choices)
-        return
-    unknown = set(node) - {"field", "op", "value"}
-    if unknown:
-        raise FilterError(path, f"unknown keys {sorted(unknown)} (use field, op, value)")
-    field = node.get("field")
-    if not isinstance(field, str) or field not in fields:
-        raise FilterError(
-            f"{path}.field", f"unknown field {field!r}; known: {', '.join(sorted(fields))}"
-        )
-    kind = fields[field]
-    op = node.get("op")
-    if op not in OPS[kind]:
-        raise FilterError(
-            f"{path}.op",
-            f"{op!r} does not apply to {kind} field {field}; use one of "
-            f"{', '.join(sorted(OPS[kind]))}",
-        )
-    if "value" not in node:
-        raise FilterError(f"{path}.value", "missing")
-    _check_value(path, kind, op, node["value"], (choices or {}).get(field))
+    `fields` is a fact registry (or the older name -> type map); ``choices`` closes a text
+    field's vocabulary, because a misspelt label would otherwise silently never match."""
+    _validate(node, _registry(fields, choices), path, depth)
 
 
 def to_app_error(exc: FilterError, what: str) -> AppError:
     """A 422 naming the field at fault."""
-    return AppError(
-        ErrorCode.VALIDATION_ERROR,
-        f"invalid {what}: {exc}",
-        details=[{"field": exc.path, "message": exc.message, "type": "value_error"}],
-    )
-
-
-def _compare(op: str, actual: Any, value: Any) -> bool:
-    if op == "exists":
-        return (actual is not None and actual != []) == value
-    if actual is None:
-        return op in ("ne", "not_in", "not_contains")
-    if op == "eq":
-        return bool(actual == value)
-    if op == "ne":
-        return bool(actual != value)
-    if op == "gt":
-        return bool(actual > value)
-    if op == "gte":
-        return bool(actual >= value)
-    if op == "lt":
-        return bool(actual < value)
-    if op == "lte":
-        return bool(actual <= value)
-    if op == "in":
-        return actual in value
-    if op == "not_in":
-        return actual not in value
-    lowered = {str(a).lower() for a in actual}
-    if op == "contains":
-        return str(value).lower() in lowered
-    if op == "not_contains":
-        return str(value).lower() not in lowered
-    if op == "contains_any":
-        return bool(lowered & {str(v).lower() for v in value})
-    raise ValueError(op)
+    return rule_app_error(exc, what)
 
 
 def evaluate(
     node: Mapping[str, Any], facts: Mapping[str, Any], why: list[str] | None = None
 ) -> bool:
     """Whether the facts satisfy a (validated) filter; matched conditions go to `why`."""
-    if "all" in node:
-        local: list[str] = []
-        ok = all(evaluate(child, facts, local) for child in node["all"])
-        if ok and why is not None:
-            why.extend(local)
-        return ok
-    if "any" in node:
-        for child in node["any"]:
-            local = []
-            if evaluate(child, facts, local):
-                if why is not None:
-                    why.extend(local)
-                return True
-        return False
-    if "not" in node:
-        return not evaluate(node["not"], facts, None)
-    actual = facts.get(node["field"])
-    ok = _compare(node["op"], actual, node["value"])
-    if ok and why is not None:
-        shown = round(actual, 2) if isinstance(actual, float) else actual
-        why.append(f"{node['field']} {node['op']} {node['value']} (is {shown})")
-    return ok
+    return _evaluate(node, facts, why)

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Body
 from heartline.api.deps import Admin, Db, Worker
 from heartline.privacy import service as audit
 from heartline.routing import service
+from heartline.routing.facts import ROUTING_FACTS
+from heartline.rules import OPERATORS
 
 router = APIRouter(tags=["routing"])
 
@@ -22,6 +24,16 @@ def _out(db: Db) -> dict[str, Any]:
 def get_rules(db: Db, _: Worker) -> dict[str, Any]:
     """Active rules (first match wins), default, SLA hours per priority, and their source."""
     return _out(db)
+
+
+@router.get("/routing/fields")
+def get_fields(_: Worker) -> dict[str, Any]:
+    """What a rule's `when` may name (type, operators, meaning, closed vocabulary) and the
+    operators of the rule language; generated from routing.facts.RoutingFacts."""
+    return {
+        "fields": ROUTING_FACTS.describe(),
+        "ops": {op.name: {"value": str(op.arity), "words": op.words} for op in OPERATORS.values()},
+    }
 
 
 @router.put("/routing/rules")

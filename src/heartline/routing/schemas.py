@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from heartline.emotion.taxonomy import INTENTS, SEVERITIES
-from heartline.mood import filters
+from heartline import rules
+from heartline.routing.facts import ROUTING_FACTS
 from heartline.schemas import InModel
 
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -16,27 +16,6 @@ PRIORITY_NAME = {v: k for k, v in PRIORITY_VALUE.items()}
 QueueName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_-]{0,59}$")
 ]
-
-# What a rule's `when` may test, with types (checked when the rules are loaded or PUT).
-FIELDS: dict[str, str] = {
-    "reading.sentiment": "text", "reading.valence": "number", "reading.intensity": "number",
-    "reading.top_emotion": "text", "reading.sarcasm": "number", "reading.confidence": "number",
-    "reading.needs_review": "bool", "complaint.reason": "text", "complaint.confidence": "number",
-    "channel": "text", "customer.vip": "bool", "customer.tags": "list",
-    "customer.previous_negative": "bool", "customer.days_since_previous_negative": "number",
-    "reading.intent": "text", "reading.intent_confidence": "number",
-    "reading.complaint": "number", "reading.complaint_severity": "text",
-    "churn.risk": "number", "churn.level": "text",
-    "mood.label": "text", "mood.open_issues": "number",
-    **{f"reading.{e}": "number" for e in ("anger", "frustration", "disappointment", "sadness", "anxiety",  # noqa: E501
-                                            "confusion", "surprise", "joy", "gratitude", "satisfaction")},  # noqa: E501
-}  # fmt: skip
-# Text fields with a closed vocabulary: a rule naming a value outside it is rejected on load.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "reading.intent": INTENTS,
-    "reading.complaint_severity": SEVERITIES,
-    "churn.level": ("low", "medium", "high"),
-}
 
 
 class Action(InModel):
@@ -47,7 +26,7 @@ class Action(InModel):
 
 
 class Rule(InModel):
-    """A named condition and the action it takes."""
+    """A named condition (over routing.facts.ROUTING_FACTS) and the action it takes."""
 
     name: Annotated[
         str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,80}$")
@@ -60,8 +39,8 @@ class Rule(InModel):
     @classmethod
     def _valid_filter(cls, value: dict[str, Any]) -> dict[str, Any]:
         try:
-            filters.validate(value, FIELDS, path="when", choices=CHOICES)
-        except filters.FilterError as exc:
+            rules.validate(value, ROUTING_FACTS, path="when")
+        except rules.RuleError as exc:
             raise ValueError(str(exc)) from None
         return value
 

@@ -6,6 +6,7 @@ HEARTLINE_ROUTING_RULES_PATH, else the shipped default_rules.yaml.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,11 @@ from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
-from heartline.mood import churn, filters
 from heartline.mood import service as mood_service
+from heartline.routing.facts import ROUTING_FACTS, RoutingFacts
 from heartline.routing.models import RoutingConfig
 from heartline.routing.schemas import PRIORITY_NAME, PRIORITY_VALUE, RoutingRules
+from heartline.rules import evaluate
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 _file_cache: dict[tuple[str, int, int], RoutingRules] = {}
@@ -95,14 +97,11 @@ def reset_rules(session: Session) -> None:
         session.flush()
 
 
-def facts(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
-    """What routing rules see about one inbound message."""
+def facts(session: Session, *, interaction_id: int) -> RoutingFacts | None:
+    """What routing rules see about one inbound message (None for other messages)."""
     interaction = interaction_service.get_interaction(session, interaction_id=interaction_id)
     if interaction.direction != "inbound" or interaction.conversation_id is None:
         return None
-    reading = mood_service.readings_for(session, interaction_ids=[interaction_id]).get(
-        interaction_id
-    )
     complaint = mood_service.complaint_for(session, interaction_id=interaction_id)
     customer = customer_service.get_customer(session, customer_id=interaction.customer_id)
     mood = mood_service.get_mood(session, customer_id=customer.id)
@@ -112,59 +111,61 @@ def facts(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
         before=interaction.occurred_at,
         exclude_interaction_id=interaction_id,
     )
-    out: dict[str, Any] = {
-        "channel": interaction.channel,
-        "customer.vip": bool(customer.vip),
-        "customer.tags": list(customer.tags or []),
-        "customer.previous_negative": prev is not None,
-        "customer.days_since_previous_negative": (
+    out = RoutingFacts(
+        channel=interaction.channel,
+        customer_vip=bool(customer.vip),
+        customer_tags=list(customer.tags or []),
+        customer_previous_negative=prev is not None,
+        customer_days_since_previous_negative=(
             round((interaction.occurred_at - prev.occurred_at).total_seconds() / 86400, 2)
             if prev
             else None
         ),
-        "churn.risk": mood.churn_risk,
-        # The calibrated level (low / medium / high): rules stay right when the calibration moves.
-        "churn.level": churn.level(mood.churn_risk or 0.0),
-        "mood.label": mood.label,
-        "mood.open_issues": len(mood.open_issues or []),
-        "complaint.reason": complaint.reason if complaint else None,
-        "complaint.confidence": complaint.confidence if complaint else None,
-    }
+        churn_risk=mood.churn_risk,
+        churn_level=mood_service.churn_level(mood.churn_risk or 0.0),
+        mood_label=mood.label,
+        mood_open_issues=len(mood.open_issues or []),
+        complaint_reason=complaint.reason if complaint else None,
+        complaint_confidence=complaint.confidence if complaint else None,
+    )
+    reading = mood_service.readings_for(session, interaction_ids=[interaction_id]).get(
+        interaction_id
+    )
     if reading is not None:
-        data = reading.data or {}
-        out.update(
-            {
-                "reading.sentiment": reading.sentiment,
-                "reading.valence": reading.valence,
-                "reading.intensity": reading.intensity,
-                "reading.top_emotion": reading.top_emotion,
-                "reading.sarcasm": reading.sarcasm,
-                "reading.confidence": reading.confidence,
-                "reading.needs_review": reading.needs_review,
-                # Customer-service acts (taxonomy.INTENTS / SEVERITIES); None from a model
-                # without those heads, so a rule on them simply does not match.
-                "reading.intent": data.get("intent"),
-                "reading.intent_confidence": _number(data.get("intent_confidence")),
-                "reading.complaint": _number(data.get("complaint")),
-                "reading.complaint_severity": data.get("complaint_severity"),
-            }
-        )
-        review = data.get("review") or {}
-        emotions = {e: 1.0 for e in review.get("emotions") or []} or data.get("cs_emotions") or {}
-        for name, value in emotions.items():
-            out[f"reading.{name}"] = float(value)
+        _add_reading(out, reading)
     return out
+
+
+def _add_reading(out: RoutingFacts, reading: Any) -> None:
+    data = reading.data or {}
+    out.reading_sentiment = reading.sentiment
+    out.reading_valence = reading.valence
+    out.reading_intensity = reading.intensity
+    out.reading_top_emotion = reading.top_emotion
+    out.reading_sarcasm = reading.sarcasm
+    out.reading_confidence = reading.confidence
+    out.reading_needs_review = reading.needs_review
+    # Customer-service acts (taxonomy.INTENTS / SEVERITIES); None from a model without those
+    # heads, so a rule on them simply does not match.
+    out.reading_intent = data.get("intent")
+    out.reading_intent_confidence = _number(data.get("intent_confidence"))
+    out.reading_complaint = _number(data.get("complaint"))
+    out.reading_complaint_severity = data.get("complaint_severity")
+    review = data.get("review") or {}
+    emotions = {e: 1.0 for e in review.get("emotions") or []} or data.get("cs_emotions") or {}
+    out.emotions = {name: float(value) for name, value in emotions.items()}
 
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def decide(rules: RoutingRules, facts_: dict[str, Any]) -> dict[str, Any]:
+def decide(rules: RoutingRules, facts_: RoutingFacts | Mapping[str, Any]) -> dict[str, Any]:
     """The first matching rule's action (or the default), with the reasons it matched."""
+    seen = facts_ if isinstance(facts_, Mapping) else ROUTING_FACTS.values(facts_)
     for rule in rules.rules:
         why: list[str] = []
-        if filters.evaluate(rule.when, facts_, why):
+        if evaluate(rule.when, seen, why):
             return {
                 "rule": rule.name,
                 "reason": rule.reason or rule.name,
