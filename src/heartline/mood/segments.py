@@ -19,16 +19,9 @@ from heartline.interactions.models import SurveyResponse
 from heartline.mood import churn, filters, state
 from heartline.mood.models import MoodState, Segment, SegmentMember
 
-# The fields a segment may filter on, with their types (validated before a definition is stored).
-FIELDS: dict[str, str] = {
-    "mood.label": "text", "mood.valence": "number", "mood.baseline_valence": "number",
-    "mood.trajectory": "text", "mood.readings_count": "number", "mood.days_since_reading": "number",
-    "mood.days_since_negative": "number", "mood.open_issues": "number", "mood.last_reason": "text",
-    "mood.last_negative_resolved": "bool", "churn.risk": "number", "churn.reasons": "list",
-    "orders.count": "number", "orders.days_since_last": "number", "orders.total_spent": "number",
-    "channel": "text", "preferred_channel": "text", "tags": "list", "interests": "list", "vip": "bool",  # noqa: E501
-    "region": "text", "survey.last_nps": "number", "survey.last_csat": "number",
-}  # fmt: skip
+# The fields a segment may filter on, typed by mood.filters.SegmentFacts (validated before a
+# definition is stored).
+FIELDS = filters.SEGMENT_FACTS
 
 BUILTIN: dict[str, dict[str, Any]] = {
     "highly_satisfied": {

@@ -485,3 +485,10 @@ def latest_languages(session: Session, *, customer_ids: Sequence[int]) -> dict[i
     )
     rows = session.execute(select(er.customer_id, er.language).where(er.id.in_(last)))
     return {int(cid): str(lang) for cid, lang in rows}
+
+
+def churn_level(score: float) -> str:
+    """The calibrated churn level of a risk score: low, medium or high (mood/churn.py)."""
+    from heartline.mood.churn import level
+
+    return level(score)

@@ -70,14 +70,19 @@ class Condition(InModel):
             raise ValueError(f"unknown field {value!r}; known: {', '.join(sorted(CONTEXT_FIELDS))}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_shape(cls, data: Any) -> Any:
+        from heartline.playbooks.conditions import legacy_shape
+
+        return legacy_shape(data)
+
     @model_validator(mode="after")
     def _value_fits(self) -> Condition:
-        if self.op in ("in", "not_in", "contains_any") and not isinstance(self.value, list):
-            raise ValueError(f"op {self.op} needs a list value")
-        if self.op in ("gt", "gte", "lt", "lte") and not isinstance(self.value, int | float):
-            raise ValueError(f"op {self.op} needs a number value")
-        if self.op in ("eq", "ne", "contains", "not_contains") and self.value is None:
-            raise ValueError(f"op {self.op} needs a value")
+        """Checked by the one rule language (heartline.rules), typed by CustomerContext."""
+        from heartline.playbooks.conditions import check
+
+        check(self.field, self.op, self.value)
         return self
 
 
