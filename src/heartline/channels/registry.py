@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from heartline.channels.base import Adapter
 from heartline.config import Settings, get_settings
 
-if TYPE_CHECKING:
-    from heartline.playbooks.context import CustomerContext
-
 MESSAGE_CHANNELS = ("email", "sms", "whatsapp")
 # Where a customer states no preference and their region has no default.
 FALLBACK_ORDER = ("email", "sms")
+
+
+class Reachable(Protocol):
+    """What choosing a channel needs to know about a customer (a playbook's CustomerContext
+    is one): channels know nothing of the domains that ask them."""
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def phone(self) -> str | None: ...
+
+    @property
+    def region(self) -> str | None: ...
+
+    @property
+    def preferred_channel(self) -> str | None: ...
+
+    @property
+    def channel_consent(self) -> Mapping[str, bool]: ...
 
 
 @dataclass(frozen=True)
@@ -28,18 +45,18 @@ class ChannelChoice:
     why: str
 
 
-def _address(ctx: CustomerContext, channel: str) -> str | None:
+def _address(ctx: Reachable, channel: str) -> str | None:
     return ctx.email if channel == "email" else ctx.phone
 
 
-def _consented(ctx: CustomerContext, channel: str) -> bool:
+def _consented(ctx: Reachable, channel: str) -> bool:
     # WhatsApp needs an explicit opt-in (its business policy); others are allowed unless refused.
     given = ctx.channel_consent.get(channel)
     return given is True if channel == "whatsapp" else given is not False
 
 
 def choose_channel(
-    ctx: CustomerContext, *, forced: str | None = None, settings: Settings | None = None
+    ctx: Reachable, *, forced: str | None = None, settings: Settings | None = None
 ) -> tuple[ChannelChoice | None, list[str]]:
     """The first usable channel, and why each earlier candidate was passed over."""
     settings = settings or get_settings()
