@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from heartline.channels.base import DeliveryError, OutboundMessage
 from heartline.config import Settings, get_settings
 from heartline.interactions.models import Interaction
-from heartline.playbooks import outbox
+from heartline.playbooks import outbox, service
 from heartline.playbooks.outbox import LEASE
 from tests.channels.conftest import SmtpServer
 from tests.channels.helpers import queued
@@ -130,7 +130,7 @@ def test_temporary_failure_retries_with_backoff_then_dead_letters(
     assert smtp_server.count == 0
     # A person checks and requeues it; the server is healthy again.
     smtp_server.box.reply = None
-    outbox.requeue(db, outbox_id=msg.id, by="user:1", now=NOW + timedelta(minutes=5))
+    service.requeue(db, outbox_id=msg.id, by="user:1", now=NOW + timedelta(minutes=5))
     db.commit()
     outbox.deliver_due(db, now=NOW + timedelta(minutes=5), settings=settings)
     db.refresh(msg)

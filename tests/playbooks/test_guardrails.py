@@ -153,10 +153,10 @@ def test_approval_mode_keeps_drafts_until_approved(db: Session) -> None:
     outbox.deliver_due(db, now=NOW)
     db.refresh(draft_a)
     assert draft_a.status == "draft"  # drafts never go out on their own
-    outbox.approve(
+    service.approve(
         db, outbox_id=draft_a.id, by="user:1 Manager", body="Happy birthday, Amy!", now=NOW
     )
-    outbox.reject(db, outbox_id=draft_r.id, by="user:1 Manager", note="not today")
+    service.reject(db, outbox_id=draft_r.id, by="user:1 Manager", note="not today")
     db.commit()
     outbox.deliver_due(db, now=NOW)
     db.refresh(draft_a)

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from heartline.interactions.models import Interaction
-from heartline.playbooks import outbox
+from heartline.playbooks import service
 from heartline.playbooks.models import OutboxMessage
 
 
@@ -34,16 +34,16 @@ def test_email_reply_is_queued_once_and_not_duplicated_on_timeline(db, api, tmp_
 
     get_settings.cache_clear()
     c, reply = _reply(db, api, "email", email="rita@example.com")
-    first = outbox.enqueue_reply(
+    first = service.enqueue_reply(
         db, customer_id=c["id"], channel="email", body=reply["text"], interaction_id=reply["id"]
     )
-    again = outbox.enqueue_reply(
+    again = service.enqueue_reply(
         db, customer_id=c["id"], channel="email", body=reply["text"], interaction_id=reply["id"]
     )
     assert first is not None and again.id == first.id and first.recipient == "rita@example.com"
     db.commit()
     assert (
-        outbox.deliver_reply(db, interaction_id=reply["id"]) == "sent"
+        service.deliver_reply(db, interaction_id=reply["id"]) == "sent"
     )  # file sink (no SMTP host)
     db.expire_all()
     sent = db.get(OutboxMessage, first.id)
@@ -60,7 +60,7 @@ def test_email_reply_is_queued_once_and_not_duplicated_on_timeline(db, api, tmp_
 def test_chat_reply_without_webhook_is_only_recorded(db, api):
     c, reply = _reply(db, api, "chat")
     assert (
-        outbox.enqueue_reply(
+        service.enqueue_reply(
             db, customer_id=c["id"], channel="chat", body="hi", interaction_id=reply["id"]
         )
         is None
@@ -74,7 +74,7 @@ def test_chat_reply_goes_out_as_a_webhook_when_configured(db, api, monkeypatch):
     get_settings.cache_clear()
     try:
         c, reply = _reply(db, api, "chat")
-        msg = outbox.enqueue_reply(
+        msg = service.enqueue_reply(
             db, customer_id=c["id"], channel="chat", body="On its way!", interaction_id=reply["id"]
         )
         assert msg.channel == "webhook" and '"event": "reply.created"' in msg.body

@@ -30,7 +30,7 @@ def test_a_reply_is_recorded_as_the_channel_outcome(db: Session) -> None:
     [msg] = outbox_for(db, who)
     assert linked == [msg.id]
     assert msg.reply_interaction_id == reply and msg.reply_valence == 0.8
-    [row] = outbox.channel_outcomes(db)
+    [row] = service.channel_outcomes(db)
     assert row == {
         "channel": "email",
         "sent": 1,
@@ -103,7 +103,7 @@ def test_celery_beat_task_is_registered() -> None:
 
 
 def test_segment_action_adds_the_customer_to_a_custom_segment(db: Session) -> None:
-    from heartline.playbooks import context as ctxmod
+    from heartline.playbooks import context_load
 
     spec = {
         "name": "Tag VIP buyers",
@@ -116,7 +116,8 @@ def test_segment_action_adds_the_customer_to_a_custom_segment(db: Session) -> No
     other = customer(db, name="Otto Other")
     service.run_scheduled(db, now=NOW)
     contexts = {
-        c.customer_id: c for c in ctxmod.build_contexts(db, customer_ids=[vip, other], now=NOW)
+        c.customer_id: c
+        for c in context_load.build_contexts(db, customer_ids=[vip, other], now=NOW)
     }
     assert "vip_buyers" in contexts[vip].segments
     assert "vip_buyers" not in contexts[other].segments

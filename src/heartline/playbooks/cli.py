@@ -12,6 +12,7 @@ import yaml
 from rich.console import Console
 
 from heartline import db as dbmod
+from heartline.config import Settings
 from heartline.errors import AppError
 
 playbooks_app = typer.Typer(
@@ -151,3 +152,11 @@ def scheduler_cmd(
             time.sleep(3600)
     except KeyboardInterrupt:
         scheduler.stop()
+
+
+def start_background(settings: Settings | None = None) -> None:
+    """Start the in-process scheduler and pipeline recovery, as configured (`heartline
+    serve` does; see scheduler.start_background)."""
+    from heartline.playbooks import scheduler
+
+    scheduler.start_background(settings)

@@ -2,112 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from heartline.customers.models import Order
-from heartline.playbooks.context import order_dict, order_items
+from heartline.customers import service as customer_service
+from heartline.enums import Direction
+from heartline.interactions import service as interaction_service
+from heartline.playbooks.context_load import order_dict, order_items
+
+Subject = tuple[int, str, dict[str, Any]]  # (customer_id, event_ref, payload)
 
 
-def event_subjects(
-    session: Session, *, event: str, ids: Sequence[int]
-) -> list[tuple[int, str, dict[str, Any]]]:
+def _order_subjects(session: Session, ids: list[int]) -> list[Subject]:
+    orders = customer_service.order_snapshots(session, ids=ids)
+    items = order_items(session, [o.id for o in orders])
+    return [
+        (
+            o.customer_id,
+            f"order:{o.id}",
+            {
+                "order": order_dict(o, items),
+                "is_first_order": customer_service.is_first_order(session, order=o),
+                "at": o.placed_at,
+            },
+        )
+        for o in orders
+    ]
+
+
+def _survey_subjects(session: Session, ids: list[int]) -> list[Subject]:
+    return [
+        (
+            s.customer_id,
+            f"survey:{s.id}",
+            {"survey_kind": s.kind, "survey_score": s.score, "at": s.responded_at},
+        )
+        for s in interaction_service.surveys_by_ids(session, ids=ids)
+    ]
+
+
+def _interaction_subjects(session: Session, ids: list[int]) -> list[Subject]:
+    found = interaction_service.interactions_by_ids(session, ids=ids)
+    return [
+        (i.customer_id, f"interaction:{i.id}", {})
+        for i in found.values()
+        if i.direction == Direction.INBOUND
+    ]
+
+
+def _conversation_subjects(session: Session, ids: list[int]) -> list[Subject]:
+    return [
+        (c.customer_id, f"conversation:{c.id}", {"conversation_status": c.status})
+        for c in interaction_service.conversations_by_ids(session, ids=ids)
+    ]
+
+
+SUBJECTS: dict[str, Callable[[Session, list[int]], list[Subject]]] = {
+    "order": _order_subjects,
+    "survey": _survey_subjects,
+    "interaction": _interaction_subjects,
+    "conversation": _conversation_subjects,
+}
+
+
+def event_subjects(session: Session, *, event: str, ids: Sequence[int]) -> list[Subject]:
     """(customer_id, event_ref, payload) for each id of a pipeline event."""
-    from heartline.interactions.models import Conversation, Interaction, SurveyResponse
-
-    out: list[tuple[int, str, dict[str, Any]]] = []
-    ids = list(ids)
-    if not ids:
-        return out
-    if event == "order":
-        rows = list(
-            session.execute(
-                select(
-                    Order.id,
-                    Order.external_id,
-                    Order.customer_id,
-                    Order.status,
-                    Order.placed_at,
-                    Order.promised_at,
-                    Order.delivered_at,
-                ).where(Order.id.in_(ids))
-            )
-        )
-        items = order_items(session, [r.id for r in rows])
-        for r in rows:
-            earlier = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Order)
-                    .where(
-                        Order.customer_id == r.customer_id,
-                        Order.id != r.id,
-                        Order.placed_at <= r.placed_at,
-                    )
-                )
-                or 0
-            )
-            out.append(
-                (
-                    r.customer_id,
-                    f"order:{r.id}",
-                    {
-                        "order": order_dict(r, items),
-                        "is_first_order": earlier == 0,
-                        "at": r.placed_at,
-                    },
-                )
-            )
-    elif event == "survey":
-        surveys = select(
-            SurveyResponse.id,
-            SurveyResponse.customer_id,
-            SurveyResponse.kind,
-            SurveyResponse.score,
-            SurveyResponse.responded_at,
-        ).where(SurveyResponse.id.in_(ids))
-        for sid, cid, kind, score, at in session.execute(surveys):
-            out.append(
-                (cid, f"survey:{sid}", {"survey_kind": kind, "survey_score": score, "at": at})
-            )
-    elif event == "interaction":
-        inbound = select(Interaction.id, Interaction.customer_id).where(
-            Interaction.id.in_(ids), Interaction.direction == "inbound"
-        )
-        out = [(cid, f"interaction:{iid}", {}) for iid, cid in session.execute(inbound)]
-    elif event == "conversation":
-        convs = select(Conversation.id, Conversation.customer_id, Conversation.status).where(
-            Conversation.id.in_(ids)
-        )
-        out = [
-            (cid, f"conversation:{conv_id}", {"conversation_status": st})
-            for conv_id, cid, st in session.execute(convs)
-        ]
-    return out
+    subjects = SUBJECTS.get(event)
+    return subjects(session, list(ids)) if subjects is not None and ids else []
 
 
 def recent_event_ids(session: Session, *, event: str, since: datetime) -> list[int]:
     """Ids of orders or surveys since a time (to replay event playbooks over a backlog)."""
-    from heartline.interactions.models import SurveyResponse
-
     if event == "order":
-        return list(
-            session.scalars(
-                select(Order.id).where(Order.placed_at >= since).order_by(Order.placed_at)
-            )
-        )
+        return customer_service.order_ids_since(session, since=since)
     if event == "survey":
-        return list(
-            session.scalars(
-                select(SurveyResponse.id)
-                .where(SurveyResponse.responded_at >= since)
-                .order_by(SurveyResponse.responded_at)
-            )
-        )
+        return interaction_service.survey_ids_since(session, since=since)
     return []
 
 
@@ -116,26 +88,8 @@ def latest_event_ids(
 ) -> dict[int, int]:
     """Each customer's newest order or survey id (for previews of event playbooks), in one
     query: customers without one are absent."""
-    from heartline.interactions.models import SurveyResponse
-
-    model: Any
     if event == "order":
-        model, at = Order, Order.placed_at
-    elif event == "survey":
-        model, at = SurveyResponse, SurveyResponse.responded_at
-    else:
-        return {}
-    if not customer_ids:
-        return {}
-    rank = (
-        func.row_number()
-        .over(partition_by=model.customer_id, order_by=(at.desc(), model.id.desc()))
-        .label("rank")
-    )
-    ranked = (
-        select(model.customer_id, model.id, rank)
-        .where(model.customer_id.in_(list(customer_ids)))
-        .subquery()
-    )
-    rows = session.execute(select(ranked.c.customer_id, ranked.c.id).where(ranked.c.rank == 1))
-    return {int(cid): int(i) for cid, i in rows}
+        return customer_service.latest_order_ids(session, customer_ids=customer_ids)
+    if event == "survey":
+        return interaction_service.latest_survey_ids(session, customer_ids=customer_ids)
+    return {}

@@ -20,21 +20,22 @@ in GET /api/v1/outbox, for a person to check and requeue: at most once, never tw
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from heartline.channels.base import Adapter, DeliveryError, OutboundMessage
-from heartline.channels.registry import MESSAGE_CHANNELS, adapter_for
+from heartline.channels import service as channels
+from heartline.channels.service import MESSAGE_CHANNELS, Adapter, DeliveryError, OutboundMessage
 from heartline.config import Settings, get_settings
 from heartline.db import utcnow
 from heartline.enums import Direction
-from heartline.errors import AppError, ErrorCode, not_found
-from heartline.playbooks.models import OutboxMessage, PlaybookRun
+from heartline.playbooks.models import OutboxMessage
+from heartline.playbooks.replies import reply_key
+from heartline.playbooks.schemas import OutboxPhase, OutboxStatus
+from heartline.privacy import service as privacy_service
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
-# A reply within this window after a message counts as that message's outcome.
-REPLY_WINDOW = timedelta(days=14)
 UNCONFIRMED = (
     "delivery unconfirmed: stopped after handing the message to the {channel} "
     "server and before recording the outcome; not resent automatically to avoid a "
@@ -63,7 +62,7 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: 1, 2, 4, ... minutes, capped at 6 hours."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    return min(BACKOFF_BASE * (1 << max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 def recover_stale(
@@ -78,16 +77,17 @@ def recover_stale(
     requeued: list[int] = []
     dead: list[int] = []
     stmt = select(OutboxMessage).where(
-        OutboxMessage.status == "sending", OutboxMessage.lease_until < now
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now
     )
     for msg in session.scalars(stmt):
-        adapter = (adapters or {}).get(msg.channel) or adapter_for(msg.channel, settings)
-        if msg.phase == "handed_over" and not adapter.resend_safe:
-            msg.status, msg.phase, msg.lease_until = "dead", None, None
+        adapter = (adapters or {}).get(msg.channel) or channels.adapter_for(msg.channel, settings)
+        if msg.phase == OutboxPhase.HANDED_OVER and not adapter.resend_safe:
+            msg.status, msg.phase, msg.lease_until = OutboxStatus.DEAD, None, None
             msg.last_error = UNCONFIRMED.format(channel=msg.channel, key=msg.idempotency_key)
             dead.append(msg.id)
         else:
-            msg.status, msg.phase, msg.lease_until, msg.next_attempt_at = "queued", None, None, now
+            msg.status, msg.phase, msg.lease_until = OutboxStatus.QUEUED, None, None
+            msg.next_attempt_at = now
             requeued.append(msg.id)
     session.commit()
     return requeued, dead
@@ -96,10 +96,10 @@ def recover_stale(
 def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "queued")
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.QUEUED)
         .values(
-            status="sending",
-            phase="claimed",
+            status=OutboxStatus.SENDING,
+            phase=OutboxPhase.CLAIMED,
             lease_until=now + LEASE,
             attempts=OutboxMessage.attempts + 1,
             updated_at=now,
@@ -149,7 +149,7 @@ def _timeline(session: Session, msg: OutboxMessage, now: datetime) -> int | None
 
 
 def _mark_sent(session: Session, msg: OutboxMessage, provider_id: str, now: datetime) -> None:
-    msg.status, msg.phase, msg.lease_until = "sent", None, None
+    msg.status, msg.phase, msg.lease_until = OutboxStatus.SENT, None, None
     msg.provider_message_id, msg.sent_at, msg.last_error = provider_id[:200], now, None
     if msg.interaction_id is None:  # an agent's reply is on the timeline already
         msg.interaction_id = _timeline(session, msg, now)
@@ -163,17 +163,17 @@ def _mark_failed(
     message may have arrived) is never retried: a person checks, then requeues."""
     msg.phase, msg.lease_until, msg.last_error = None, None, str(exc)[:2000]
     if exc.unconfirmed:
-        msg.status = "dead"
+        msg.status = OutboxStatus.DEAD
         note = UNCONFIRMED.format(channel=msg.channel, key=msg.idempotency_key)
         msg.last_error = f"{note} ({exc})"[:2000]
     elif exc.permanent or msg.attempts >= settings.outbox_max_attempts:
-        msg.status = "dead"
+        msg.status = OutboxStatus.DEAD
         if not exc.permanent:
             msg.last_error = f"gave up after {msg.attempts} attempts: {exc}"[:2000]
     else:
-        msg.status, msg.next_attempt_at = "queued", now + backoff(msg.attempts)
+        msg.status, msg.next_attempt_at = OutboxStatus.QUEUED, now + backoff(msg.attempts)
     session.commit()
-    return msg.status == "dead"
+    return msg.status == OutboxStatus.DEAD
 
 
 def deliver_one(
@@ -193,17 +193,16 @@ def deliver_one(
         return "skipped"
     msg = session.get(OutboxMessage, outbox_id, populate_existing=True)
     assert msg is not None
-    adapter = (adapters or {}).get(msg.channel) or adapter_for(msg.channel, settings)
+    adapter = (adapters or {}).get(msg.channel) or channels.adapter_for(msg.channel, settings)
 
     def handover() -> None:
-        msg.phase = "handed_over"
+        msg.phase = OutboxPhase.HANDED_OVER
         session.commit()
 
     body = msg.body
     if msg.channel in MESSAGE_CHANNELS and msg.customer_id is not None:
-        from heartline.privacy import transparency  # every message says why we read them
-
-        body = transparency.with_footer(
+        # Every message to a customer says why we read their messages, and links their choices.
+        body = privacy_service.with_footer(
             session, body, customer_id=msg.customer_id, channel=msg.channel, settings=settings
         )
     outbound = OutboundMessage(
@@ -223,78 +222,7 @@ def deliver_one(
         return msg.status
     _mark_sent(session, msg, provider_id, now)
     report.sent.append(msg.id)
-    return "sent"
-
-
-def reply_key(interaction_id: int) -> str:
-    """The outbox idempotency key (and so the Message-ID) of an agent's reply."""
-    return f"reply:{interaction_id}"
-
-
-def enqueue_reply(
-    session: Session,
-    *,
-    customer_id: int,
-    channel: str,
-    body: str,
-    interaction_id: int,
-    subject: str = "",
-    thread: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> OutboxMessage | None:
-    """Queue an agent's reply (already on the timeline) for delivery; None if it cannot go out.
-    `thread` (in_reply_to, references) threads an email reply in the customer's mail app.
-
-    Email, SMS and WhatsApp go to the customer's address on that channel. Chat, social and
-    review replies live in the integrator's own system, so they go out as a signed
-    `reply.created` webhook when one is configured. Idempotent per reply interaction.
-    """
-    import json
-
-    from heartline.customers import service as customer_service
-
-    key = reply_key(interaction_id)
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-    if existing is not None:
-        return existing
-    now = now or utcnow()
-    settings = get_settings()
-    customer = customer_service.get_customer(session, customer_id=customer_id)
-    address = {"email": customer.email, "sms": customer.phone, "whatsapp": customer.phone}
-    recipient = address.get(channel)
-    target = channel
-    if not recipient:
-        if not settings.webhook_url:
-            return None
-        target, recipient = "webhook", settings.webhook_url
-        body = json.dumps(
-            {
-                "event": "reply.created",
-                "customer_id": customer_id,
-                "customer_external_id": customer.external_id,
-                "channel": channel,
-                "interaction_id": interaction_id,
-                "text": body,
-            }
-        )
-    msg = OutboxMessage(
-        idempotency_key=key,
-        customer_id=customer_id,
-        channel=target,
-        recipient=recipient,
-        category="service",
-        subject=subject or "Re: your message",
-        body=body,
-        status="queued",
-        next_attempt_at=now,
-        interaction_id=interaction_id,
-        created_at=now,
-        updated_at=now,
-        meta={"reply": True, "channel_requested": channel, **(thread or {})},
-    )
-    session.add(msg)
-    session.flush()
-    return msg
+    return OutboxStatus.SENT
 
 
 def deliver_reply(
@@ -325,7 +253,7 @@ def deliver_due(
     )
     stmt = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -341,157 +269,3 @@ def deliver_due(
             report=report,
         )
     return report
-
-
-# --- operator actions (services: flush, the caller commits) ---
-
-
-def get_message(session: Session, *, outbox_id: int) -> OutboxMessage:
-    """One outbox row, or a 404."""
-    msg = session.get(OutboxMessage, outbox_id)
-    if msg is None:
-        raise not_found("outbox message", outbox_id)
-    return msg
-
-
-def _require(msg: OutboxMessage, *statuses: str) -> None:
-    if msg.status not in statuses:
-        raise AppError(
-            ErrorCode.CONFLICT,
-            f"outbox message {msg.id} is {msg.status}; this needs {' or '.join(statuses)}",
-        )
-
-
-def _set_run_status(session: Session, msg: OutboxMessage, status: str, note: str) -> None:
-    run = session.get(PlaybookRun, msg.run_id) if msg.run_id else None
-    if run is not None:
-        run.status = status
-        run.reasons = [*run.reasons, note]
-
-
-def approve(
-    session: Session,
-    *,
-    outbox_id: int,
-    by: str,
-    subject: str | None = None,
-    body: str | None = None,
-    now: datetime | None = None,
-) -> OutboxMessage:
-    """Release a draft (optionally edited) to the queue."""
-    msg = get_message(session, outbox_id=outbox_id)
-    _require(msg, "draft")
-    now = now or utcnow()
-    if subject is not None:
-        msg.subject = subject
-    if body is not None:
-        msg.body = body
-    msg.status, msg.decided_by, msg.next_attempt_at = "queued", by, now
-    _set_run_status(session, msg, "fired", f"approved by {by}")
-    session.flush()
-    return msg
-
-
-def reject(session: Session, *, outbox_id: int, by: str, note: str | None = None) -> OutboxMessage:
-    """Discard a draft; the run records who rejected it."""
-    msg = get_message(session, outbox_id=outbox_id)
-    _require(msg, "draft")
-    msg.status, msg.decided_by = "rejected", by
-    _set_run_status(session, msg, "rejected", f"rejected by {by}" + (f": {note}" if note else ""))
-    session.flush()
-    return msg
-
-
-def requeue(
-    session: Session, *, outbox_id: int, by: str, now: datetime | None = None
-) -> OutboxMessage:
-    """Give a dead message a fresh set of attempts (after a person checked it)."""
-    msg = get_message(session, outbox_id=outbox_id)
-    _require(msg, "dead")
-    msg.status, msg.attempts, msg.next_attempt_at = "queued", 0, now or utcnow()
-    msg.decided_by = by
-    session.flush()
-    return msg
-
-
-def list_messages(
-    session: Session,
-    *,
-    status: str | None = None,
-    customer_id: int | None = None,
-    channel: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[OutboxMessage], int]:
-    """Outbox rows, newest first, with the total matching."""
-    stmt = select(OutboxMessage)
-    if status:
-        stmt = stmt.where(OutboxMessage.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(OutboxMessage.customer_id == customer_id)
-    if channel:
-        stmt = stmt.where(OutboxMessage.channel == channel)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
-
-
-# --- channel outcomes ---
-
-
-def record_replies(
-    session: Session,
-    *,
-    interactions: Sequence[tuple[int, int, datetime]],
-    valence_of: Callable[[int], float | None],
-) -> list[int]:
-    """Link inbound replies (id, customer_id, at) to the message they answer; outbox ids."""
-    linked: list[int] = []
-    for interaction_id, customer_id, at in interactions:
-        msg = session.scalar(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.customer_id == customer_id,
-                OutboxMessage.status == "sent",
-                OutboxMessage.sent_at <= at,
-                OutboxMessage.sent_at >= at - REPLY_WINDOW,
-                OutboxMessage.replied_at.is_(None),
-                OutboxMessage.channel != "webhook",
-            )
-            .order_by(OutboxMessage.sent_at.desc())
-            .limit(1)
-        )
-        if msg is None or msg.interaction_id == interaction_id:
-            continue
-        msg.replied_at, msg.reply_interaction_id = at, interaction_id
-        msg.reply_valence = valence_of(interaction_id)
-        linked.append(msg.id)
-    session.flush()
-    return linked
-
-
-def channel_outcomes(session: Session, *, since: datetime | None = None) -> list[dict[str, object]]:
-    """Per channel: messages sent, replies, reply rate and the replies' mean valence."""
-    stmt = (
-        select(
-            OutboxMessage.channel,
-            func.count(),
-            func.count(OutboxMessage.replied_at),
-            func.avg(OutboxMessage.reply_valence),
-        )
-        .where(OutboxMessage.status == "sent", OutboxMessage.channel != "webhook")
-        .group_by(OutboxMessage.channel)
-        .order_by(OutboxMessage.channel)
-    )
-    if since is not None:
-        stmt = stmt.where(OutboxMessage.sent_at >= since)
-    return [
-        {
-            "channel": ch,
-            "sent": n,
-            "replied": r,
-            "reply_rate": round(r / n, 3) if n else 0.0,
-            "mean_reply_valence": None if v is None else round(float(v), 3),
-        }
-        for ch, n, r, v in session.execute(stmt)
-    ]

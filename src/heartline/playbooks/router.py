@@ -8,10 +8,11 @@ from fastapi import APIRouter, Body, Query, Response
 
 from heartline.api.deps import Db, Manager, Reader, Worker
 from heartline.auth.service import Principal
-from heartline.playbooks import outbox, service
+from heartline.playbooks import service
 from heartline.playbooks.schemas import (
     ApprovalDecision,
     OutboxOut,
+    OutboxStatus,
     PlaybookOut,
     PlaybookPatch,
     PreviewIn,
@@ -19,6 +20,7 @@ from heartline.playbooks.schemas import (
     RunOut,
     TaskComplete,
     TaskOut,
+    TaskStatus,
 )
 from heartline.privacy import service as audit
 from heartline.schemas import Page
@@ -122,7 +124,7 @@ def list_approvals(
     db: Db, _: Manager, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
 ) -> Page[OutboxOut]:
     """Drafts waiting for a person (playbooks in approval mode)."""
-    rows, total = outbox.list_messages(db, status="draft", limit=limit, offset=offset)
+    rows, total = service.list_messages(db, status=OutboxStatus.DRAFT, limit=limit, offset=offset)
     return Page(
         items=[OutboxOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
@@ -134,7 +136,7 @@ def approve(
 ) -> OutboxOut:
     """Release a draft (optionally edited) for delivery."""
     body = body or ApprovalDecision()
-    msg = outbox.approve(
+    msg = service.approve(
         db, outbox_id=outbox_id, by=_who(principal), subject=body.subject, body=body.body
     )
     db.commit()
@@ -148,7 +150,7 @@ def reject(
     outbox_id: int, db: Db, principal: Manager, body: ApprovalDecision | None = None
 ) -> OutboxOut:
     """Discard a draft."""
-    msg = outbox.reject(
+    msg = service.reject(
         db, outbox_id=outbox_id, by=_who(principal), note=body.note if body else None
     )
     db.commit()
@@ -166,7 +168,7 @@ def list_outbox(
     offset: int = Query(0, ge=0),
 ) -> Page[OutboxOut]:
     """Outbound messages and their delivery state (dead ones say why); managers and admins."""
-    rows, total = outbox.list_messages(
+    rows, total = service.list_messages(
         db, status=status, customer_id=customer_id, channel=channel, limit=limit, offset=offset
     )
     return Page(
@@ -177,19 +179,19 @@ def list_outbox(
 @router.get("/outbox/outcomes")
 def channel_outcomes(db: Db, _: Reader) -> list[dict[str, Any]]:
     """Per channel: sent, replied, reply rate and the mean valence of replies."""
-    return outbox.channel_outcomes(db)
+    return service.channel_outcomes(db)
 
 
 @router.get("/outbox/{outbox_id}", response_model=OutboxOut)
 def get_outbox(outbox_id: int, db: Db, _: Manager) -> OutboxOut:
     """One outbox message (managers and admins: it holds what was sent and delivery errors)."""
-    return OutboxOut.model_validate(outbox.get_message(db, outbox_id=outbox_id))
+    return OutboxOut.model_validate(service.get_message(db, outbox_id=outbox_id))
 
 
 @router.post("/outbox/{outbox_id}/retry", response_model=OutboxOut)
 def retry_outbox(outbox_id: int, db: Db, principal: Manager) -> OutboxOut:
     """Requeue a dead message after checking it did not arrive."""
-    msg = outbox.requeue(db, outbox_id=outbox_id, by=_who(principal))
+    msg = service.requeue(db, outbox_id=outbox_id, by=_who(principal))
     db.commit()
     return OutboxOut.model_validate(msg)
 
@@ -198,7 +200,7 @@ def retry_outbox(outbox_id: int, db: Db, principal: Manager) -> OutboxOut:
 def list_tasks(
     db: Db,
     _: Worker,
-    status: str | None = Query("open"),
+    status: str | None = Query(TaskStatus.OPEN.value),
     assignee_id: int | None = None,
     customer_id: int | None = None,
     limit: int = Query(50, ge=1, le=500),

@@ -4,11 +4,53 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from heartline.schemas import InModel, OutModel
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox message stands (stored as the value)."""
+
+    DRAFT = "draft"  # waits for a person's approval
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a sender (see OutboxPhase)
+    SENT = "sent"
+    DEAD = "dead"  # gave up, or delivery unconfirmed: a person checks and requeues
+    REJECTED = "rejected"
+
+
+class OutboxPhase(StrEnum):
+    """How far a `sending` message got: decides what recovery may do after a crash."""
+
+    CLAIMED = "claimed"  # never reached the provider
+    HANDED_OVER = "handed_over"  # the provider may have it
+
+
+class RunStatus(StrEnum):
+    """What a playbook decided (or did) for one customer; stored on runs."""
+
+    NOT_MATCHED = "not_matched"
+    MATCHED = "matched"
+    FAILED = "failed"
+    ALREADY_FIRED = "already_fired"
+    COOLDOWN = "cooldown"
+    HELD = "held"
+    DEFERRED = "deferred"
+    AWAITING_APPROVAL = "awaiting_approval"
+    FIRED = "fired"
+    REJECTED = "rejected"
+
+
+class TaskStatus(StrEnum):
+    """An agent task's state."""
+
+    OPEN = "open"
+    DONE = "done"
+
 
 EVENTS = ("schedule", "order", "survey", "interaction", "conversation")
 OPS = (
@@ -146,13 +188,12 @@ class WebhookAction(InModel):
     @classmethod
     def _public_target(cls, v: str | None) -> str | None:
         """No internal targets (checked again, resolved, on every delivery)."""
-        from heartline.channels.netguard import Allow, UnsafeTarget, check_url
-        from heartline.config import get_settings
+        from heartline.channels import service as channels
 
         if v is not None:
             try:
-                check_url(v, Allow(get_settings().webhook_allow_list()), resolve_host=False)
-            except UnsafeTarget as exc:
+                channels.check_webhook_target(v)
+            except channels.UnsafeTarget as exc:
                 raise ValueError(f"webhook target refused: {exc}") from None
         return v
 
@@ -197,8 +238,23 @@ class PlaybookSpec(InModel):
     def _templates_render(self) -> PlaybookSpec:
         from heartline.playbooks import templates
 
-        templates.validate_spec_templates(self)
+        templates.validate_templates(self.template_sources())
         return self
+
+    def template_sources(self) -> list[tuple[str, str]]:
+        """(field, template) for every template in the spec, occasion first."""
+        out = [("occasion", self.occasion)]
+        for i, action in enumerate(self.actions):
+            for name in ("subject", "body", "title"):
+                value = getattr(action, name, None)
+                if value:
+                    out.append((f"actions.{i}.{name}", value))
+            for code, variant in (getattr(action, "variants", None) or {}).items():
+                for name in ("subject", "body"):
+                    value = getattr(variant, name)
+                    if value:
+                        out.append((f"actions.{i}.variants.{code}.{name}", value))
+        return out
 
 
 class PlaybookPatch(InModel):
@@ -238,7 +294,7 @@ class Decision(BaseModel):
     playbook_key: str
     customer_id: int
     customer_name: str = ""
-    status: str
+    status: RunStatus
     guardrail: str | None = None
     reasons: list[str] = Field(default_factory=list)
     occasion: str = ""

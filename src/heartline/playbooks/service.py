@@ -1,6 +1,7 @@
 """Playbooks: configuration, dry-run previews, event and scheduled runs, approvals, tasks.
 
-Hook for the demo (and any batch job): after building data, call
+This module is the playbooks domain's public surface (other domains and the web pages use
+only it and `schemas`). Hook for the demo (and any batch job): after building data, call
 
     from heartline.playbooks import service as playbooks
     summary = playbooks.run_scheduled(session, now=now, backfill_days=60)
@@ -15,125 +16,76 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from heartline.api.validation import error_details, validation_error
 from heartline.config import Settings, get_settings
 from heartline.db import utcnow
-from heartline.errors import AppError, ErrorCode, not_found
-from heartline.playbooks import context as ctxmod
-from heartline.playbooks import engine, events, outbox
-from heartline.playbooks.models import AgentTask, OutboxMessage, Playbook, PlaybookRun
-from heartline.playbooks.schemas import PlaybookPatch, PlaybookSpec, PreviewOut
+from heartline.playbooks import context_load, engine, events, outbox
+from heartline.playbooks.approvals import approve, get_message, list_messages, reject, requeue
+from heartline.playbooks.catalog import (
+    builtin_specs,
+    ensure_builtin,
+    get_playbook,
+    list_playbooks,
+    parse_spec,
+    patch_playbook,
+    put_playbook,
+)
+from heartline.playbooks.context import CustomerContext, with_event
+from heartline.playbooks.models import OutboxMessage, Playbook
+from heartline.playbooks.outbox import deliver_reply
+from heartline.playbooks.records import complete_task, list_runs, list_tasks
+from heartline.playbooks.replies import (
+    channel_outcomes,
+    enqueue_reply,
+    record_channel_outcomes,
+    reply_key,
+)
+from heartline.playbooks.schemas import OutboxStatus, PreviewOut, RunStatus
 
-BUILTIN_PATH = Path(__file__).with_name("builtin.yaml")
-PREVIEW_SAMPLE_STATUSES = ("fired", "deferred", "awaiting_approval", "held", "failed")
+__all__ = [
+    "approve",
+    "builtin_specs",
+    "channel_outcomes",
+    "complete_task",
+    "deliver",
+    "deliver_reply",
+    "enqueue_reply",
+    "ensure_builtin",
+    "get_message",
+    "get_playbook",
+    "list_messages",
+    "list_playbooks",
+    "list_runs",
+    "list_tasks",
+    "parse_spec",
+    "patch_playbook",
+    "preview",
+    "put_playbook",
+    "record_channel_outcomes",
+    "reject",
+    "reply_key",
+    "requeue",
+    "run_event",
+    "run_scheduled",
+]
 
-
-def builtin_specs() -> list[dict[str, Any]]:
-    """The shipped playbooks as data."""
-    return list(yaml.safe_load(BUILTIN_PATH.read_text()))
-
-
-def parse_spec(data: Any, prefix: str = "body") -> PlaybookSpec:
-    """Validate a spec; a 422 naming each field at fault."""
-    try:
-        return PlaybookSpec.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(error_details(exc.errors(include_url=False), (prefix,))) from None
-
-
-def ensure_builtin(session: Session) -> int:
-    """Store any built-in playbook not yet in the database (edits are never overwritten)."""
-    have = set(session.scalars(select(Playbook.key)))
-    added = 0
-    for data in builtin_specs():
-        if data["key"] in have:
-            continue
-        spec = parse_spec(data)
-        session.add(
-            Playbook(
-                key=spec.key,
-                name=spec.name,
-                description=spec.description,
-                enabled=spec.enabled,
-                approval_required=spec.approval_required,
-                builtin=True,
-                spec=spec.model_dump(mode="json"),
-            )
-        )
-        added += 1
-    if added:
-        session.flush()
-    return added
-
-
-def list_playbooks(session: Session) -> list[Playbook]:
-    """Every playbook, built-ins included."""
-    ensure_builtin(session)
-    return list(session.scalars(select(Playbook).order_by(Playbook.id)))
-
-
-def get_playbook(session: Session, *, key: str) -> Playbook:
-    """One playbook by key, or a 404."""
-    ensure_builtin(session)
-    row = session.scalar(select(Playbook).where(Playbook.key == key))
-    if row is None:
-        raise not_found("playbook", key)
-    return row
-
-
-def put_playbook(session: Session, *, key: str, data: dict[str, Any]) -> tuple[Playbook, bool]:
-    """Create or replace a playbook from a spec (validated, templates included); (row, created)."""
-    data = {**data, "key": data.get("key", key)}
-    if data["key"] != key:
-        raise AppError(
-            ErrorCode.VALIDATION_ERROR,
-            "body.key: must match the key in the path",
-            details=[
-                {"field": "body.key", "message": "must match the path", "type": "value_error"}
-            ],
-        )
-    spec = parse_spec(data)
-    ensure_builtin(session)
-    row = session.scalar(select(Playbook).where(Playbook.key == key))
-    created = row is None
-    if row is None:
-        row = Playbook(key=key, builtin=False, version=0)
-        session.add(row)
-    row.name, row.description, row.enabled = spec.name, spec.description, spec.enabled
-    row.approval_required = spec.approval_required
-    row.spec = spec.model_dump(mode="json")
-    row.version = (row.version or 0) + 1
-    session.flush()
-    return row, created
-
-
-def patch_playbook(session: Session, *, key: str, patch: PlaybookPatch) -> Playbook:
-    """Switch on/off, set approval mode, or replace the spec."""
-    row = get_playbook(session, key=key)
-    if patch.spec is not None:
-        row, _ = put_playbook(session, key=key, data=patch.spec)
-    spec = dict(row.spec)
-    if patch.enabled is not None:
-        row.enabled = spec["enabled"] = patch.enabled
-    if patch.approval_required is not None:
-        row.approval_required = spec["approval_required"] = patch.approval_required
-    row.spec = spec
-    session.flush()
-    return row
+PREVIEW_SAMPLE_STATUSES = (
+    RunStatus.FIRED,
+    RunStatus.DEFERRED,
+    RunStatus.AWAITING_APPROVAL,
+    RunStatus.HELD,
+    RunStatus.FAILED,
+)
 
 
 def _enabled(session: Session, *, event: str) -> list[engine.Loaded]:
-    ensure_builtin(session)
+    ensure_builtin(session)  # a run writes anyway: built-ins shipped since the last migration
     rows = session.scalars(select(Playbook).where(Playbook.enabled.is_(True)).order_by(Playbook.id))
     loaded = [engine.load(r) for r in rows]
     return [lp for lp in loaded if lp.spec.trigger.event == event]
@@ -152,8 +104,8 @@ def preview(
     now = now or utcnow()
     row = get_playbook(session, key=key)
     lp = engine.load(row)
-    ids = list(customer_ids) if customer_ids is not None else ctxmod.all_customer_ids(session)
-    contexts = ctxmod.build_contexts(session, customer_ids=ids, now=now)
+    ids = list(customer_ids) if customer_ids is not None else context_load.all_customer_ids(session)
+    contexts = context_load.build_contexts(session, customer_ids=ids, now=now)
     if lp.spec.trigger.event != "schedule":
         contexts = _as_latest_event(session, lp.spec.trigger.event, contexts)
     counts, decisions = engine.run_playbooks(
@@ -172,11 +124,13 @@ def preview(
     )
 
 
-def _as_latest_event(session: Session, event: str, contexts: Any) -> Any:
+def _as_latest_event(
+    session: Session, event: str, contexts: Iterable[CustomerContext]
+) -> Iterator[CustomerContext]:
     """For event playbooks, preview each customer as if their latest such event just came in
     (looked up in bulk, a chunk of customers at a time)."""
     it = iter(contexts)
-    while chunk := list(itertools.islice(it, ctxmod.CHUNK)):
+    while chunk := list(itertools.islice(it, context_load.CHUNK)):
         latest = events.latest_event_ids(
             session, event=event, customer_ids=[c.customer_id for c in chunk]
         )
@@ -188,7 +142,7 @@ def _as_latest_event(session: Session, event: str, contexts: Any) -> Any:
         }
         for ctx in chunk:
             if ctx.customer_id in subjects:
-                yield ctxmod.with_event(ctx, event, *subjects[ctx.customer_id])
+                yield with_event(ctx, event, *subjects[ctx.customer_id])
             else:
                 yield ctx
 
@@ -222,12 +176,12 @@ def run_event(
     before = _max_outbox_id(session)
     base = {
         c.customer_id: c
-        for c in ctxmod.build_contexts(
+        for c in context_load.build_contexts(
             session, customer_ids=sorted({cid for cid, _, _ in subjects}), now=now
         )
     }
     contexts = [
-        ctxmod.with_event(copy.deepcopy(base[cid]), event, ref, payload)
+        with_event(copy.deepcopy(base[cid]), event, ref, payload)
         for cid, ref, payload in subjects
         if cid in base
     ]
@@ -256,7 +210,7 @@ def run_scheduled(
     now = now or utcnow()
     settings = settings or get_settings()
     summary: dict[str, Any] = {"now": now.isoformat()}
-    ids = list(customer_ids) if customer_ids is not None else ctxmod.all_customer_ids(session)
+    ids = list(customer_ids) if customer_ids is not None else context_load.all_customer_ids(session)
     scheduled = _enabled(session, event="schedule")
     counts, _ = engine.run_playbooks(
         session,
@@ -264,7 +218,7 @@ def run_scheduled(
         now=now,
         settings=settings,
         trigger="schedule",
-        contexts=ctxmod.build_contexts(session, customer_ids=ids, now=now),
+        contexts=context_load.build_contexts(session, customer_ids=ids, now=now),
         dry_run=False,
     )
     summary["schedule"] = counts
@@ -284,7 +238,9 @@ def run_scheduled(
     session.flush()
     summary["queued"] = (
         session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.QUEUED)
         )
         or 0
     )
@@ -300,102 +256,3 @@ def deliver(
 ) -> outbox.DeliveryReport:
     """Send due outbox messages (commits per message: delivery is its own unit of work)."""
     return outbox.deliver_due(session, now=now, limit=limit, ids=ids)
-
-
-# --- runs, approvals, tasks ---
-
-
-def list_runs(
-    session: Session,
-    *,
-    playbook_key: str | None = None,
-    customer_id: int | None = None,
-    status: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[PlaybookRun], int]:
-    """Recorded runs, newest first: why each fired or what held it back."""
-    stmt = select(PlaybookRun)
-    if playbook_key:
-        stmt = stmt.where(PlaybookRun.playbook_key == playbook_key)
-    if customer_id is not None:
-        stmt = stmt.where(PlaybookRun.customer_id == customer_id)
-    if status:
-        stmt = stmt.where(PlaybookRun.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(PlaybookRun.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
-
-
-def list_tasks(
-    session: Session,
-    *,
-    status: str | None = "open",
-    assignee_id: int | None = None,
-    customer_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[AgentTask], int]:
-    """Agent tasks, soonest due first."""
-    stmt = select(AgentTask)
-    if status:
-        stmt = stmt.where(AgentTask.status == status)
-    if assignee_id is not None:
-        stmt = stmt.where(AgentTask.assignee_id == assignee_id)
-    if customer_id is not None:
-        stmt = stmt.where(AgentTask.customer_id == customer_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(AgentTask.due_at, AgentTask.id).limit(limit).offset(offset)
-    rows = session.scalars(stmt)
-    return list(rows), total
-
-
-def complete_task(
-    session: Session,
-    *,
-    task_id: int,
-    by: str,
-    outcome: str | None = None,
-    now: datetime | None = None,
-) -> AgentTask:
-    """Mark a task done (idempotent: completing twice keeps the first completion)."""
-    task = session.get(AgentTask, task_id)
-    if task is None:
-        raise not_found("task", task_id)
-    if task.status != "done":
-        task.status, task.completed_at, task.completed_by = "done", now or utcnow(), by
-        task.outcome = outcome
-        session.flush()
-    return task
-
-
-def record_channel_outcomes(session: Session, *, interaction_ids: Sequence[int]) -> list[int]:
-    """Link new inbound messages to the outbound message they reply to (channel outcomes)."""
-    from heartline.interactions.models import Interaction
-    from heartline.mood import service as mood_service
-
-    rows = list(
-        session.execute(
-            select(Interaction.id, Interaction.customer_id, Interaction.occurred_at).where(
-                Interaction.id.in_(list(interaction_ids)), Interaction.direction == "inbound"
-            )
-        )
-    )
-    if not rows:
-        return []
-    readings = mood_service.readings_for(session, interaction_ids=[r[0] for r in rows])
-
-    def valence_of(interaction_id: int) -> float | None:
-        reading = readings.get(interaction_id)
-        return None if reading is None else float(reading.valence)
-
-    return outbox.record_replies(
-        session, interactions=[(r[0], r[1], r[2]) for r in rows], valence_of=valence_of
-    )
-
-
-def enqueue_reply(session: Session, **kwargs: Any) -> Any:
-    """Queue an agent's reply for delivery (see outbox.enqueue_reply)."""
-    from heartline.playbooks import outbox
-
-    return outbox.enqueue_reply(session, **kwargs)

@@ -59,12 +59,15 @@ def scheduled_tick(now: datetime | None = None, *, deliver: bool = True) -> dict
     return summary
 
 
+def _beat_tick() -> dict[str, Any]:
+    """Celery beat entry point: one scheduler pass on a worker."""
+    return scheduled_tick()
+
+
+run_scheduled_task: Any
 try:  # Celery is optional (the `workers` extra); the embedded default never needs it.
     from celery import shared_task
 
-    @shared_task(name="heartline.playbooks.run_scheduled")
-    def run_scheduled_task() -> dict[str, Any]:
-        """Celery beat entry point: one scheduler pass on a worker."""
-        return scheduled_tick()
+    run_scheduled_task = shared_task(name="heartline.playbooks.run_scheduled")(_beat_tick)
 except ImportError:  # pragma: no cover
     run_scheduled_task = None

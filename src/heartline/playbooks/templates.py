@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -18,8 +19,6 @@ from heartline.errors import AppError, ErrorCode
 
 if TYPE_CHECKING:
     from jinja2 import Template
-
-    from heartline.playbooks.schemas import PlaybookSpec
 
 # A template is written by a manager and rendered for many customers, so one render has a
 # budget: MAX_STEPS loop items from range() and MAX_SECONDS in all, MAX_OUTPUT characters out,
@@ -212,25 +211,10 @@ def sample_variables() -> dict[str, Any]:
     return variables
 
 
-def _sources(spec: PlaybookSpec) -> list[tuple[str, str]]:
-    out = [("occasion", spec.occasion)]
-    for i, action in enumerate(spec.actions):
-        for name in ("subject", "body", "title"):
-            value = getattr(action, name, None)
-            if value:
-                out.append((f"actions.{i}.{name}", value))
-        for code, variant in (getattr(action, "variants", None) or {}).items():
-            for name in ("subject", "body"):
-                value = getattr(variant, name)
-                if value:
-                    out.append((f"actions.{i}.variants.{code}.{name}", value))
-    return out
-
-
-def validate_spec_templates(spec: PlaybookSpec) -> None:
-    """Compile and sample-render every template of a spec; ValueError names the field."""
+def validate_templates(sources: Sequence[tuple[str, str]]) -> None:
+    """Compile and sample-render (field, template) pairs; ValueError names the field."""
     variables = sample_variables()
-    for field, source in _sources(spec):
+    for field, source in sources:
         try:
             compile_template(source)
             render(source, variables)

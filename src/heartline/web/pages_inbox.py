@@ -157,10 +157,10 @@ def reply(
     pipeline.submit(db, PipelineEvent.INTERACTION, [interaction.id])
     db.commit()
     if delivery == "queued":
-        from heartline.playbooks import outbox
+        from heartline.playbooks import service as playbook_service
 
         # Send now (embedded default); a failure stays queued and the scheduler retries it.
-        status = outbox.deliver_reply(db, interaction_id=interaction.id)
+        status = playbook_service.deliver_reply(db, interaction_id=interaction.id)
         delivery = "sent" if status == "sent" else "queued"
     return RedirectResponse(
         f"/conversations/{conversation_id}?sent={delivery}#m{interaction.id}", status_code=303

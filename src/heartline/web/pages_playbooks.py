@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
-from heartline.playbooks import outbox as outbox_service
 from heartline.playbooks import service as playbook_service
 from heartline.playbooks.schemas import PlaybookPatch
 from heartline.privacy import service as privacy_service
@@ -25,7 +24,7 @@ def playbooks(request: Request, db: Db, user: ManagerUser) -> Response:
     rows = playbook_service.list_playbooks(db)
     db.commit()  # built-in playbooks are created on first view
     # Messages of approval-required playbooks wait in the outbox as drafts.
-    pending, total = outbox_service.list_messages(db, status="draft", limit=50)
+    pending, total = playbook_service.list_messages(db, status="draft", limit=50)
     return render(
         request, "playbooks.html", {"rows": rows, "pending": pending, "pending_total": total}
     )
@@ -75,8 +74,8 @@ def decide(
     check_csrf(request, csrf)
     who = user.name or user.email
     if decision == "approve":
-        outbox_service.approve(db, outbox_id=outbox_id, by=who)
+        playbook_service.approve(db, outbox_id=outbox_id, by=who)
     else:
-        outbox_service.reject(db, outbox_id=outbox_id, by=who)
+        playbook_service.reject(db, outbox_id=outbox_id, by=who)
     db.commit()
     return RedirectResponse("/playbooks#approvals", status_code=303)
