@@ -27,7 +27,7 @@ from heartline.customers.models import Customer, Order, OrderItem
 from heartline.db import make_engine
 from heartline.interactions.models import Conversation, Interaction
 from heartline.playbooks import context as ctxmod
-from heartline.playbooks import engine, service
+from heartline.playbooks import context_load, engine, service
 
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)
 CATEGORIES = [
@@ -168,7 +168,7 @@ def main() -> None:
         # Wall time and this process's CPU time: on a shared machine the CPU figure is the
         # steadier one (the database is in-process SQLite, so it includes the queries).
         t0, c0 = time.perf_counter(), time.process_time()
-        contexts = list(ctxmod.build_contexts(session, customer_ids=ids, now=NOW))
+        contexts = list(context_load.build_contexts(session, customer_ids=ids, now=NOW))
         t_ctx, c_ctx = time.perf_counter() - t0, time.process_time() - c0
         rate = len(contexts) / t_ctx
         print(
