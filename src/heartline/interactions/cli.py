@@ -1,0 +1,131 @@
+"""`heartline import KIND FILE`: a CSV or JSONL file in, bad rows reported, good rows stored."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from heartline import csvsafe
+from heartline import db as dbmod
+
+if TYPE_CHECKING:  # the importers load at run time, not when `heartline` starts
+    from heartline.interactions.importers import ImportReport, RowError
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
+
+
+def import_cmd(
+    kind: Annotated[str, typer.Argument(help="customers | orders | interactions | surveys")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv | jsonl (default: by extension)")
+    ] = None,
+    errors_out: Annotated[
+        Path | None, typer.Option("--errors", help="Write rejected rows to this CSV")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 500,
+    score: Annotated[
+        bool, typer.Option("--score/--no-score", help="Score messages while importing")
+    ] = True,
+) -> None:
+    """Import a CSV or JSONL file; bad rows are reported (line, field, reason), good rows stored."""
+    from heartline.interactions.importers import KINDS, import_file
+
+    if kind not in KINDS:
+        _fail(f"kind must be one of: {', '.join(KINDS)}")
+    if fmt not in (None, "csv", "jsonl"):
+        _fail("--format must be csv or jsonl")
+    size = file.stat().st_size
+    with _ErrorSink(errors_out) as sink, _progress() as bar:
+        task = bar.add_task(f"importing {kind}", total=size)
+        report = import_file(
+            dbmod.get_sessionmaker(),
+            kind=kind,
+            path=file,
+            fmt=fmt,
+            batch_size=batch_size,
+            on_progress=lambda pos: bar.update(task, completed=pos),
+            on_error=sink.add,
+            score=score,
+        )
+        bar.update(task, completed=size)
+    sink.summarise(report.failed)
+    out.print(_summary(kind, report))
+    if report.rows and report.stored == 0:
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+class _ErrorSink:
+    """Rejected rows: the first SHOWN on the terminal, all of them in the --errors CSV."""
+
+    SHOWN = 20
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.shown = 0
+        self._handle: TextIO | None = None
+        self._writer: Any = None
+
+    def __enter__(self) -> _ErrorSink:
+        if self.path is not None:
+            self._handle = self.path.open("w", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["line", "field", "reason"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    def add(self, e: RowError) -> None:
+        if self._writer is not None:
+            self._writer.writerow(csvsafe.row([e.line, e.field, e.message]))
+        if self.shown < self.SHOWN:
+            err.print(f"[yellow]line {e.line}[/yellow] {e.field}: {e.message}")
+            self.shown += 1
+
+    def summarise(self, failed: int) -> None:
+        if failed > self.shown:
+            where = (
+                f" (all in {self.path})" if self.path else " (use --errors FILE for the full list)"
+            )
+            err.print(f"... {failed - self.shown} more rejected rows" + where)
+
+
+def _summary(kind: str, report: ImportReport) -> str:
+    text = (
+        f"{kind}: {report.rows} rows read, {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.failed} rejected"
+    )
+    if report.left_to_recovery:
+        text += f"; the queue was unreachable, {report.left_to_recovery} will be scored by recovery"
+    return text
