@@ -85,6 +85,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
 
+    _add_error_handlers(app)
+    _add_plain_routes(app)
+    app.include_router(api_router)
+    from heartline.web.router import router as web_router
+
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="heartline_session",
+        max_age=settings.session_absolute_s,  # the server ends sessions (auth/sessions.py)
+        same_site="lax",
+        https_only=settings.secure_cookies(),
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies())
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """One error shape for the API (JSON) and the pages (HTML), whatever raised it."""
+
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         return _render_error(request, exc)
@@ -109,6 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         )
 
+
+def _add_plain_routes(app: FastAPI) -> None:
+    """Health, the front door and the icon: no auth, no database but the health check."""
+
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     def healthz() -> dict[str, str]:
         """Liveness and database reachability (no auth)."""
@@ -120,24 +148,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def index() -> Response:
         return RedirectResponse("/inbox", status_code=303)
 
-    app.include_router(api_router)
-    from heartline.web.router import router as web_router
-
-    app.include_router(web_router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
-
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.resolved_secret_key(),
-        session_cookie="heartline_session",
-        max_age=settings.session_absolute_s,  # the server ends sessions (auth/sessions.py)
-        same_site="lax",
-        https_only=settings.secure_cookies(),
-    )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies())
-    return app

@@ -159,7 +159,35 @@ def dashboard(
         error = exc.message
         f = parse_filters(None, None, channel, queue, None, category, language)
     stats = data.reading_stats(db, f)
-    chart = {
+    options = data.filter_options(db)
+    load = data.queue_load(db)
+    stories, names = _stories(db, f)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "f": f,
+            "chart": _chart(stats, f),
+            "tiles": tiles(db, f, stats),
+            "options": options,
+            "breakdowns": stats.breakdowns,
+            "spots": _spot_links(stats.spots, f, options),
+            "stories": stories,
+            "names": names,
+            "segments": _segments(db),
+            "load": load,
+            "load_chart": _load_chart(load),
+            "query": request.url.query,
+            "error": error,
+            "raw": raw,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+def _chart(stats: data.ReadingStats, f: data.Filters) -> dict[str, Any]:
+    """Chart.js data: one stacked series per emotion over the range's days."""
+    return {
         "labels": stats.labels,
         "display": [d.strftime("%d %b") for d in f.days()],
         "datasets": [
@@ -172,41 +200,23 @@ def dashboard(
             for e, v in stats.series.items()
         ],
     }
-    options = data.filter_options(db)
-    load = data.queue_load(db)
-    stories = [
-        mood_service.story_view(s) for s in mood_service.recovery_stories(db, since=f.t0, limit=8)
-    ]
-    names = {
-        c.id: c.name
-        for c in customer_service.list_customers_by_ids(db, ids={s["customer_id"] for s in stories})
-    }
-    counts = mood_service.segments.member_counts(db) if hasattr(mood_service, "segments") else {}
-    segments = [
+
+
+def _stories(db: Db, f: data.Filters) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Recent recovery stories, and their customers' names by id."""
+    recent = mood_service.recovery_stories(db, since=f.t0, limit=8)
+    stories = [mood_service.story_view(s) for s in recent]
+    ids = {s["customer_id"] for s in stories}
+    names = {c.id: c.name for c in customer_service.list_customers_by_ids(db, ids=ids)}
+    return stories, names
+
+
+def _segments(db: Db) -> list[dict[str, Any]]:
+    counts = mood_service.segment_member_counts(db)
+    return [
         {"key": s.key, "name": s.name, "n": counts.get(s.key, 0)}
         for s in mood_service.list_segments(db)
     ]
-    return render(
-        request,
-        "dashboard.html",
-        {
-            "f": f,
-            "chart": chart,
-            "tiles": tiles(db, f, stats),
-            "options": options,
-            "breakdowns": stats.breakdowns,
-            "spots": _spot_links(stats.spots, f, options),
-            "stories": stories,
-            "names": names,
-            "segments": segments,
-            "load": load,
-            "load_chart": _load_chart(load),
-            "query": request.url.query,
-            "error": error,
-            "raw": raw,
-        },
-        status_code=422 if error else 200,
-    )
 
 
 def _date(field: str, value: str) -> date | None:
