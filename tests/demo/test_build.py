@@ -156,7 +156,9 @@ def test_rebuilding_with_the_same_seed_changes_nothing(
     db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Idempotent writes are the point here; the pipeline's own idempotency is tested elsewhere.
-    monkeypatch.setattr(demo_service, "pipeline", SimpleNamespace(submit=lambda event, ids: None))
+    monkeypatch.setattr(
+        demo_service, "pipeline", SimpleNamespace(submit=lambda session, event, ids: None)
+    )
     first = demo_service.build_demo_workspace(seed=5, customers=10, now=NOW)
     counts = _counts(db)
     second = demo_service.build_demo_workspace(seed=5, customers=10, now=NOW)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from heartline.auth.models import Team
-from heartline.interactions.models import Conversation
+from heartline.auth import service as auth_service
+from heartline.interactions import service as interaction_service
 from heartline.metrics import service as metrics
 
 # Stacking order of the sentiment chart, red to green, as the design names them.
@@ -185,7 +184,7 @@ def reading_stats(session: Session, f: Filters, *, spots: int = 5) -> ReadingSta
             series.setdefault(emotion, [0] * len(labels))[i] += n
     kw: dict[str, Any] = {"split": f.t0, "start": prev.t0, "end": f.t1, "where": where}
     totals = metrics.compare_periods(session, **kw)
-    team_names = {tid: name for tid, name in session.execute(select(Team.id, Team.name))}
+    team_names = auth_service.team_names(session)
     breakdowns: dict[str, list[dict[str, Any]]] = {}
     before: dict[tuple[str, str], dict[str, Any]] = {}
     for dim in DIMENSIONS:
@@ -224,26 +223,19 @@ def reading_stats(session: Session, f: Filters, *, spots: int = 5) -> ReadingSta
 
 def queue_load(session: Session) -> list[dict[str, Any]]:
     """Open and pending conversations per team and queue, with how many are past their SLA."""
-    now = datetime.now(UTC)
-    team = func.coalesce(Team.name, "(no team)")
-    stmt = (
-        select(
-            team,
-            Conversation.queue,
-            func.count(),
-            func.sum(case((Conversation.sla_due_at < now, 1), else_=0)),
-            func.sum(case((Conversation.priority >= 3, 1), else_=0)),
-        )
-        .select_from(Conversation)
-        .outerjoin(Team, Team.id == Conversation.team_id)
-        .where(Conversation.status.in_(["open", "pending"]))
-        .group_by(team, Conversation.queue)
-    )
-    rows = [
-        {"team": t, "queue": q, "open": int(n), "overdue": int(o or 0), "urgent": int(u or 0)}
-        for t, q, n, o, u in session.execute(stmt)
+    names = auth_service.team_names(session)
+    load: dict[tuple[str, str], list[int]] = {}
+    rows = interaction_service.queue_load(session, now=datetime.now(UTC))
+    for team_id, queue, n, overdue, urgent in rows:
+        team = names.get(team_id, NO_TEAM) if team_id is not None else NO_TEAM
+        counts = load.setdefault((team, queue), [0, 0, 0])
+        for i, v in enumerate((n, overdue, urgent)):
+            counts[i] += v
+    out = [
+        {"team": t, "queue": q, "open": n, "overdue": o, "urgent": u}
+        for (t, q), (n, o, u) in load.items()
     ]
-    return sorted(rows, key=lambda r: (-r["open"], r["team"], r["queue"]))
+    return sorted(out, key=lambda r: (-r["open"], r["team"], r["queue"]))
 
 
 def filter_options(session: Session) -> dict[str, list[Any]]:
@@ -251,7 +243,7 @@ def filter_options(session: Session) -> dict[str, list[Any]]:
     return {
         "channels": metrics.slice_values(session, dim="channel"),
         "queues": metrics.slice_values(session, dim="queue"),
-        "teams": [(t.id, t.name) for t in session.scalars(select(Team).order_by(Team.name))],
+        "teams": list(auth_service.team_names(session).items()),
         "categories": metrics.slice_values(session, dim="category"),
         "languages": metrics.slice_values(session, dim="language"),
     }

@@ -1,34 +1,82 @@
-"""Assist: suggested replies and tone checks in context, and sending an agent's reply."""
+"""Assist: suggested replies and tone checks in context, sending an agent's reply, and the
+workspace's and dashboards' read models (the public surface other packages use)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from heartline.assist import workspace
+from heartline.assist.dashboard import (
+    Filters,
+    ReadingStats,
+    filter_options,
+    queue_load,
+    reading_stats,
+)
 from heartline.assist.suggest import ReplyContext, Suggestion, suggest_reply
 from heartline.assist.tone import ToneResult, check_tone
-from heartline.auth.models import User
+from heartline.assist.workspace import (
+    agent_recent_feelings,
+    conversation_counts,
+    conversation_messages,
+    latest_inbound,
+    queue_names,
+)
+from heartline.channels import service as channel_service
 from heartline.customers import service as customer_service
 from heartline.enums import Direction
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
-from heartline.interactions.models import Interaction
 from heartline.interactions.schemas import InteractionIn, InteractionOut
+from heartline.mood import service as mood_service
+from heartline.playbooks import service as playbook_service
+
+__all__ = [
+    "Filters", "ReadingStats", "ReplyAuthor", "SentReply", "Suggestion", "ToneResult",
+    "agent_recent_feelings", "complaint_reason", "conversation_counts", "conversation_messages",
+    "filter_options", "latest_customer_message", "latest_inbound", "message_intent",
+    "message_reason", "mood_of", "queue_load", "queue_names", "reading_stats", "send_reply",
+    "suggest_for_conversation", "tone_for_conversation",
+]  # fmt: skip
 
 NEGATIVE_EMOTIONS = {"anger", "frustration", "disappointment", "sadness", "anxiety"}
 
 
-def mood_of(session: Session, *, customer_id: int) -> dict[str, Any] | None:
-    """The customer's mood (mood_service.mood_view), or None when the mood service lacks it."""
-    from heartline.mood import service as mood_service
+class ReplyAuthor(Protocol):
+    """Who sends a reply: a signed-in user (auth's User)."""
 
-    view = getattr(mood_service, "mood_view", None)
-    if view is None:
-        return None
-    return dict(view(session, customer_id=customer_id))
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+class SentReply(Protocol):
+    """An agent's reply as stored on the conversation's timeline (an interaction)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def customer_id(self) -> int: ...
+
+    @property
+    def conversation_id(self) -> int | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def mood_of(session: Session, *, customer_id: int) -> dict[str, Any] | None:
+    """The customer's mood as the API shows it (mood_service.mood_view)."""
+    return dict(mood_service.mood_view(session, customer_id=customer_id))
 
 
 def complaint_reason(mood: dict[str, Any] | None) -> str | None:
@@ -40,11 +88,8 @@ def complaint_reason(mood: dict[str, Any] | None) -> str | None:
 
 
 def message_reason(session: Session, *, interaction_id: int) -> str | None:
-    """The complaint reason the mood service found in one message, if it offers that."""
-    from heartline.mood import service as mood_service
-
-    fn = getattr(mood_service, "complaint_for", None)
-    complaint = fn(session, interaction_id=interaction_id) if fn else None
+    """The complaint reason the mood service found in one message, if any."""
+    complaint = mood_service.complaint_for(session, interaction_id=interaction_id)
     if complaint is None or not complaint.reason or complaint.reason == "other":
         return None  # "other" names nothing; the mood's last episode may say more
     return str(complaint.reason)
@@ -53,8 +98,6 @@ def message_reason(session: Session, *, interaction_id: int) -> str | None:
 def message_intent(data: dict[str, Any] | None) -> str | None:
     """What the customer asks for (churn threat, refund, privacy request...), if the reading
     says so confidently; None for readings from a model without an intent head."""
-    from heartline.mood import service as mood_service
-
     return mood_service.intent_of(data)
 
 
@@ -108,20 +151,15 @@ def tone_for_conversation(
     return check_tone(draft, customer_upset=upset)
 
 
-def _enqueue_delivery(session: Session, *, interaction: Interaction, channel: str) -> str:
-    """Hand the reply to the delivery outbox when the playbooks package offers `enqueue_reply`.
+def _enqueue_delivery(session: Session, *, interaction: SentReply, channel: str) -> str:
+    """Hand the reply to the delivery outbox.
 
-    Returns "queued", or "recorded" when there is no outbox for replies yet (the reply is then
-    only on the timeline). The outbox must not write a second timeline entry: the interaction
-    already exists and is passed by id.
+    Returns "queued", or "recorded" when it cannot go out (the reply is then only on the
+    timeline). The outbox must not write a second timeline entry: the interaction already
+    exists and is passed by id.
     """
-    from heartline.playbooks import service as playbook_service
-
-    enqueue = getattr(playbook_service, "enqueue_reply", None)
-    if enqueue is None:
-        return "recorded"
     subject, thread = _thread(session, interaction)
-    queued = enqueue(
+    queued = playbook_service.enqueue_reply(
         session,
         customer_id=interaction.customer_id,
         channel=channel,
@@ -136,14 +174,12 @@ def _enqueue_delivery(session: Session, *, interaction: Interaction, channel: st
 _RE = re.compile(r"^\s*((re|aw|sv|antw|rif|r)\s*:\s*)+", re.IGNORECASE)
 
 
-def _thread(session: Session, reply: Interaction) -> tuple[str, dict[str, Any]]:
+def _thread(session: Session, reply: SentReply) -> tuple[str, dict[str, Any]]:
     """Subject and threading headers of an agent's reply: "Re: " + the conversation's subject
     (or the customer's last subject), In-Reply-To the customer's latest mail, References every
     earlier mail of the conversation whose Message-ID is known (the customer's, given by the
     integrator as `metadata.message_id`, and our own replies')."""
-    from heartline.channels.email import message_id
     from heartline.config import get_settings
-    from heartline.playbooks.outbox import reply_key
 
     assert reply.conversation_id is not None  # replies are always in a conversation
     conv = interaction_service.get_conversation(session, conversation_id=reply.conversation_id)
@@ -165,7 +201,7 @@ def _thread(session: Session, reply: Interaction) -> tuple[str, dict[str, Any]]:
                 ids.append(mid)
                 last_inbound = mid
         elif (i.meta or {}).get("source") == "web":  # our earlier replies
-            ids.append(message_id(reply_key(i.id), sender))
+            ids.append(channel_service.message_id(playbook_service.reply_key(i.id), sender))
     base = _RE.sub("", subject or "").strip() or "your message"
     thread: dict[str, Any] = {"references": ids}
     if last_inbound or ids:
@@ -174,8 +210,8 @@ def _thread(session: Session, reply: Interaction) -> tuple[str, dict[str, Any]]:
 
 
 def send_reply(
-    session: Session, *, conversation_id: int, user: User, text: str
-) -> tuple[Interaction, str]:
+    session: Session, *, conversation_id: int, user: ReplyAuthor, text: str
+) -> tuple[SentReply, str]:
     """Record an agent's reply on the conversation and queue it for delivery; flushes only."""
     text = (text or "").strip()
     if not text:

@@ -14,6 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from heartline.emotion import service as emotion_service
+
 # Complaint reasons we can name from the customer's own words, when the mood service has not
 # named one. Order matters: the first hit wins. (reason key, pattern, how we say it, next step)
 ISSUES: tuple[tuple[str, str, str, str], ...] = (
@@ -206,22 +208,7 @@ def suggest_reply(ctx: ReplyContext) -> Suggestion:
     """An empathetic reply for the customer's latest message."""
     emotion = _emotion(ctx)
     name = first_name(ctx.customer_name)
-    issue: tuple[str, str, str] | None = None
-    if ctx.complaint_reason:
-        reason = ctx.complaint_reason.strip()
-        known = REASON_PHRASES.get(reason.lower().replace(" ", "_"))
-        if known:
-            issue = (reason, *known)
-        elif reason != "other":
-            issue = (
-                reason,
-                reason.replace("_", " "),
-                "I'm looking into it now and I'll update you today.",
-            )
-        if issue is None and (emotion in NEGATIVE or ctx.sentiment == "negative"):
-            issue = detect_issue(ctx.message)
-    elif emotion in NEGATIVE or ctx.sentiment == "negative":
-        issue = detect_issue(ctx.message)
+    issue = _issue(ctx, emotion)
     wanted = INTENT_REPLIES.get(ctx.intent or "")
     if wanted is not None:
         # What they ask for decides the next step; a complaint named in their words still
@@ -266,13 +253,34 @@ def suggest_reply(ctx: ReplyContext) -> Suggestion:
     )
 
 
+def _issue(ctx: ReplyContext, emotion: str) -> tuple[str, str, str] | None:
+    """(key, how we name it, our next step) of what went wrong: the complaint reason's, else
+    one found in the words of an upset message; None when nothing did."""
+    issue: tuple[str, str, str] | None = None
+    if ctx.complaint_reason:
+        reason = ctx.complaint_reason.strip()
+        known = REASON_PHRASES.get(reason.lower().replace(" ", "_"))
+        if known:
+            issue = (reason, *known)
+        elif reason != "other":
+            issue = (
+                reason,
+                reason.replace("_", " "),
+                "I'm looking into it now and I'll update you today.",
+            )
+        if issue is None and (emotion in NEGATIVE or ctx.sentiment == "negative"):
+            issue = detect_issue(ctx.message)
+    elif emotion in NEGATIVE or ctx.sentiment == "negative":
+        issue = detect_issue(ctx.message)
+    return issue
+
+
 def _language_note(language: str) -> str:
     """Suggestions are written in English: say so when the customer wrote in another language."""
     if not language or language == "en":
         return ""
-    from heartline.emotion.language import name_of
-
+    name = emotion_service.name_of(language)
     return (
-        f"The customer wrote in {name_of(language)}; suggested replies are written in English "
-        f"only. Reply in {name_of(language)}: use this as the outline, not the words."
+        f"The customer wrote in {name}; suggested replies are written in English "
+        f"only. Reply in {name}: use this as the outline, not the words."
     )

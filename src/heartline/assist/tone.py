@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from heartline.emotion import service as emotion_service
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -234,55 +236,24 @@ def _rewrite(
 def check_tone(draft: str, *, customer_upset: bool = True, use_engine: bool = True) -> ToneResult:
     """Score a draft reply's warmth and flag wording that reads cold, scripted or defensive."""
     draft = draft or ""
-    from heartline.emotion.language import detect_language, name_of
-
-    lang = detect_language(draft) if draft.strip() else "en"
+    lang = emotion_service.detect_language(draft) if draft.strip() else "en"
     if lang != "en":
         return ToneResult(
             verdict="unchecked", score=0, language=lang,
-            note=f"The tone check reads English only; this draft looks {name_of(lang)}, so it "
-            "was not checked. Read it once more for warmth before sending.",
+            note=f"The tone check reads English only; this draft looks "
+            f"{emotion_service.name_of(lang)}, so it was not checked. Read it once more for "
+            "warmth before sending.",
         )  # fmt: skip
-    flags: list[Flag] = []
-    matches: list[tuple[Rule, re.Match[str]]] = []
-    found = [(rule, m) for rule, rx in _COMPILED for m in rx.finditer(draft)]
-    # Longest match wins where rules overlap ("you must calm down" is one problem, not two).
-    for rule, m in sorted(found, key=lambda x: (x[1].start(), -(x[1].end() - x[1].start()))):
-        if any(m.start() < kept.end() and kept.start() < m.end() for _, kept in matches):
-            continue
-        matches.append((rule, m))
-        flags.append(Flag(rule.kind, rule.message, rule.suggestion, m.group(0), m.start(), m.end()))
+    matches = _wording(draft)
+    flags = [
+        Flag(rule.kind, rule.message, rule.suggestion, m.group(0), m.start(), m.end())
+        for rule, m in matches
+    ]
     has_empathy = bool(EMPATHY.search(draft))
-    words = len(draft.split())
-    if draft.strip() and not has_empathy and customer_upset:
-        flags.append(
-            Flag(
-                "cold",
-                "No acknowledgement of how the customer feels.",
-                'Open by naming the feeling: "I\'m sorry — I can see why this is frustrating."',
-            )
-        )
-    if draft.strip() and words < CURT_WORDS and not has_empathy and not GREETING.search(draft):
-        flags.append(
-            Flag(
-                "cold",
-                "Short and without a greeting, it reads curt.",
-                "Greet the customer by name and add a line of context.",
-            )
-        )
-    if draft.strip() and not NEXT_STEP.search(draft):
-        flags.append(
-            Flag(
-                "cold",
-                "No next step from our side.",
-                'Say what you will do and when: "I\'ll check with the warehouse today."',
-            )
-        )
+    flags += _missing(draft, customer_upset=customer_upset, has_empathy=has_empathy)
     sentiment = None
     if use_engine and draft.strip():
-        from heartline.emotion import analyze
-
-        reading = analyze(draft)
+        reading = emotion_service.analyze(draft)
         sentiment = reading.sentiment
         # Apologies contain sad words; only a negative draft with no empathy at all is flagged.
         if sentiment == "negative" and reading.confidence >= 0.5 and not has_empathy:
@@ -307,3 +278,47 @@ def check_tone(draft: str, *, customer_upset: bool = True, use_engine: bool = Tr
     return ToneResult(
         verdict=verdict, score=score, flags=flags, rewrite=rewrite, draft_sentiment=sentiment
     )
+
+
+def _wording(draft: str) -> list[tuple[Rule, re.Match[str]]]:
+    """The rules' matches in the draft, in order; the longest match wins where rules overlap
+    ("you must calm down" is one problem, not two)."""
+    matches: list[tuple[Rule, re.Match[str]]] = []
+    found = [(rule, m) for rule, rx in _COMPILED for m in rx.finditer(draft)]
+    for rule, m in sorted(found, key=lambda x: (x[1].start(), -(x[1].end() - x[1].start()))):
+        if any(m.start() < kept.end() and kept.start() < m.end() for _, kept in matches):
+            continue
+        matches.append((rule, m))
+    return matches
+
+
+def _missing(draft: str, *, customer_upset: bool, has_empathy: bool) -> list[Flag]:
+    """What a warm reply has and the draft lacks: acknowledgement, a greeting, a next step."""
+    if not draft.strip():
+        return []
+    flags: list[Flag] = []
+    if not has_empathy and customer_upset:
+        flags.append(
+            Flag(
+                "cold",
+                "No acknowledgement of how the customer feels.",
+                'Open by naming the feeling: "I\'m sorry — I can see why this is frustrating."',
+            )
+        )
+    if len(draft.split()) < CURT_WORDS and not has_empathy and not GREETING.search(draft):
+        flags.append(
+            Flag(
+                "cold",
+                "Short and without a greeting, it reads curt.",
+                "Greet the customer by name and add a line of context.",
+            )
+        )
+    if not NEXT_STEP.search(draft):
+        flags.append(
+            Flag(
+                "cold",
+                "No next step from our side.",
+                'Say what you will do and when: "I\'ll check with the warehouse today."',
+            )
+        )
+    return flags

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heartline import pipeline
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
-from heartline.customers.models import Customer
 from heartline.customers.schemas import CustomerIn, OrderIn
 from heartline.db import session_scope
 from heartline.demo.people import DEMO_PASSWORD, STAFF, TEAMS
@@ -60,7 +58,7 @@ class _BatchIds:
 
 def is_empty(session: Session) -> bool:
     """True when the database holds no customers (the demo may be loaded)."""
-    return not session.scalar(select(func.count()).select_from(Customer))
+    return not customer_service.has_customers(session)
 
 
 def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:

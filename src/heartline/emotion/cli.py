@@ -388,3 +388,13 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def _register_adapt_commands() -> None:
+    """`heartline model adapt | versions | rollback` belong to the model app."""
+    from heartline.emotion.adapt_cli import register
+
+    register(model_app)
+
+
+_register_adapt_commands()

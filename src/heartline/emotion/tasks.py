@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heartline.customers.models import Customer
-from heartline.enums import AnalysisStatus
-from heartline.interactions.models import Interaction
+from heartline.customers import service as customer_service
+from heartline.enums import AnalysisStatus, Direction
+from heartline.interactions import service as interaction_service
 from heartline.interactions.service import OPT_OUT_NOTE
 from heartline.mood import service as mood_service
 
@@ -26,24 +25,28 @@ def score_interactions(session: Session, ids: Sequence[int], *, force: bool = Fa
 
     if not ids:
         return []
-    stmt = (
-        select(Interaction, Customer.consent_emotion_analysis)
-        .join(Customer, Customer.id == Interaction.customer_id)
-        .where(Interaction.id.in_(list(ids)))
-        .order_by(Interaction.id)
+    rows = interaction_service.interactions_by_ids(session, ids=list(ids))
+    consents = customer_service.analysis_consents(
+        session, customer_ids=[i.customer_id for i in rows.values()]
     )
-    todo: list[Interaction] = []
-    for interaction, consent in session.execute(stmt):
+    pending: list[int] = []
+    for interaction_id in sorted(rows):
+        interaction = rows[interaction_id]
+        consent = consents.get(interaction.customer_id)
+        if consent is None:  # no such customer: nothing to score
+            continue
         if not consent:
             # Consent can be withdrawn between ingest and scoring: re-check here.
-            interaction.analysis_status = AnalysisStatus.SKIPPED
-            interaction.analysis_note = OPT_OUT_NOTE
+            interaction_service.set_analysis_outcome(
+                [interaction], status=AnalysisStatus.SKIPPED, note=OPT_OUT_NOTE
+            )
             mood_service.delete_reading(session, interaction_id=interaction.id)
             continue
-        if interaction.direction != "inbound":
+        if interaction.direction != Direction.INBOUND:
             continue
         if force or interaction.analysis_status in (AnalysisStatus.PENDING, AnalysisStatus.FAILED):
-            todo.append(interaction)
+            pending.append(interaction_id)
+    todo = [rows[i] for i in pending]
     engine = get_engine()
     scored: list[int] = []
     for start in range(0, len(todo), SCORE_BATCH):
@@ -52,14 +55,15 @@ def score_interactions(session: Session, ids: Sequence[int], *, force: bool = Fa
             readings = engine.analyze_many([i.text for i in chunk])
         except Exception:  # a broken engine must not lose the messages: mark and move on
             log.exception("emotion engine failed on %d interactions", len(chunk))
-            for interaction in chunk:
-                interaction.analysis_status = AnalysisStatus.FAILED
-                interaction.analysis_note = "emotion engine error (will retry on rescore)"
+            interaction_service.set_analysis_outcome(
+                chunk,
+                status=AnalysisStatus.FAILED,
+                note="emotion engine error (will retry on rescore)",
+            )
             continue
         for interaction, reading in zip(chunk, readings, strict=True):
             mood_service.store_reading(session, interaction=interaction, reading=reading.to_dict())
-            interaction.analysis_status = AnalysisStatus.SCORED
-            interaction.analysis_note = None
+            interaction_service.set_analysis_outcome([interaction], status=AnalysisStatus.SCORED)
             scored.append(interaction.id)
     session.flush()
     return scored

@@ -121,7 +121,9 @@ def cs_from_emotions(
 RESIDUAL_FRUSTRATION = 0.8
 
 
-def with_sentiment(cs: Mapping[str, float], p_neg: float, p_neu: float, p_pos: float) -> dict[str, float]:
+def with_sentiment(
+    cs: Mapping[str, float], p_neg: float, p_neu: float, p_pos: float
+) -> dict[str, float]:
     """Complete the cs view with the sentiment head (two documented rules).
 
     1. frustration also takes residual negativity: 0.8 x p(neg) x (1 - the strongest of anger,
