@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from heartline.customers.models import Order
+from heartline.customers import service as customer_service
 from heartline.customers.schemas import OrderOut
 from heartline.enums import ConversationStatus
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
 from heartline.interactions.schemas import InteractionOut, ReadingOut, SurveyOut, TimelineItem
 from heartline.interactions.service import get_interaction
 from heartline.mood import service as mood_service
-from heartline.mood.models import EmotionReading
 
 
 def _with_readings(session: Session, rows: list[Interaction]) -> list[InteractionOut]:
@@ -49,12 +48,9 @@ def list_interactions(
         stmt = stmt.where(Interaction.customer_id == customer_id)
     if channel is not None:
         stmt = stmt.where(Interaction.channel == channel)
-    if needs_review is not None or language is not None:
-        stmt = stmt.join(EmotionReading, EmotionReading.interaction_id == Interaction.id)
-    if needs_review is not None:
-        stmt = stmt.where(EmotionReading.needs_review == needs_review)
-    if language is not None:
-        stmt = stmt.where(EmotionReading.language == language.lower())
+    if needs_review is not None or language is not None:  # the reading's facts, asked of mood
+        read = mood_service.interactions_with_reading(needs_review=needs_review, language=language)
+        stmt = stmt.where(Interaction.id.in_(read))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
         session.scalars(
@@ -83,14 +79,8 @@ def timeline(
             .limit(window)
         )
     )
-    orders = list(
-        session.scalars(
-            select(Order)
-            .options(selectinload(Order.items))
-            .where(Order.customer_id == customer_id)
-            .order_by(Order.placed_at.desc(), Order.id.desc())
-            .limit(window)
-        )
+    orders, order_total = customer_service.orders_page(
+        session, customer_id=customer_id, limit=window
     )
     surveys = list(
         session.scalars(
@@ -118,9 +108,9 @@ def timeline(
             )
         )
     items.sort(key=lambda i: i.at, reverse=True)
-    total = sum(
+    total = order_total + sum(
         session.scalar(select(func.count()).where(col == customer_id)) or 0
-        for col in (Interaction.customer_id, Order.customer_id, SurveyResponse.customer_id)
+        for col in (Interaction.customer_id, SurveyResponse.customer_id)
     )
     return items[offset:window], total
 

@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from heartline.enums import AnalysisStatus
-from heartline.interactions.models import Interaction
-from heartline.mood.models import EmotionReading
+from heartline.interactions import service as interaction_service
+from heartline.mood import service as mood_service
 
 
 def pending_rescore(
@@ -30,29 +28,14 @@ def pending_rescore(
 ) -> list[int]:
     """The next batch of interactions whose reading is missing, from another model, or left
     unread in a language the engine now reads."""
-    stmt = (
-        select(Interaction.id)
-        .outerjoin(EmotionReading, EmotionReading.interaction_id == Interaction.id)
-        .where(
-            Interaction.direction == "inbound",
-            Interaction.analysis_status != AnalysisStatus.SKIPPED,
-            Interaction.id > after_id,
-        )
-    )
-    if since is not None:
-        stmt = stmt.where(Interaction.occurred_at >= since)
+    current = None
     if not everything:
-        stmt = stmt.where(
-            or_(
-                EmotionReading.id.is_(None),
-                EmotionReading.model.not_in(list(model_ids)),
-                and_(
-                    EmotionReading.sentiment.is_(None),
-                    EmotionReading.language.in_(list(languages)),
-                ),
-            )
+        current = mood_service.current_readings(
+            model_ids=list(model_ids), languages=list(languages)
         )
-    return list(session.scalars(stmt.order_by(Interaction.id).limit(limit)))
+    return interaction_service.analyzable_ids(
+        session, since=since, after_id=after_id, limit=limit, exclude=current
+    )
 
 
 def rescore_batch(session: Session, ids: Sequence[int]) -> int:

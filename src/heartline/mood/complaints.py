@@ -4,11 +4,30 @@ concerns (named in the text, or implied: the latest late order for a delivery co
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from heartline.customers.models import Order
+
+class OrderFacts(Protocol):
+    """What linking a complaint reads of an order (the customers domain's Order has it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def placed_at(self) -> datetime: ...
+    @property
+    def promised_at(self) -> datetime | None: ...
+    @property
+    def delivered_at(self) -> datetime | None: ...
+    @property
+    def is_late(self) -> bool: ...
+
 
 REASONS = (
     "delivery_delay",
@@ -164,7 +183,7 @@ def link_order(
     *,
     text: str,
     reason: str,
-    orders: list[Order],
+    orders: Sequence[OrderFacts],
     at: datetime,
     explicit_order_id: int | None = None,
 ) -> tuple[int | None, str | None]:

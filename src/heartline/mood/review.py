@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heartline.errors import AppError, ErrorCode, not_found
-from heartline.interactions.models import Interaction
+from heartline.interactions import service as interaction_service
 from heartline.mood.models import EmotionReading, ReadingReview
 
 # When a reviewer flips the sentiment, the valence takes the new sign with at least this size.
@@ -22,20 +22,16 @@ MIN_CORRECTED_VALENCE = 0.4
 
 def queue(
     session: Session, *, limit: int = 50, offset: int = 0, reason: str | None = None
-) -> tuple[list[tuple[EmotionReading, Interaction]], int]:
+) -> tuple[list[tuple[EmotionReading, Any]], int]:
     """Readings waiting for a reviewer, oldest first, with their interactions."""
-    stmt = (
-        select(EmotionReading, Interaction)
-        .join(Interaction, Interaction.id == EmotionReading.interaction_id)
-        .where(EmotionReading.needs_review.is_(True))
-    )
-    rows = [
-        (r, i)
-        for r, i in session.execute(stmt.order_by(EmotionReading.occurred_at, EmotionReading.id))
-    ]
+    stmt = select(EmotionReading).where(EmotionReading.needs_review.is_(True))
+    rows = list(session.scalars(stmt.order_by(EmotionReading.occurred_at, EmotionReading.id)))
     if reason is not None:  # reasons live in the JSON payload; filtered here to stay portable
-        rows = [(r, i) for r, i in rows if reason in ((r.data or {}).get("review_reasons") or [])]
-    return rows[offset : offset + limit], len(rows)
+        rows = [r for r in rows if reason in ((r.data or {}).get("review_reasons") or [])]
+    total = len(rows)
+    page = rows[offset : offset + limit]
+    found = interaction_service.interactions_by_ids(session, ids=[r.interaction_id for r in page])
+    return [(r, found[r.interaction_id]) for r in page if r.interaction_id in found], total
 
 
 def queue_size(session: Session) -> int:
@@ -169,35 +165,43 @@ def corrections(
     oldest first; with ``include_confirmations`` also the readings reviewers confirmed (their
     "corrected" labels are the confirmed sentiment, no emotions and no sarcasm)."""
     actions = ("correct", "confirm") if include_confirmations else ("correct",)
-    stmt = (
-        select(ReadingReview, Interaction.text)
-        .join(Interaction, Interaction.id == ReadingReview.interaction_id)
-        .where(ReadingReview.action.in_(actions))
-        .order_by(ReadingReview.id)
-    )
-    for review, text in session.execute(stmt).yield_per(500):
-        original = review.original or {}
-        yield {
-            "text": text,
-            "interaction_id": review.interaction_id,
-            "reading_id": review.reading_id,
-            "action": review.action,
-            "model": original.get("model"),
-            "original": {
-                "sentiment": original.get("sentiment"),
-                "top_emotion": original.get("top_emotion"),
-                "sarcasm": original.get("sarcasm"),
-                "intent": original.get("intent"),
-                "complaint": original.get("complaint"),
-                "review_reasons": original.get("review_reasons"),
-            },
-            "corrected": {
-                "sentiment": review.sentiment,
-                "emotions": list(review.emotions or []),
-                "sarcasm": review.sarcasm,
-                "intent": review.intent,
-            },
-            "note": review.note,
-            "reviewer": review.reviewer,
-            "reviewed_at": review.created_at.isoformat(),
+    stmt = select(ReadingReview).where(ReadingReview.action.in_(actions)).order_by(ReadingReview.id)
+    for page in session.scalars(stmt.execution_options(yield_per=500)).partitions():
+        texts = {
+            i.id: i.text
+            for i in interaction_service.interactions_by_ids(
+                session, ids=[r.interaction_id for r in page]
+            ).values()
         }
+        for review in page:
+            if review.interaction_id in texts:
+                yield _training_example(review, texts[review.interaction_id])
+
+
+def _training_example(review: ReadingReview, text: str) -> dict[str, Any]:
+    """One review as a training example."""
+    original = review.original or {}
+    return {
+        "text": text,
+        "interaction_id": review.interaction_id,
+        "reading_id": review.reading_id,
+        "action": review.action,
+        "model": original.get("model"),
+        "original": {
+            "sentiment": original.get("sentiment"),
+            "top_emotion": original.get("top_emotion"),
+            "sarcasm": original.get("sarcasm"),
+            "intent": original.get("intent"),
+            "complaint": original.get("complaint"),
+            "review_reasons": original.get("review_reasons"),
+        },
+        "corrected": {
+            "sentiment": review.sentiment,
+            "emotions": list(review.emotions or []),
+            "sarcasm": review.sarcasm,
+            "intent": review.intent,
+        },
+        "note": review.note,
+        "reviewer": review.reviewer,
+        "reviewed_at": review.created_at.isoformat(),
+    }

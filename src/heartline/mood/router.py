@@ -42,7 +42,7 @@ def customer_mood(customer_id: int, db: Db, who: Reader) -> Any:
         db, actor=who, action="read", entity="customer", entity_id=customer_id,
         details={"what": "mood"},
     )  # fmt: skip
-    db.commit()  # a state computed on first read is kept
+    db.commit()  # the audit record (the read itself writes nothing)
     return view
 
 

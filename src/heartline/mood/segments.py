@@ -6,18 +6,31 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
-from heartline.customers.models import Customer, Order
 from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode, not_found
-from heartline.interactions.models import SurveyResponse
+from heartline.interactions import service as interaction_service
 from heartline.mood import churn, filters, state
 from heartline.mood.models import MoodState, Segment, SegmentMember
+
+
+class MemberCustomer(Protocol):
+    """What a segment's member list shows of a customer (the customers domain's row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+
 
 # The fields a segment may filter on, typed by mood.filters.SegmentFacts (validated before a
 # definition is stored).
@@ -92,11 +105,18 @@ def _days(now: datetime, at: datetime | None) -> float | None:
     return None if at is None else round((now - at).total_seconds() / 86400, 2)
 
 
-def facts(session: Session, *, customer_id: int, now: datetime | None = None) -> dict[str, Any]:
-    """What segment and routing filters see about a customer."""
+def facts(
+    session: Session,
+    *,
+    customer_id: int,
+    now: datetime | None = None,
+    mood: MoodState | None = None,
+) -> dict[str, Any]:
+    """What segment and routing filters see about a customer (`mood`: a state computed but
+    not stored, instead of the stored one)."""
     now = now or utcnow()
     customer = customer_service.get_customer(session, customer_id=customer_id)
-    state = session.get(MoodState, customer_id)
+    state = mood if mood is not None else session.get(MoodState, customer_id)
     orders = [
         o
         for o in customer_service.customer_orders(session, customer_id=customer_id, limit=500)
@@ -128,13 +148,12 @@ def facts(session: Session, *, customer_id: int, now: datetime | None = None) ->
         "vip": bool(customer.vip),
         "region": customer.region,
     }
+    last_score = {
+        s.kind: s.score
+        for s in interaction_service.survey_answers(session, customer_id=customer_id)
+    }  # oldest first, so the newest answer of each kind wins
     for kind in ("nps", "csat"):
-        out[f"survey.last_{kind}"] = session.scalar(
-            select(SurveyResponse.score)
-            .where(SurveyResponse.customer_id == customer_id, SurveyResponse.kind == kind)
-            .order_by(SurveyResponse.responded_at.desc())
-            .limit(1)
-        )
+        out[f"survey.last_{kind}"] = last_score.get(kind)
     return out
 
 
@@ -228,10 +247,10 @@ def refresh_all(
     With `recompute`, each customer's mood state and churn risk are rebuilt as of `now` first:
     risk moves with time alone (a buying rhythm breaks, a negative feeling decays), so a daily
     job should pass it; a new custom segment does not need it."""
-    ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
+    ids = customer_service.customer_ids(session)
     if recompute:
         active = set(session.scalars(select(MoodState.customer_id)))
-        active |= set(session.scalars(select(Order.customer_id).distinct()))
+        active |= customer_service.customer_ids_with_orders(session)
         for cid in ids:
             if cid in active:
                 state.recompute(session, customer_id=cid, now=now)
@@ -292,21 +311,22 @@ def member_counts(session: Session) -> dict[str, int]:
 
 def members(
     session: Session, *, key: str, limit: int = 50, offset: int = 0
-) -> tuple[list[tuple[Customer, MoodState | None, datetime]], int]:
+) -> tuple[list[tuple[MemberCustomer, MoodState | None, datetime]], int]:
     """A page of a segment's members (highest churn risk first), with their mood, and the total."""
     get_segment(session, key=key)
     base = select(SegmentMember).where(SegmentMember.segment_key == key)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(
-        select(Customer, MoodState, SegmentMember.since)
-        .join(SegmentMember, SegmentMember.customer_id == Customer.id)
-        .outerjoin(MoodState, MoodState.customer_id == Customer.id)
+        select(SegmentMember.customer_id, MoodState, SegmentMember.since)
+        .outerjoin(MoodState, MoodState.customer_id == SegmentMember.customer_id)
         .where(SegmentMember.segment_key == key)
-        .order_by(func.coalesce(MoodState.churn_risk, 0).desc(), Customer.id)
+        .order_by(func.coalesce(MoodState.churn_risk, 0).desc(), SegmentMember.customer_id)
         .limit(limit)
         .offset(offset)
     ).all()
-    return [(c, m, s) for c, m, s in rows], total
+    found = customer_service.list_customers_by_ids(session, ids={cid for cid, _, _ in rows})
+    customers: dict[int, MemberCustomer] = {c.id: c for c in found}
+    return [(customers[cid], m, s) for cid, m, s in rows if cid in customers], total
 
 
 def customer_segments(session: Session, *, customer_id: int) -> list[str]:
@@ -316,3 +336,18 @@ def customer_segments(session: Session, *, customer_id: int) -> list[str]:
             select(SegmentMember.segment_key).where(SegmentMember.customer_id == customer_id)
         )
     )
+
+
+def definitions(session: Session) -> dict[str, dict[str, Any]]:
+    """Every segment's definition by key, read only: the shipped built-ins, then the stored
+    custom ones (what `refresh` evaluates, without creating the built-in rows)."""
+    out = {key: spec["definition"] for key, spec in BUILTIN.items()}
+    for seg in session.scalars(select(Segment).where(Segment.builtin.is_(False))):
+        out.setdefault(seg.key, seg.definition)
+    return out
+
+
+def matching(session: Session, *, customer_id: int, mood: MoodState) -> list[str]:
+    """Keys of the segments a customer with this (unstored) mood would be in; writes nothing."""
+    f = facts(session, customer_id=customer_id, mood=mood)
+    return sorted(k for k, d in definitions(session).items() if filters.evaluate(d, f))

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import heartline.models  # noqa: F401  (stages run in bare processes: CLI, workers; load every table)
-from heartline.customers.models import Order
-from heartline.interactions.models import Conversation, SurveyResponse
+from heartline.customers import service as customer_service
+from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 
 
@@ -32,24 +31,20 @@ def remember_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]
 
 def remember_surveys(session: Session, ids: Sequence[int]) -> Sequence[int]:
     """A survey answer moves the baseline, detractor signal and segments."""
-    rows = session.scalars(
-        select(SurveyResponse.customer_id).where(SurveyResponse.id.in_(list(ids)))
-    )
-    _update(session, set(rows))
+    _update(session, interaction_service.survey_customer_ids(session, survey_ids=ids))
     return ids
 
 
 def remember_orders(session: Session, ids: Sequence[int]) -> Sequence[int]:
     """An order changes purchase cadence (churn) and order-based segments."""
-    rows = session.scalars(select(Order.customer_id).where(Order.id.in_(list(ids))))
-    _update(session, set(rows))
+    _update(session, customer_service.customer_ids_with_orders(session, order_ids=ids))
     return ids
 
 
 def remember_conversations(session: Session, ids: Sequence[int]) -> Sequence[int]:
     """A resolution closes the conversation's complaints (and may complete a recovery)."""
     customers: set[int] = set()
-    for conv in session.scalars(select(Conversation).where(Conversation.id.in_(list(ids)))):
+    for conv in interaction_service.conversations_by_ids(session, ids=ids):
         if conv.status in ("resolved", "closed") and conv.resolved_at is not None:
             mood_service.resolve_conversation(
                 session, conversation_id=conv.id, resolved_at=conv.resolved_at
