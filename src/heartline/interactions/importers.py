@@ -168,62 +168,72 @@ def import_file(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv")
-    schema = SCHEMAS[kind]
-    report = ImportReport(kind=kind)
-
-    def reject(err: RowError) -> None:
-        report.failed += 1
-        if len(report.errors) < MAX_KEPT_ERRORS:
-            report.errors.append(err)
-        if on_error:
-            on_error(err)
-
-    session = factory()
-    pending: dict[str, list[int]] = {}
-    in_batch = 0
-
-    def flush_batch() -> None:
-        nonlocal in_batch
-        session.commit()
-        in_batch = 0
-        for event, ids in pending.items():
-            if score or event != "interaction":
-                try:
-                    pipeline.submit(session, event, ids)
-                except pipeline.QueueUnavailable:  # stored; pipeline/recovery.py re-submits them
-                    report.left_to_recovery += len(ids)
-        pending.clear()
-
+    run = _Run(factory(), kind=kind, on_error=on_error, score=score)
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as stream:
             for lineno, record, parse_error in iter_records(stream, fmt):
-                report.rows += 1
-                if on_progress and report.rows % 200 == 0:
+                run.report.rows += 1
+                if on_progress and run.report.rows % 200 == 0:
                     on_progress(stream.buffer.tell())  # type: ignore[attr-defined]
                 if parse_error is not None:
-                    reject(RowError(lineno, "row", parse_error))
-                    continue
-                try:
-                    data = parse_item(schema, record)
-                    with session.begin_nested():
-                        status, ids, event = _upsert(session, kind, data)
-                except AppError as exc:
-                    detail = (
-                        exc.details[0] if exc.details else {"field": "row", "message": exc.message}
-                    )
-                    message = (
-                        "; ".join(f"{d['field']}: {d['message']}" for d in exc.details)
-                        or exc.message
-                    )
-                    reject(RowError(lineno, str(detail["field"]), message))
-                    continue
-                setattr(report, status, getattr(report, status) + 1)
-                if ids:
-                    pending.setdefault(event, []).extend(ids)
-                in_batch += 1
-                if in_batch >= batch_size:
-                    flush_batch()
-            flush_batch()
+                    run.reject(RowError(lineno, "row", parse_error))
+                elif run.store(lineno, record) and run.in_batch >= batch_size:
+                    run.flush()
+            run.flush()
     finally:
-        session.close()
-    return report
+        run.session.close()
+    return run.report
+
+
+class _Run:
+    """One import: rows stored one savepoint each, committed and handed to the pipeline per
+    batch; a bad row is rejected alone."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        on_error: Callable[[RowError], None] | None,
+        score: bool,
+    ) -> None:
+        self.session, self.kind, self.on_error, self.score = session, kind, on_error, score
+        self.report = ImportReport(kind=kind)
+        self.pending: dict[str, list[int]] = {}
+        self.in_batch = 0
+
+    def reject(self, err: RowError) -> None:
+        self.report.failed += 1
+        if len(self.report.errors) < MAX_KEPT_ERRORS:
+            self.report.errors.append(err)
+        if self.on_error:
+            self.on_error(err)
+
+    def store(self, lineno: int, record: dict[str, Any] | None) -> bool:
+        """Validate and upsert one row in its own savepoint; False if it was rejected."""
+        try:
+            data = parse_item(SCHEMAS[self.kind], record)
+            with self.session.begin_nested():
+                status, ids, event = _upsert(self.session, self.kind, data)
+        except AppError as exc:
+            detail = exc.details[0] if exc.details else {"field": "row", "message": exc.message}
+            message = "; ".join(f"{d['field']}: {d['message']}" for d in exc.details) or exc.message
+            self.reject(RowError(lineno, str(detail["field"]), message))
+            return False
+        setattr(self.report, status, getattr(self.report, status) + 1)
+        if ids:
+            self.pending.setdefault(event, []).extend(ids)
+        self.in_batch += 1
+        return True
+
+    def flush(self) -> None:
+        """Commit the batch, then hand its ids to the pipeline (scoring only if asked)."""
+        self.session.commit()
+        self.in_batch = 0
+        for event, ids in self.pending.items():
+            if self.score or event != "interaction":
+                try:
+                    pipeline.submit(self.session, event, ids)
+                except pipeline.QueueUnavailable:  # stored; pipeline/recovery.py re-submits them
+                    self.report.left_to_recovery += len(ids)
+        self.pending.clear()
