@@ -40,10 +40,10 @@ def pending_rescore(
 
 def rescore_batch(session: Session, ids: Sequence[int]) -> int:
     """Re-score a batch and refresh the memory built on it (corrections are re-applied)."""
-    from heartline.emotion.tasks import score_interactions
+    from heartline.emotion import service as emotion_service
     from heartline.mood.tasks import remember_interactions
 
-    scored = score_interactions(session, ids, force=True)
+    scored = emotion_service.score_interactions(session, ids, force=True)
     remember_interactions(session, ids)
     return len(scored)
 
@@ -71,7 +71,7 @@ def rescore_cmd(
     Without --all it re-scores only readings made by another model (so a re-run resumes by
     itself); with --all it keeps a checkpoint in the data directory."""
     from heartline import db as dbmod
-    from heartline.emotion import get_engine
+    from heartline.emotion.service import get_engine
 
     start: datetime | None = None
     if since:
