@@ -66,13 +66,11 @@ def ensure_builtin(session: Session) -> int:
 
 def list_playbooks(session: Session) -> list[Playbook]:
     """Every playbook, built-ins included."""
-    ensure_builtin(session)  # TODO-STEP4
     return list(session.scalars(select(Playbook).order_by(Playbook.id)))
 
 
 def get_playbook(session: Session, *, key: str) -> Playbook:
     """One playbook by key, or a 404."""
-    ensure_builtin(session)  # TODO-STEP4
     row = session.scalar(select(Playbook).where(Playbook.key == key))
     if row is None:
         raise not_found("playbook", key)

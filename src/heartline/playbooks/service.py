@@ -28,6 +28,7 @@ from heartline.db import utcnow
 from heartline.playbooks import context_load, engine, events, outbox
 from heartline.playbooks.approvals import approve, get_message, list_messages, reject, requeue
 from heartline.playbooks.catalog import (
+    builtin_rows,
     builtin_specs,
     ensure_builtin,
     get_playbook,
@@ -50,6 +51,7 @@ from heartline.playbooks.schemas import OutboxStatus, PreviewOut, RunStatus
 
 __all__ = [
     "approve",
+    "builtin_rows",
     "builtin_specs",
     "channel_outcomes",
     "complete_task",

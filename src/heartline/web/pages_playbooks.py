@@ -22,7 +22,6 @@ router = APIRouter(include_in_schema=False)
 def playbooks(request: Request, db: Db, user: ManagerUser) -> Response:
     """Every playbook with its state, and messages waiting for approval."""
     rows = playbook_service.list_playbooks(db)
-    db.commit()  # built-in playbooks are created on first view
     # Messages of approval-required playbooks wait in the outbox as drafts.
     pending, total = playbook_service.list_messages(db, status="draft", limit=50)
     return render(
