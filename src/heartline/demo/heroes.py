@@ -7,13 +7,14 @@ their dates are relative to the demo's `now`.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from heartline.demo import language
 from heartline.demo.people import Profile, customer_payload, make_profile, shift_years
-from heartline.demo.scenario import complaint, history, nps, review
+from heartline.demo.scenario import history
+from heartline.demo.scenes import complaint, nps, review
 from heartline.demo.timeline import CustomerPlan, Timeline
 
 
@@ -318,118 +319,56 @@ def _hours(n: float) -> timedelta:
     return timedelta(hours=n)
 
 
+@dataclass(frozen=True)
+class Hero:
+    """A scripted customer: their name, the story that writes their history, and the profile
+    fields the story needs (every hero consents to emotion analysis)."""
+
+    first: str
+    last: str
+    story: Callable[[Timeline], CustomerPlan]
+    fields: Mapping[str, object]
+    birthday_soon: bool = False  # born two days after the demo's `now` (in 1992)
+
+
+# In slot order; the multilingual heroes at the end write in their own language.
+HEROES: tuple[Hero, ...] = (
+    Hero("Daniel", "Okafor", delay_quiet, {"cadence": "monthly", "channel": "email"}),
+    Hero("Sofia", "Garcia", recovery,
+         {"cadence": "quarterly", "channel": "whatsapp", "phone": "+1-555-0142"}),
+    Hero("Noah", "Kim", first_time, {"cadence": "one_off", "channel": "chat"}),
+    Hero("Grace", "Murphy", anniversary(1), {"cadence": "monthly"}),
+    Hero("Lucas", "Silva", anniversary(2), {"cadence": "quarterly"}),
+    Hero("Eva", "Lindqvist", anniversary(5), {"cadence": "quarterly", "vip": True}),
+    Hero("Amelia", "Clarke", birthday, {"cadence": "monthly", "consent_marketing": True},
+         birthday_soon=True),
+    Hero("Marco", "Rossi", detractor, {"cadence": "quarterly", "channel": "email"}),
+    Hero("Chloe", "Park", advocate,
+         {"cadence": "monthly", "channel": "social", "consent_marketing": True, "vip": True}),
+    Hero("Jonas", "Weber", german_churn,
+         {"cadence": "monthly", "channel": "email", "locale": "de-DE",
+          "timezone": "Europe/Berlin", "region": "DE"}),
+    Hero("Camille", "Martin", french_thanks,
+         {"cadence": "quarterly", "channel": "chat", "locale": "fr-FR",
+          "timezone": "Europe/Paris", "region": "FR"}),
+    Hero("Lucía", "Fernández", spanish_refund,
+         {"cadence": "quarterly", "channel": "whatsapp", "locale": "es-ES",
+          "timezone": "Europe/Madrid", "region": "ES", "phone": "+34-600-555-014"}),
+)  # fmt: skip
+
+
 def hero_plans(
     rng_for: Callable[[int], random.Random], now: datetime, used: set[str], limit: int
 ) -> list[CustomerPlan]:
     """The scripted customers (the first `limit` of them), in slot order."""
-    birthday_day = (now + _days(2)).date()
-    stories: list[tuple[str, str, dict[str, object], Callable[[Timeline], CustomerPlan]]] = [
-        (
-            "Daniel",
-            "Okafor",
-            {"cadence": "monthly", "channel": "email", "consent_emotion": True},
-            delay_quiet,
-        ),
-        (
-            "Sofia",
-            "Garcia",
-            {
-                "cadence": "quarterly",
-                "channel": "whatsapp",
-                "consent_emotion": True,
-                "phone": "+1-555-0142",
-            },
-            recovery,
-        ),
-        (
-            "Noah",
-            "Kim",
-            {"cadence": "one_off", "channel": "chat", "consent_emotion": True},
-            first_time,
-        ),
-        ("Grace", "Murphy", {"cadence": "monthly", "consent_emotion": True}, anniversary(1)),
-        ("Lucas", "Silva", {"cadence": "quarterly", "consent_emotion": True}, anniversary(2)),
-        (
-            "Eva",
-            "Lindqvist",
-            {"cadence": "quarterly", "consent_emotion": True, "vip": True},
-            anniversary(5),
-        ),
-        (
-            "Amelia",
-            "Clarke",
-            {
-                "cadence": "monthly",
-                "consent_emotion": True,
-                "consent_marketing": True,
-                # 1992 was a leap year, so a 29 February "birthday this week" is valid too.
-                "birthday": date(1992, birthday_day.month, birthday_day.day),
-            },
-            birthday,
-        ),
-        (
-            "Marco",
-            "Rossi",
-            {"cadence": "quarterly", "channel": "email", "consent_emotion": True},
-            detractor,
-        ),
-        (
-            "Chloe",
-            "Park",
-            {
-                "cadence": "monthly",
-                "channel": "social",
-                "consent_emotion": True,
-                "consent_marketing": True,
-                "vip": True,
-            },
-            advocate,
-        ),
-        # customers who write in their own language (the multilingual model reads them)
-        (
-            "Jonas",
-            "Weber",
-            {
-                "cadence": "monthly",
-                "channel": "email",
-                "consent_emotion": True,
-                "locale": "de-DE",
-                "timezone": "Europe/Berlin",
-                "region": "DE",
-            },
-            german_churn,
-        ),
-        (
-            "Camille",
-            "Martin",
-            {
-                "cadence": "quarterly",
-                "channel": "chat",
-                "consent_emotion": True,
-                "locale": "fr-FR",
-                "timezone": "Europe/Paris",
-                "region": "FR",
-            },
-            french_thanks,
-        ),
-        (
-            "Lucía",
-            "Fernández",
-            {
-                "cadence": "quarterly",
-                "channel": "whatsapp",
-                "consent_emotion": True,
-                "locale": "es-ES",
-                "timezone": "Europe/Madrid",
-                "region": "ES",
-                "phone": "+34-600-555-014",
-            },
-            spanish_refund,
-        ),
-    ]
+    soon = (now + _days(2)).date()
     plans = []
-    for index, (first, last, fields, build) in enumerate(stories[:limit]):
+    for index, hero in enumerate(HEROES[:limit]):
+        fields = {"consent_emotion": True, **hero.fields}
+        if hero.birthday_soon:
+            # 1992 was a leap year, so a 29 February "birthday this week" is valid too.
+            fields["birthday"] = date(1992, soon.month, soon.day)
         rng = rng_for(index)
-        profile = _profile(rng, index, used, first, last, **fields)
-        plans.append(build(Timeline(rng, profile, now)))
+        profile = _profile(rng, index, used, hero.first, hero.last, **fields)
+        plans.append(hero.story(Timeline(rng, profile, now)))
     return plans
