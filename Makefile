@@ -12,7 +12,7 @@ export HEARTLINE_DATA_DIR ?= var
 help:
 	@echo "make run          create .venv, migrate the SQLite db, load the demo, serve on $(HOST):$(PORT)"
 	@echo "make test         create .venv and run the whole suite (set HEARTLINE_TEST_POSTGRES_URL for PostgreSQL)"
-	@echo "make lint         ruff + mypy"
+	@echo "make lint         ruff + mypy --strict + the architecture check (boundaries, cycles, sizes)"
 	@echo "make bench        benchmarks (ingestion, memory, playbooks, web)"
 	@echo "make bench-emotion  emotion engines side by side"
 	@echo "make train-env    separate .venv-train with torch==2.13.0 for model training"
@@ -49,6 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/heartline
+	$(BIN)/pytest -q -p no:randomly -p no:cacheprovider tests/test_architecture.py
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -102,23 +102,6 @@ def upsert_customer(session: Session, *, data: CustomerIn) -> UpsertResult[Custo
     return UpsertResult(existing, "updated" if changed else "unchanged")
 
 
-def set_consent(
-    session: Session,
-    *,
-    customer_id: int,
-    emotion_analysis: bool | None = None,
-    marketing: bool | None = None,
-) -> Customer:
-    """Change a customer's consent flags."""
-    customer = get_customer(session, customer_id=customer_id)
-    if emotion_analysis is not None:
-        customer.consent_emotion_analysis = emotion_analysis
-    if marketing is not None:
-        customer.consent_marketing = marketing
-    session.flush()
-    return customer
-
-
 def pause_marketing(
     session: Session, *, customer_id: int, reason: str, at: datetime | None = None
 ) -> bool:

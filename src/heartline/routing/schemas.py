@@ -12,7 +12,6 @@ from heartline.schemas import InModel
 
 Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITY_VALUE = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
-PRIORITY_NAME = {v: k for k, v in PRIORITY_VALUE.items()}
 QueueName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_-]{0,59}$")
 ]

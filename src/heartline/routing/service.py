@@ -24,7 +24,7 @@ from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 from heartline.routing.facts import ROUTING_FACTS, RoutingFacts
 from heartline.routing.models import RoutingConfig
-from heartline.routing.schemas import PRIORITY_NAME, PRIORITY_VALUE, RoutingRules
+from heartline.routing.schemas import PRIORITY_VALUE, RoutingRules
 from heartline.rules import evaluate
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
@@ -223,8 +223,3 @@ def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any
     }
     session.flush()
     return conv.routing
-
-
-def priority_name(value: int) -> str:
-    """low / normal / high / urgent for a stored priority."""
-    return PRIORITY_NAME.get(value, "normal")

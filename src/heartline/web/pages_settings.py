@@ -28,9 +28,9 @@ def _model() -> dict[str, Any]:
     """The emotion model version in use, when and from how many corrections it was adapted."""
     from datetime import datetime
 
-    from heartline.emotion import versions
+    from heartline.emotion import service as emotion_service
 
-    info = versions.describe_active()
+    info = emotion_service.describe_active()
     if info["adapted_at"]:
         info["adapted_at"] = datetime.fromisoformat(info["adapted_at"])
     return info

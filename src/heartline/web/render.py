@@ -14,10 +14,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from heartline.api.deps import csrf_ok
-from heartline.emotion.language import name_of as language_name
+from heartline.emotion.service import name_of as language_name
 from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
 from heartline.errors import AppError, ErrorCode
-from heartline.mood.churn import probability as churn_probability
+from heartline.mood.service import churn_probability
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
