@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base, JSONType, UTCDateTime, utcnow
+from heartline.playbooks.schemas import OutboxStatus, TaskStatus
 
 
 class Playbook(Base):
@@ -77,7 +78,7 @@ class OutboxMessage(Base):
     category: Mapped[str] = mapped_column(String(20), default="service")
     subject: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED.value)
     # Within 'sending': 'claimed' (nothing handed over yet) or 'handed_over' (the provider may
     # have it); recovery resends only what is safe to resend.
     phase: Mapped[str | None] = mapped_column(String(20))
@@ -118,7 +119,7 @@ class AgentTask(Base):
     title: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.OPEN.value)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(200))
