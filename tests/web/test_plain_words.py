@@ -51,3 +51,20 @@ def test_trends_say_better_or_worse_in_words() -> None:
     assert _trend(3.0, 4.0, higher_is_better=False)["word"] == "down 1.0, better"
     assert _trend(3.0, 4.0)["word"] == "down 1.0, worse"
     assert _trend(None, 4.0)["word"] == "no earlier data"
+
+
+def test_every_operator_reads_in_words_from_the_rule_language():
+    """Conditions shown in settings use the rule language's own words; operators that take no
+    value never print one ("email is not known", not "email not_exists None")."""
+    from heartline.rules import OPERATORS, Arity
+    from heartline.web.render import condition_words
+
+    for name, op in OPERATORS.items():
+        node = {"field": "customer.email", "op": name}
+        if op.arity is not Arity.NONE:
+            node["value"] = ["a_b", "c"] if op.arity is Arity.LIST else "a_b"
+        words = condition_words(node)
+        assert words.startswith(f"customer email {op.words}"), words
+        assert name not in words.split() and "None" not in words, words
+    nested = {"all": [{"field": "x", "op": "truthy"}, {"any": [{"field": "y", "op": "exists"}]}]}
+    assert condition_words(nested) == f"x {OPERATORS['truthy'].words} and (y is known)"

@@ -18,6 +18,7 @@ from heartline.emotion.service import name_of as language_name
 from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
 from heartline.errors import AppError, ErrorCode
 from heartline.mood.service import churn_probability
+from heartline.rules import OPERATORS, Arity
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -173,11 +174,8 @@ def user_can(user: Any, permission: str) -> bool:
     return _can(user, permission)
 
 
-_OP_WORDS = {
-    "eq": "is", "ne": "is not", "gt": "above", "gte": "at least", "lt": "below",
-    "lte": "at most", "in": "is one of", "not_in": "is none of", "contains": "includes",
-    "not_contains": "does not include", "contains_any": "includes any of", "exists": "is known",
-}  # fmt: skip
+def _is_group(node: Any) -> bool:
+    return isinstance(node, dict) and ("all" in node or "any" in node)
 
 
 def condition_words(node: Any) -> str:
@@ -187,18 +185,23 @@ def condition_words(node: Any) -> str:
         return str(node)
     for key, joiner in (("all", " and "), ("any", " or ")):
         if key in node:
-            parts = [condition_words(n) for n in node[key]]
-            return joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
+            parts = [
+                f"({condition_words(n)})" if _is_group(n) else condition_words(n)
+                for n in node[key]
+            ]
+            return joiner.join(parts)
     if "not" in node:
         return f"not ({condition_words(node['not'])})"
     field = str(node.get("field", "")).replace(".", " ").replace("_", " ")
-    op = _OP_WORDS.get(str(node.get("op")), str(node.get("op")))
+    operator = OPERATORS.get(str(node.get("op")))
+    if operator is None:
+        return f"{field} {node.get('op')} {node.get('value')}"
     value = node.get("value")
     if isinstance(value, list):
         value = ", ".join(str(v).replace("_", " ") for v in value)
     elif isinstance(value, str):
         value = value.replace("_", " ")
-    return f"{field} {op}" + ("" if node.get("op") == "exists" else f" {value}")
+    return f"{field} {operator.words}" + ("" if operator.arity is Arity.NONE else f" {value}")
 
 
 TEMPLATES.env.filters["language_name"] = language_name
