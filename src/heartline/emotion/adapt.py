@@ -231,14 +231,8 @@ def adapt(
     changes = new_d.changes(Decisions.from_meta(old.meta))
     model_id = versions.next_model_id(str(shipped_meta["model"]), root)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    meta = {
-        **shipped_meta,
-        **new_d.to_meta(),
-        "model": model_id,
-        "base_model": shipped_meta["model"],
-        "weights_from": "shipped",
-        "adapted": {"at": now, "corrections": n_corr, "confirmations": n_conf},
-    }
+    adapted = {"at": now, "corrections": n_corr, "confirmations": n_conf}
+    meta = _candidate_meta(shipped_meta, new_d, model_id, adapted)
     new = NeuralEngine(ASSETS, meta=meta)
     figures = _figures(old, new, held, datasets, limit, echo)
     activated, reason = _verdict(changes, figures, old.model_id, datasets)
@@ -256,6 +250,21 @@ def adapt(
                        report)  # fmt: skip
     _store(meta, report, activated, root)
     return Outcome(model_id, activated, reason, report)
+
+
+def _candidate_meta(
+    shipped_meta: dict[str, Any], fitted: Decisions, model_id: str, adapted: dict[str, Any]
+) -> dict[str, Any]:
+    """The candidate version's meta.json: the shipped one with the refitted decision points,
+    its own id, and the shipped network's weights."""
+    return {
+        **shipped_meta,
+        **fitted.to_meta(),
+        "model": model_id,
+        "base_model": shipped_meta["model"],
+        "weights_from": "shipped",
+        "adapted": adapted,
+    }
 
 
 def _counts(examples: list[Example], min_corrections: int) -> tuple[int, int]:

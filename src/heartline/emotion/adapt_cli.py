@@ -83,10 +83,10 @@ def _chosen_datasets(
 def _corrections() -> list[dict[str, Any]]:
     """Reviewers' corrections and confirmations, from the review queue."""
     from heartline import db as dbmod
-    from heartline.mood import review
+    from heartline.mood import service as mood_service
 
     with dbmod.session_scope() as session:
-        return list(review.corrections(session, include_confirmations=True))
+        return list(mood_service.review_corrections(session, include_confirmations=True))
 
 
 def _tell(outcome: Outcome, dry_run: bool) -> None:

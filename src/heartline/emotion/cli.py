@@ -390,11 +390,9 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
-def _register_adapt_commands() -> None:
-    """`heartline model adapt | versions | rollback` belong to the model app."""
+def register_adapt_commands(app: typer.Typer) -> None:
+    """Add `model adapt | versions | rollback` (emotion/adapt_cli.py) to the model app; the
+    root CLI calls it after the memory commands, so `heartline model --help` keeps its order."""
     from heartline.emotion.adapt_cli import register
 
-    register(model_app)
-
-
-_register_adapt_commands()
+    register(app)
