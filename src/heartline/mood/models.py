@@ -153,6 +153,20 @@ class ReadingReview(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ReadingReviewReason(Base):
+    """Why a reading was flagged for a reviewer, one row per reason, kept in step with the
+    reading's ``data["review_reasons"]`` (added in 0012: the review queue filters and pages by
+    reason in SQL)."""
+
+    __tablename__ = "reading_review_reasons"
+    __table_args__ = (Index("ix_reading_review_reasons_reason", "reason", "reading_id"),)
+
+    reading_id: Mapped[int] = mapped_column(
+        ForeignKey("emotion_readings.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
 class Segment(Base):
     """A named group of customers: built-in or custom, defined by a validated filter."""
 

@@ -53,6 +53,7 @@ def store_reading(
         "needs_review": bool(reading.get("needs_review")),
         "data": reading,
     }
+    new = row is None
     if row is None:
         row = EmotionReading(interaction_id=interaction.id, **values)
         session.add(row)
@@ -63,6 +64,7 @@ def store_reading(
         session.flush()
         review.reapply(session, row)  # a reviewer's correction outlives a re-score
     session.flush()
+    review.sync_reasons(session, row, new=new)
     return row
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
 from heartline.interactions import service as interaction_service
-from heartline.mood import complaints
+from heartline.mood import complaints, review
 from heartline.mood.models import Complaint, EmotionReading
 from heartline.mood.readings import reading_for
 
@@ -39,11 +39,12 @@ def _suspect_sarcasm(row: EmotionReading, result: complaints.ReasonResult, text:
     )
 
 
-def _flag_for_review(row: EmotionReading, reason: str) -> None:
+def _flag_for_review(session: Session, row: EmotionReading, reason: str) -> None:
     row.needs_review = True
     data = dict(row.data or {})
     data["review_reasons"] = [*(data.get("review_reasons") or []), reason]
     row.data = data
+    review.sync_reasons(session, row)
 
 
 def _is_complaint(row: EmotionReading) -> bool:
@@ -74,7 +75,7 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
         interaction.text, data_in.get("intent"), float(data_in.get("intent_confidence") or 0.0)
     )
     if _suspect_sarcasm(row, result, interaction.text):
-        _flag_for_review(row, SARCASM_SUSPECT_REASON)
+        _flag_for_review(session, row, SARCASM_SUSPECT_REASON)
     if not _is_complaint(row):
         if existing is not None:  # e.g. a correction turned it positive
             session.delete(existing)

@@ -9,27 +9,58 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from heartline.errors import AppError, ErrorCode, not_found
 from heartline.interactions import service as interaction_service
-from heartline.mood.models import EmotionReading, ReadingReview
+from heartline.mood.models import EmotionReading, ReadingReview, ReadingReviewReason
 
 # When a reviewer flips the sentiment, the valence takes the new sign with at least this size.
 MIN_CORRECTED_VALENCE = 0.4
 
 
+def reasons_of(data: dict[str, Any] | None) -> list[str]:
+    """The review reasons in a reading's data, as stored relationally (distinct, in order)."""
+    found = (data or {}).get("review_reasons") or []
+    return list(dict.fromkeys(r for r in found if isinstance(r, str) and 0 < len(r) <= 60))
+
+
+def sync_reasons(session: Session, row: EmotionReading, *, new: bool = False) -> None:
+    """Keep the reading's reason rows in step with its JSON (``new``: nothing stored yet)."""
+    if row.id is None:
+        session.flush()
+    wanted = set(reasons_of(row.data))
+    have: set[str] = set()
+    if not new:
+        stmt = select(ReadingReviewReason.reason).where(ReadingReviewReason.reading_id == row.id)
+        have = set(session.scalars(stmt))
+    gone = have - wanted
+    if gone:
+        session.execute(
+            delete(ReadingReviewReason).where(
+                ReadingReviewReason.reading_id == row.id, ReadingReviewReason.reason.in_(gone)
+            )
+        )
+    session.add_all(ReadingReviewReason(reading_id=row.id, reason=r) for r in wanted - have)
+    session.flush()
+
+
 def queue(
     session: Session, *, limit: int = 50, offset: int = 0, reason: str | None = None
 ) -> tuple[list[tuple[EmotionReading, Any]], int]:
-    """Readings waiting for a reviewer, oldest first, with their interactions."""
+    """Readings waiting for a reviewer, oldest first, with their interactions, and the total
+    (filtered by reason and paged in the database)."""
     stmt = select(EmotionReading).where(EmotionReading.needs_review.is_(True))
-    rows = list(session.scalars(stmt.order_by(EmotionReading.occurred_at, EmotionReading.id)))
-    if reason is not None:  # reasons live in the JSON payload; filtered here to stay portable
-        rows = [r for r in rows if reason in ((r.data or {}).get("review_reasons") or [])]
-    total = len(rows)
-    page = rows[offset : offset + limit]
+    if reason is not None:
+        flagged = select(ReadingReviewReason.reading_id).where(ReadingReviewReason.reason == reason)
+        stmt = stmt.where(EmotionReading.id.in_(flagged))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = list(
+        session.scalars(
+            stmt.order_by(EmotionReading.occurred_at, EmotionReading.id).limit(limit).offset(offset)
+        )
+    )
     found = interaction_service.interactions_by_ids(session, ids=[r.interaction_id for r in page])
     return [(r, found[r.interaction_id]) for r in page if r.interaction_id in found], total
 

@@ -29,6 +29,12 @@ session passed in, no commits. Reads never write; the pipeline's REMEMBER stage 
     latest_reading(session, *, customer_id) -> EmotionReading | None   (any age)
     latest_languages(session, *, customer_ids) -> {customer_id: language}
     forget_text / forget_customer_feelings: privacy (retention, consent withdrawn)
+    review_queue(session, *, limit=50, offset=0, reason=None)
+        -> ([(EmotionReading, Interaction)], total)   (flagged readings, paged in SQL)
+    review_queue_size(session) -> int;  latest_review(session, *, reading_id) -> ReadingReview
+    review_reading(session, *, reading_id, action, sentiment, emotions, sarcasm, note,
+                   reviewer, reviewer_user_id, intent=None) -> ReadingReview
+    review_corrections(session, *, include_confirmations=False) -> iterator of training rows
 Built-in segment keys: highly_satisfied, delighted, recently_frustrated, at_risk, quiet.
 """
 
@@ -69,6 +75,10 @@ from heartline.mood.remember import (
     remember_interaction,
     resolve_conversation,
 )
+from heartline.mood.review import corrections as review_corrections
+from heartline.mood.review import latest_review, review_reading
+from heartline.mood.review import queue as review_queue
+from heartline.mood.review import queue_size as review_queue_size
 from heartline.mood.segments import MemberCustomer
 from heartline.mood.views import (
     ChurnReason,
@@ -85,16 +95,51 @@ from heartline.mood.views import (
 )
 
 __all__ = [
-    "CHURN_HIGH", "INTENT_MIN_CONFIDENCE", "SARCASM_SUSPECT_MAX_WORDS",
-    "SARCASM_SUSPECT_MIN_EVIDENCE", "SEGMENT_KEYS", "ChurnReason", "MemberCustomer", "MoodSnapshot",
-    "NegativeEpisode", "OpenIssue", "age_text", "churn_level", "churn_probability", "churn_risk",
-    "complaint_for", "current_readings", "customer_segments", "delete_reading",
-    "forget_customer_feelings", "forget_text", "get_mood", "intent_holds", "intent_of",
-    "interactions_with_reading", "latest_languages", "latest_reading", "list_segments",
-    "mood_snapshots", "mood_view", "previous_negative", "readings_for", "recovery_stories",
-    "remember_interaction", "resolve_conversation", "segment_member_counts",
-    "segment_members", "segments", "store_reading", "story_view", "update_customer",
-]  # fmt: skip
+    "CHURN_HIGH",
+    "INTENT_MIN_CONFIDENCE",
+    "SARCASM_SUSPECT_MAX_WORDS",
+    "SARCASM_SUSPECT_MIN_EVIDENCE",
+    "SEGMENT_KEYS",
+    "ChurnReason",
+    "MemberCustomer",
+    "MoodSnapshot",
+    "NegativeEpisode",
+    "OpenIssue",
+    "age_text",
+    "churn_level",
+    "churn_probability",
+    "churn_risk",
+    "complaint_for",
+    "current_readings",
+    "customer_segments",
+    "delete_reading",
+    "forget_customer_feelings",
+    "forget_text",
+    "get_mood",
+    "intent_holds",
+    "intent_of",
+    "interactions_with_reading",
+    "latest_languages",
+    "latest_reading",
+    "latest_review",
+    "list_segments",
+    "mood_snapshots",
+    "mood_view",
+    "previous_negative",
+    "readings_for",
+    "recovery_stories",
+    "remember_interaction",
+    "resolve_conversation",
+    "review_corrections",
+    "review_queue",
+    "review_queue_size",
+    "review_reading",
+    "segment_member_counts",
+    "segment_members",
+    "store_reading",
+    "story_view",
+    "update_customer",
+]
 
 SEGMENT_KEYS = tuple(segments.BUILTIN)
 # The calibrated "high churn risk" cut (more likely than not to churn), shared by the at_risk
