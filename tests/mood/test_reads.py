@@ -82,9 +82,7 @@ def test_the_playbook_adapter_reads_the_snapshot(db, api, customer):
 
 
 def _reading(sentiment: str, cs: dict[str, float]) -> EmotionReading:
-    return EmotionReading(
-        sentiment=sentiment, valence=0.0, intensity=0.5, data={"cs_emotions": cs}
-    )
+    return EmotionReading(sentiment=sentiment, valence=0.0, intensity=0.5, data={"cs_emotions": cs})
 
 
 def test_confusion_is_neither_negative_nor_positive_as_in_the_taxonomy():
