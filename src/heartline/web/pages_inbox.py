@@ -18,6 +18,7 @@ from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.interactions import views as interaction_views
+from heartline.playbooks.schemas import OutboxStatus
 from heartline.web.deps import AgentUser, user_can
 from heartline.web.render import check_csrf, render
 
@@ -156,12 +157,12 @@ def reply(
     )
     pipeline.submit(db, PipelineEvent.INTERACTION, [interaction.id])
     db.commit()
-    if delivery == "queued":
+    if delivery == OutboxStatus.QUEUED:
         from heartline.playbooks import service as playbook_service
 
         # Send now (embedded default); a failure stays queued and the scheduler retries it.
         status = playbook_service.deliver_reply(db, interaction_id=interaction.id)
-        delivery = "sent" if status == "sent" else "queued"
+        delivery = OutboxStatus.SENT if status == OutboxStatus.SENT else OutboxStatus.QUEUED
     return RedirectResponse(
         f"/conversations/{conversation_id}?sent={delivery}#m{interaction.id}", status_code=303
     )

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.playbooks import service as playbook_service
-from heartline.playbooks.schemas import PlaybookPatch
+from heartline.playbooks.schemas import OutboxStatus, PlaybookPatch
 from heartline.privacy import service as privacy_service
 from heartline.web.deps import ManagerUser
 from heartline.web.render import check_csrf, render
@@ -23,7 +23,7 @@ def playbooks(request: Request, db: Db, user: ManagerUser) -> Response:
     """Every playbook with its state, and messages waiting for approval."""
     rows = playbook_service.list_playbooks(db)
     # Messages of approval-required playbooks wait in the outbox as drafts.
-    pending, total = playbook_service.list_messages(db, status="draft", limit=50)
+    pending, total = playbook_service.list_messages(db, status=OutboxStatus.DRAFT, limit=50)
     return render(
         request, "playbooks.html", {"rows": rows, "pending": pending, "pending_total": total}
     )
