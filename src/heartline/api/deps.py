@@ -31,7 +31,7 @@ Db = Annotated[Session, Depends(get_db)]
 
 
 def session_user(request: Request, db: Db) -> User | None:
-    """The user of the request's live server-side session (auth_service.resolve_session), else None."""
+    """The user of the request's live server-side session, else None."""
     if "session" not in request.scope:
         return None
     token = request.session.get("sid")

@@ -25,13 +25,38 @@ from heartline.enums import Role
 from heartline.errors import AppError, ErrorCode
 
 __all__ = [
-    "MAX_PASSWORD", "MIN_PASSWORD", "PERMISSIONS", "Lock", "Principal", "Team", "User", "active_sessions", "authenticate",
-    "change_password", "check_password", "create_token", "create_user", "end_session",
-    "find_user", "get_or_create_team", "get_user", "hash_password", "list_users", "login_lock",
-    "note_login_attempt", "purge_sessions", "random_password", "reset_password",
-    "resolve_session", "resolve_token", "revoke_token", "set_password", "start_session",
-    "update_user", "user_principal",
-]  # fmt: skip
+    "MAX_PASSWORD",
+    "MIN_PASSWORD",
+    "PERMISSIONS",
+    "Lock",
+    "Principal",
+    "Team",
+    "User",
+    "active_sessions",
+    "authenticate",
+    "change_password",
+    "check_password",
+    "create_token",
+    "create_user",
+    "end_session",
+    "find_user",
+    "get_or_create_team",
+    "get_user",
+    "hash_password",
+    "list_users",
+    "login_lock",
+    "note_login_attempt",
+    "purge_sessions",
+    "random_password",
+    "reset_password",
+    "resolve_session",
+    "resolve_token",
+    "revoke_token",
+    "set_password",
+    "start_session",
+    "update_user",
+    "user_principal",
+]
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash when the email is unknown keeps login timing uniform.

@@ -27,6 +27,21 @@ from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn, SurveyIn
 
+__all__ = [
+    "BATCH_CUSTOMERS",
+    "DEMO_PASSWORD",
+    "STAFF",
+    "TEAMS",
+    "CustomerPlan",
+    "DemoPlan",
+    "DemoSummary",
+    "build_demo_workspace",
+    "build_plan",
+    "is_empty",
+    "print_summary",
+    "write_plan",
+]
+
 BATCH_CUSTOMERS = 25  # ~250 messages per transaction: one scoring batch, short write locks
 
 

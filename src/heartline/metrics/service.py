@@ -20,7 +20,7 @@ from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
 from heartline.metrics.models import DailyReadingRollup as R
-from heartline.metrics.rollup import (  # noqa: F401  (public through this module)
+from heartline.metrics.rollup import (
     DIM_COLUMNS,
     READING_MEASURES,
     SURVEY_MEASURES,
@@ -30,6 +30,27 @@ from heartline.metrics.rollup import (  # noqa: F401  (public through this modul
     refresh_rollup,
 )
 from heartline.mood import service as mood_service
+
+__all__ = [
+    "DIM_COLUMNS",
+    "READING_MEASURES",
+    "SLICES",
+    "SURVEY_MEASURES",
+    "R",
+    "compare_periods",
+    "day_of",
+    "rebuild_rollup",
+    "recovery",
+    "refresh_recent",
+    "refresh_rollup",
+    "retention",
+    "retention_rate",
+    "sentiment_trend",
+    "slice_values",
+    "summary",
+    "surveys",
+    "week_of_day",
+]
 
 SLICES = ("channel", "team", "agent", "queue", "category", "language")
 

@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heartline.config import Settings
+from heartline.db import id_filter
 from heartline.playbooks import guardrails
 from heartline.playbooks.models import OutboxMessage, PlaybookRun
 from heartline.playbooks.schemas import OutboxStatus, RunStatus
@@ -24,15 +24,6 @@ COUNTED_STATUSES = (
     OutboxStatus.SENDING,
     OutboxStatus.SENT,
 )
-
-
-def id_filter(column: Any, ids: Sequence[int]) -> Any:
-    """`column IN ids`, or a range when the ids are dense (a scheduler chunk): a 2,000-item
-    IN list costs more to bind than the rows it saves; callers drop rows outside `ids`."""
-    lo, hi = min(ids), max(ids)
-    if hi - lo + 1 <= 2 * len(ids):
-        return column.between(lo, hi)
-    return column.in_(list(ids))
 
 
 @dataclass

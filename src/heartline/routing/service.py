@@ -27,6 +27,23 @@ from heartline.routing.models import RoutingConfig
 from heartline.routing.schemas import PRIORITY_VALUE, RoutingRules
 from heartline.rules import evaluate
 
+__all__ = [
+    "DEFAULT_RULES",
+    "PRIORITY_VALUE",
+    "ROUTING_FACTS",
+    "RoutingConfig",
+    "RoutingFacts",
+    "RoutingRules",
+    "decide",
+    "facts",
+    "get_rules",
+    "load_file",
+    "put_rules",
+    "reset_rules",
+    "route_interaction",
+    "validate_rules",
+]
+
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 _file_cache: dict[tuple[str, int, int], RoutingRules] = {}
 
