@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from heartline.interactions import service as interaction_service
-from heartline.interactions import views as interaction_views
 from heartline.mood import service as mood_service
 from tests.web.conftest import csrf_of
 
@@ -97,7 +96,7 @@ def test_send_reply_records_outbound_on_timeline(db, web_as, frustrated):
         follow_redirects=False,
     )
     assert r.status_code == 303
-    items, _ = interaction_views.list_interactions(db, customer_id=frustrated["customer_id"])
+    items, _ = mood_service.list_interactions(db, customer_id=frustrated["customer_id"])
     out = [i for i in items if i.direction == "outbound"]
     assert len(out) == 1 and out[0].conversation_id == conv_id and out[0].author == "Sam Agent"
     assert "I&#39;m so sorry" in c.get(r.headers["location"]).text
@@ -111,7 +110,7 @@ def test_reply_without_csrf_is_refused(db, web_as, frustrated):
         headers={"accept": "text/html"},
     )
     assert r.status_code == 403
-    items, _ = interaction_views.list_interactions(db, customer_id=frustrated["customer_id"])
+    items, _ = mood_service.list_interactions(db, customer_id=frustrated["customer_id"])
     assert all(i.direction == "inbound" for i in items)
 
 

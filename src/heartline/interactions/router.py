@@ -14,7 +14,7 @@ from heartline.config import get_settings
 from heartline.customers import service as customer_service
 from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
-from heartline.interactions import service, views
+from heartline.interactions import service
 from heartline.interactions.schemas import (
     ConversationOut,
     InteractionIn,
@@ -23,6 +23,7 @@ from heartline.interactions.schemas import (
     SurveyOut,
     TimelineItem,
 )
+from heartline.mood import service as mood_service
 from heartline.schemas import BoundedModel, BulkItemResult, BulkResult, Page
 
 router = APIRouter(tags=["interactions"])
@@ -44,7 +45,7 @@ def create_interaction(
         response.status_code = 200
     if service.needs_pipeline(result):
         pipeline.submit(db, PipelineEvent.INTERACTION, [result.obj.id])
-    return views.interaction_out(db, interaction_id=result.obj.id)
+    return mood_service.interaction_out(db, interaction_id=result.obj.id)
 
 
 class BulkInteractions(BaseModel):
@@ -109,7 +110,7 @@ def _ext(raw: Any) -> str | None:
 @router.get("/interactions/{interaction_id}", response_model=InteractionOut)
 def get_interaction(interaction_id: int, db: Db, _: Reader) -> InteractionOut:
     """One interaction with its reading."""
-    return views.interaction_out(db, interaction_id=interaction_id)
+    return mood_service.interaction_out(db, interaction_id=interaction_id)
 
 
 @router.get("/interactions", response_model=Page[InteractionOut])
@@ -126,7 +127,7 @@ def list_interactions(
     offset: int = Query(0, ge=0),
 ) -> Page[InteractionOut]:
     """Recent interactions, newest first, with their readings."""
-    items, total = views.list_interactions(
+    items, total = mood_service.list_interactions(
         db,
         customer_id=customer_id,
         channel=channel,
@@ -168,7 +169,7 @@ def timeline(
     """Interactions (with readings), orders and surveys of one customer, newest first (the
     read is recorded in the audit trail)."""
     customer_service.get_customer(db, customer_id=customer_id)
-    items, total = views.timeline(db, customer_id=customer_id, limit=limit, offset=offset)
+    items, total = mood_service.timeline(db, customer_id=customer_id, limit=limit, offset=offset)
     from heartline.privacy import service as privacy_service
 
     privacy_service.record(
@@ -190,7 +191,7 @@ def list_conversations(
     offset: int = Query(0, ge=0),
 ) -> Page[ConversationOut]:
     """Conversations, most urgent first (priority, then SLA due time)."""
-    rows, total = views.list_conversations(
+    rows, total = service.list_conversations(
         db, queue=queue, status=status, customer_id=customer_id, limit=limit, offset=offset
     )
     return Page(

@@ -9,7 +9,8 @@ from heartline.api.deps import Db
 from heartline.assist import service as assist_service
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
-from heartline.interactions import views as interaction_views
+from heartline.interactions import service as interaction_service
+from heartline.mood import service as mood_service
 from heartline.privacy import service as privacy_service
 from heartline.web.deps import AgentUser
 from heartline.web.render import render
@@ -39,10 +40,12 @@ def customer_page(
 ) -> Response:
     """Everything about one customer: how they feel, why, their tickets, orders and timeline."""
     customer = customer_service.get_customer(db, customer_id=customer_id)
-    items, total = interaction_views.timeline(
+    items, total = mood_service.timeline(
         db, customer_id=customer_id, limit=PAGE, offset=(page - 1) * PAGE
     )
-    convs, conv_total = interaction_views.list_conversations(db, customer_id=customer_id, limit=10)
+    convs, conv_total = interaction_service.list_conversations(
+        db, customer_id=customer_id, limit=10
+    )
     orders = customer_service.customer_orders(db, customer_id=customer_id, limit=10)
     mood = assist_service.mood_of(db, customer_id=customer_id)
     privacy_service.record(

@@ -17,7 +17,6 @@ from heartline.customers import service as customer_service
 from heartline.enums import ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
-from heartline.interactions import views as interaction_views
 from heartline.playbooks.schemas import OutboxStatus
 from heartline.web.deps import AgentUser, user_can
 from heartline.web.render import check_csrf, render
@@ -43,7 +42,7 @@ def inbox(
             f"status: one of {', '.join(STATUSES)} or all",
             details=[{"field": "status", "message": "unknown status", "type": "enum"}],
         )
-    convs, total = interaction_views.list_conversations(
+    convs, total = interaction_service.list_conversations(
         db,
         queue=queue or None,
         status=None if status == "all" else ConversationStatus(status),

@@ -186,8 +186,7 @@ def condition_words(node: Any) -> str:
     for key, joiner in (("all", " and "), ("any", " or ")):
         if key in node:
             parts = [
-                f"({condition_words(n)})" if _is_group(n) else condition_words(n)
-                for n in node[key]
+                f"({condition_words(n)})" if _is_group(n) else condition_words(n) for n in node[key]
             ]
             return joiner.join(parts)
     if "not" in node:
