@@ -1,8 +1,8 @@
 """A customer's planned history: orders, conversations, messages and surveys, as payload dicts.
 
 The timeline only records; `scenario.py` (simulated customers) and `heroes.py` (scripted stories)
-decide what happens, from the scenes in `scenes.py`. Nothing after `now` is kept, so a reply that would land in the future simply
-has not happened yet and its conversation stays open.
+decide what happens, from the scenes in `scenes.py`. Nothing after `now` is kept, so a reply
+that would land in the future simply has not happened yet and its conversation stays open.
 """
 
 from __future__ import annotations
