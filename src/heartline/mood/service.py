@@ -28,6 +28,10 @@ session passed in, no commits. Reads never write; the pipeline's REMEMBER stage 
         (a churn threat or privacy request in a conversation nobody has resolved yet)
     latest_reading(session, *, customer_id) -> EmotionReading | None   (any age)
     latest_languages(session, *, customer_ids) -> {customer_id: language}
+    interaction_out(session, *, interaction_id) -> InteractionOut      (a message + its reading)
+    list_interactions(session, *, customer_id, channel, needs_review, language, limit, offset)
+        -> ([InteractionOut], total)
+    timeline(session, *, customer_id, limit=50, offset=0) -> ([TimelineItem], total)
     forget_text / forget_customer_feelings: privacy (retention, consent withdrawn)
     review_queue(session, *, limit=50, offset=0, reason=None)
         -> ([(EmotionReading, Interaction)], total)   (flagged readings, paged in SQL)
@@ -80,6 +84,7 @@ from heartline.mood.review import latest_review, review_reading
 from heartline.mood.review import queue as review_queue
 from heartline.mood.review import queue_size as review_queue_size
 from heartline.mood.segments import MemberCustomer
+from heartline.mood.timeline import interaction_out, list_interactions, timeline
 from heartline.mood.views import (
     ChurnReason,
     MoodSnapshot,
@@ -118,10 +123,12 @@ __all__ = [
     "get_mood",
     "intent_holds",
     "intent_of",
+    "interaction_out",
     "interactions_with_reading",
     "latest_languages",
     "latest_reading",
     "latest_review",
+    "list_interactions",
     "list_segments",
     "mood_snapshots",
     "mood_view",
@@ -138,6 +145,7 @@ __all__ = [
     "segment_members",
     "store_reading",
     "story_view",
+    "timeline",
     "update_customer",
 ]
 
