@@ -218,11 +218,3 @@ CS_ADJECTIVES: dict[str, str] = {
     "sadness": "sad", "anxiety": "anxious", "confusion": "confused", "surprise": "surprised",
     "joy": "delighted", "gratitude": "grateful", "satisfaction": "satisfied", "neutral": "neutral",
 }  # fmt: skip
-
-# The adjective people read for each customer-service emotion ("frustrated on 3 Oct"): the
-# mood label of a reading, a customer's mood state and a recovery story.
-CS_ADJECTIVES: dict[str, str] = {
-    "anger": "angry", "frustration": "frustrated", "disappointment": "disappointed",
-    "sadness": "sad", "anxiety": "anxious", "confusion": "confused", "surprise": "surprised",
-    "joy": "delighted", "gratitude": "grateful", "satisfaction": "satisfied", "neutral": "neutral",
-}  # fmt: skip
