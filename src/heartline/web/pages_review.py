@@ -13,7 +13,7 @@ from heartline.customers import service as customer_service
 from heartline.emotion.taxonomy import CS_EMOTIONS, INTENT_LABELS, SENTIMENTS
 from heartline.enums import PipelineEvent
 from heartline.errors import AppError, ErrorCode
-from heartline.mood import review as review_service
+from heartline.mood import service as mood_service
 from heartline.web.deps import ReviewerUser
 from heartline.web.render import check_csrf, render
 
@@ -30,7 +30,7 @@ def review_page(
     page: int = Query(1, ge=1),
 ) -> Response:
     """Readings flagged for a human, oldest first."""
-    rows, total = review_service.queue(
+    rows, total = mood_service.review_queue(
         db, limit=PAGE, offset=(page - 1) * PAGE, reason=reason or None
     )
     customers = {
@@ -93,7 +93,7 @@ def review_one(
             "intent: not a known intent",
             details=[{"field": "intent", "message": "unknown intent", "type": "enum"}],
         )
-    review = review_service.review_reading(
+    review = mood_service.review_reading(
         db,
         reading_id=reading_id,
         action=action,
