@@ -139,7 +139,7 @@ def _register_emotion_commands() -> None:
 
     register_memory_commands(model_app)
     # --- end emotional memory ---
-    from heartline.emotion.adapt_cli import register as register_adapt_commands
+    from heartline.emotion.cli import register_adapt_commands
 
     register_adapt_commands(model_app)  # model adapt | versions | rollback
 
