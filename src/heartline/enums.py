@@ -84,3 +84,10 @@ class PipelineEvent(StrEnum):
     SURVEY = "survey"
     ORDER = "order"
     CONVERSATION = "conversation"
+
+
+class RequestStatus(StrEnum):
+    """A privacy request: open until an admin marks it done."""
+
+    OPEN = "open"
+    DONE = "done"

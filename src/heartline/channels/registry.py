@@ -10,6 +10,7 @@ from typing import Protocol
 
 from heartline.channels.base import Adapter
 from heartline.config import Settings, get_settings
+from heartline.enums import Channel
 
 MESSAGE_CHANNELS = ("email", "sms", "whatsapp")
 # Where a customer states no preference and their region has no default.
@@ -46,7 +47,7 @@ class ChannelChoice:
 
 
 def _address(ctx: Reachable, channel: str) -> str | None:
-    return ctx.email if channel == "email" else ctx.phone
+    return ctx.email if channel == Channel.EMAIL else ctx.phone
 
 
 def _consented(ctx: Reachable, channel: str) -> bool:
@@ -94,9 +95,9 @@ def adapter_for(channel: str, settings: Settings | None = None) -> Adapter:
     from heartline.channels.webhook import WebhookAdapter
 
     settings = settings or get_settings()
-    if channel == "email":
+    if channel == Channel.EMAIL:
         return SmtpAdapter(settings) if settings.smtp_host else FileMailAdapter(settings)
-    if channel in ("sms", "whatsapp"):
+    if channel in (Channel.SMS, Channel.WHATSAPP):
         if settings.sms_provider_url:
             return TwilioStyleAdapter(settings, channel)
         return FileTextAdapter(settings, channel)

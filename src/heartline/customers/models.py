@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from heartline.db import Base, JSONType, UTCDateTime, utcnow
+from heartline.enums import OrderStatus
 
 
 class Customer(Base):
@@ -77,7 +78,7 @@ class Order(Base):
     @property
     def is_late(self) -> bool:
         """Delivered after the promise, or flagged delayed by the shop."""
-        if self.status == "delayed":
+        if self.status == OrderStatus.DELAYED:
             return True
         return bool(self.promised_at and self.delivered_at and self.delivered_at > self.promised_at)
 

@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from heartline.enums import Role
+
 # fmt: off
 FIRST_NAMES = [
     "Maya", "Liam", "Aisha", "Noah", "Sofia", "Mateo", "Chloe", "Ethan", "Priya", "Lucas",
@@ -99,7 +101,7 @@ STAFF = [
     StaffMember("elena@heartline.local", "Elena Costa", "agent", "Senior care"),
     StaffMember("kwame@heartline.local", "Kwame Mensah", "agent", "Senior care"),
 ]
-AGENTS = [s for s in STAFF if s.role == "agent"]
+AGENTS = [s for s in STAFF if s.role == Role.AGENT]
 
 
 def weighted(rng: random.Random, pairs: list[tuple[str, float]]) -> str:

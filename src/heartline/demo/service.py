@@ -23,7 +23,7 @@ from heartline.db import session_scope
 from heartline.demo.people import DEMO_PASSWORD, STAFF, TEAMS
 from heartline.demo.plan import DemoPlan, build_plan
 from heartline.demo.timeline import CustomerPlan
-from heartline.enums import ConversationStatus, PipelineEvent
+from heartline.enums import ConversationStatus, Direction, PipelineEvent, Role
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn, SurveyIn
 
@@ -84,7 +84,7 @@ def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:
     for member in STAFF:
         created = member.email not in existing
         # The admin can change everything: a random password, printed once, never shared.
-        password = auth_service.random_password() if member.role == "admin" else DEMO_PASSWORD
+        password = auth_service.random_password() if member.role == Role.ADMIN else DEMO_PASSWORD
         if created:
             auth_service.create_user(
                 session,
@@ -115,7 +115,7 @@ def _write_customer(
             )
             interaction = interaction_service.ingest_interaction(session, data=msg).obj
             ids.interactions.append(interaction.id)
-            user_id = (staff or {}).get(msg.author) if msg.direction == "outbound" else None
+            user_id = (staff or {}).get(msg.author) if msg.direction == Direction.OUTBOUND else None
             if user_id is not None:
                 interaction.author_user_id = user_id
                 if interaction.conversation_id is not None:

@@ -22,6 +22,7 @@ from heartline import pipeline
 from heartline.api.validation import parse_item
 from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn, OrderIn
+from heartline.enums import AnalysisStatus
 from heartline.errors import AppError
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn, SurveyIn
@@ -141,7 +142,11 @@ def _upsert(session: Session, kind: str, data: BaseModel) -> tuple[str, list[int
         ids = [r3.obj.id] if interaction_service.needs_pipeline(r3) else []
         return r3.status, ids, "interaction"
     r4, comment = interaction_service.ingest_survey(session, data=data)  # type: ignore[arg-type]
-    ids = [comment.id] if comment is not None and comment.analysis_status == "pending" else []
+    ids = (
+        [comment.id]
+        if comment is not None and comment.analysis_status == AnalysisStatus.PENDING
+        else []
+    )
     return r4.status, ids, "interaction"
 
 

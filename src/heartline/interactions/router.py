@@ -12,7 +12,7 @@ from heartline.api.deps import Db, Ingester, Reader, Worker
 from heartline.api.validation import parse_item
 from heartline.config import get_settings
 from heartline.customers import service as customer_service
-from heartline.enums import ConversationStatus, PipelineEvent
+from heartline.enums import AnalysisStatus, ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service
 from heartline.interactions.schemas import (
@@ -151,7 +151,7 @@ def create_survey(body: SurveyIn, db: Db, _: Ingester, response: Response) -> Su
     db.commit()
     if result.status != "created":
         response.status_code = 200
-    if comment is not None and comment.analysis_status == "pending":
+    if comment is not None and comment.analysis_status == AnalysisStatus.PENDING:
         pipeline.submit(db, PipelineEvent.INTERACTION, [comment.id])
     if result.status != "unchanged":
         pipeline.submit(db, PipelineEvent.SURVEY, [result.obj.id])

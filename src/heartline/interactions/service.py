@@ -122,7 +122,7 @@ def set_conversation_status(
 def needs_pipeline(result: UpsertResult[Interaction]) -> bool:
     """Whether an upserted message goes (back) through the pipeline: it changed, or it was
     stored earlier and never scored (a crash or a dead queue after the commit)."""
-    return result.status != "unchanged" or result.obj.analysis_status == "pending"
+    return result.status != "unchanged" or result.obj.analysis_status == AnalysisStatus.PENDING
 
 
 def stuck_ids(

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from heartline.enums import OrderStatus
+
 
 class OrderFacts(Protocol):
     """What linking a complaint reads of an order (the customers domain's Order has it)."""
@@ -211,7 +213,8 @@ def link_order(
         undelivered = [
             o
             for o in recent
-            if o.delivered_at is None and o.status not in ("cancelled", "returned")
+            if o.delivered_at is None
+            and o.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED)
         ]
         if undelivered:
             return undelivered[0].id, "most recent undelivered order"

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
+from heartline.enums import ConversationStatus
 from heartline.mood import churn, complaints
 from heartline.mood.models import Complaint, RecoveryStory
 from heartline.mood.points import Point
@@ -29,7 +30,8 @@ def open_by_conversation(
     out: dict[int | None, Complaint] = {}
     for c in comps:
         still_open = c.resolved_at is None and (
-            conv_status.get(c.conversation_id) in ("open", "pending")
+            conv_status.get(c.conversation_id)
+            in (ConversationStatus.OPEN, ConversationStatus.PENDING)
             if c.conversation_id
             else now - c.occurred_at <= TICKETLESS_OPEN
         )

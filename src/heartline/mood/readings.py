@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from heartline.db import utcnow
 from heartline.emotion.taxonomy import HOLD_MARKETING_INTENTS
+from heartline.enums import ConversationStatus
 from heartline.interactions import service as interaction_service
 from heartline.mood import review
 from heartline.mood.models import Complaint, EmotionReading
@@ -178,7 +179,7 @@ def intent_holds(session: Session, *, customer_ids: Sequence[int]) -> dict[int, 
         for c in interaction_service.conversations_by_ids(
             session, ids=sorted({c for c in convs.values() if c is not None})
         )
-        if c.status in ("open", "pending")
+        if c.status in (ConversationStatus.OPEN, ConversationStatus.PENDING)
     }
     out: dict[int, dict[str, Any]] = {}
     for cid, iid, at, name, conf in rows:

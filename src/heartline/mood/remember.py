@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
+from heartline.enums import Direction
 from heartline.interactions import service as interaction_service
 from heartline.mood import complaints, review
 from heartline.mood.models import Complaint, EmotionReading
@@ -69,7 +70,7 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
         if existing is not None:
             session.delete(existing)
             session.flush()
-        return interaction.customer_id if interaction.direction == "inbound" else None
+        return interaction.customer_id if interaction.direction == Direction.INBOUND else None
     data_in = row.data or {}
     result = complaints.classify_with_intent(
         interaction.text, data_in.get("intent"), float(data_in.get("intent_confidence") or 0.0)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
+from heartline.enums import OrderStatus
 from heartline.errors import AppError, ErrorCode, not_found
 from heartline.interactions import service as interaction_service
 from heartline.mood import churn, filters, state
@@ -120,7 +121,7 @@ def facts(
     orders = [
         o
         for o in customer_service.customer_orders(session, customer_id=customer_id, limit=500)
-        if o.status != "cancelled"
+        if o.status != OrderStatus.CANCELLED
     ]
     last_neg = state.last_negative if state else None
     out: dict[str, Any] = {

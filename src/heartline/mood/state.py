@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from heartline.config import get_settings
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
+from heartline.enums import OrderStatus
 from heartline.interactions import service as interaction_service
 from heartline.mood import churn, episodes, trajectory
 from heartline.mood.models import Complaint, MoodState
@@ -90,7 +91,7 @@ def _churn(
     orders = customer_service.customer_orders(session, customer_id=customer_id, limit=500)
     return churn.score(
         churn.ChurnInputs(
-            order_times=[o.placed_at for o in orders if o.status != "cancelled"],
+            order_times=[o.placed_at for o in orders if o.status != OrderStatus.CANCELLED],
             negatives=[
                 (p.at, max(p.intensity, -p.valence)) for p in points if p.sentiment == "negative"
             ],

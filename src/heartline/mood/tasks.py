@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 import heartline.models  # noqa: F401  (stages run in bare processes: CLI, workers; load every table)
 from heartline.customers import service as customer_service
+from heartline.enums import ConversationStatus
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 
@@ -45,7 +46,10 @@ def remember_conversations(session: Session, ids: Sequence[int]) -> Sequence[int
     """A resolution closes the conversation's complaints (and may complete a recovery)."""
     customers: set[int] = set()
     for conv in interaction_service.conversations_by_ids(session, ids=ids):
-        if conv.status in ("resolved", "closed") and conv.resolved_at is not None:
+        if (
+            conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
+            and conv.resolved_at is not None
+        ):
             mood_service.resolve_conversation(
                 session, conversation_id=conv.id, resolved_at=conv.resolved_at
             )

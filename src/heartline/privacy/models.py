@@ -9,6 +9,7 @@ from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base, JSONType, UTCDateTime, utcnow
+from heartline.enums import RequestStatus
 
 
 class AuditEvent(Base):
@@ -55,7 +56,7 @@ class PrivacyRequest(Base):
     kind: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(20), default="message")  # message | self_service
     intent_confidence: Mapped[float] = mapped_column(Float, default=0.0)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.OPEN)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(Text)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from heartline.auth.service import Principal
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
+from heartline.enums import RequestStatus
 from heartline.errors import not_found
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
@@ -79,7 +80,7 @@ def open_request_effects(
 
 
 def list_requests(
-    session: Session, *, status: str | None = "open", limit: int = 50, offset: int = 0
+    session: Session, *, status: str | None = RequestStatus.OPEN, limit: int = 50, offset: int = 0
 ) -> tuple[list[PrivacyRequest], int]:
     """Privacy requests (open ones by default), oldest first: they are owed an answer."""
     stmt = select(PrivacyRequest)
@@ -106,8 +107,8 @@ def resolve_request(
     request = session.get(PrivacyRequest, request_id)
     if request is None:
         raise not_found("privacy request", request_id)
-    if request.status != "done":
-        request.status, request.resolved_at = "done", utcnow()
+    if request.status != RequestStatus.DONE:
+        request.status, request.resolved_at = RequestStatus.DONE, utcnow()
         request.resolved_by, request.outcome = actor.name, outcome or None
         session.flush()
         record(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from heartline.config import Settings, get_settings
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
+from heartline.enums import Channel, RequestStatus
 from heartline.privacy import audit, requests
 from heartline.privacy.consent import withdraw_analysis
 from heartline.privacy.models import PrivacyNotice, PrivacyRequest
@@ -229,8 +230,10 @@ def with_footer(
 ) -> str:
     """A message body as it goes out to the customer: the body, then the footer line."""
     customer = customer_service.get_customer(session, customer_id=customer_id)
-    line = footer(customer_id, customer.locale, settings, short=channel != "email")
-    return f"{body.rstrip()}\n\n--\n{line}" if channel == "email" else f"{body.rstrip()}\n{line}"
+    line = footer(customer_id, customer.locale, settings, short=channel != Channel.EMAIL)
+    return (
+        f"{body.rstrip()}\n\n--\n{line}" if channel == Channel.EMAIL else f"{body.rstrip()}\n{line}"
+    )
 
 
 def apply_choice(session: Session, *, customer_id: int, action: str) -> str:
@@ -263,7 +266,7 @@ def open_self_service_request(session: Session, *, customer_id: int, kind: str) 
         select(PrivacyRequest).where(
             PrivacyRequest.customer_id == customer_id,
             PrivacyRequest.kind == kind,
-            PrivacyRequest.status == "open",
+            PrivacyRequest.status == RequestStatus.OPEN,
         )
     )
     if existing is not None:

@@ -19,6 +19,7 @@ from heartline.api.validation import error_details, validation_error
 from heartline.config import get_settings
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
+from heartline.enums import ConversationStatus, Direction
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
@@ -117,7 +118,7 @@ def reset_rules(session: Session) -> None:
 def facts(session: Session, *, interaction_id: int) -> RoutingFacts | None:
     """What routing rules see about one inbound message (None for other messages)."""
     interaction = interaction_service.get_interaction(session, interaction_id=interaction_id)
-    if interaction.direction != "inbound" or interaction.conversation_id is None:
+    if interaction.direction != Direction.INBOUND or interaction.conversation_id is None:
         return None
     complaint = mood_service.complaint_for(session, interaction_id=interaction_id)
     customer = customer_service.get_customer(session, customer_id=interaction.customer_id)
@@ -209,7 +210,7 @@ def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any
     conv = interaction_service.get_conversation(
         session, conversation_id=interaction.conversation_id
     )
-    if conv.status not in ("open", "pending"):
+    if conv.status not in (ConversationStatus.OPEN, ConversationStatus.PENDING):
         return None
     rules, source = get_rules(session)
     decision = decide(rules, f)

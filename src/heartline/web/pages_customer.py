@@ -9,6 +9,7 @@ from heartline.api.deps import Db
 from heartline.assist import service as assist_service
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
+from heartline.enums import Direction
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 from heartline.privacy import service as privacy_service
@@ -59,7 +60,7 @@ def customer_page(
             for i in items
             if i.kind == "interaction"
             and i.interaction
-            and i.interaction.direction == "inbound"
+            and i.interaction.direction == Direction.INBOUND
             and i.interaction.reading
         ),
         None,

@@ -14,7 +14,7 @@ from heartline.assist import service as assist_service
 from heartline.assist import workspace
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
-from heartline.enums import ConversationStatus, PipelineEvent
+from heartline.enums import ConversationStatus, PipelineEvent, Role
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.playbooks.schemas import OutboxStatus
@@ -198,7 +198,11 @@ def feelings(request: Request, db: Db, user: AgentUser, agent_id: int | None = N
     agents = []
     subject = user
     if user_can(user, "manage"):
-        agents = [u for u in auth_service.list_users(db) if u.role in ("agent", "manager", "admin")]
+        agents = [
+            u
+            for u in auth_service.list_users(db)
+            if u.role in (Role.AGENT, Role.MANAGER, Role.ADMIN)
+        ]
         if agent_id is not None:
             subject = auth_service.get_user(db, user_id=agent_id) or user
     items = workspace.agent_recent_feelings(db, user_id=subject.id, limit=10)

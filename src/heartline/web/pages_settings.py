@@ -13,6 +13,7 @@ from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.channels.service import adapter_for
 from heartline.customers import service as customer_service
+from heartline.enums import RequestStatus
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
 from heartline.routing import service as routing_service
@@ -55,7 +56,7 @@ def _channels() -> list[dict[str, str]]:
 
 
 def _privacy_requests(db: Db) -> tuple[list[dict[str, Any]], int]:
-    rows, total = privacy_service.list_requests(db, status="open", limit=50)
+    rows, total = privacy_service.list_requests(db, status=RequestStatus.OPEN, limit=50)
     names = {
         c.id: c.name or c.email or f"#{c.id}"
         for c in customer_service.list_customers_by_ids(db, ids={r.customer_id for r in rows})

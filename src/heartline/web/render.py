@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from heartline.api.deps import csrf_ok
 from heartline.emotion.service import name_of as language_name
 from heartline.emotion.taxonomy import INTENT_LABELS, SEVERITY_LABELS
+from heartline.enums import ConversationStatus
 from heartline.errors import AppError, ErrorCode
 from heartline.mood.service import churn_probability
 from heartline.rules import OPERATORS, Arity
@@ -138,7 +139,7 @@ def sla_state(conv: Any) -> dict[str, str]:
     if due is None:
         return {"css": "sla-none", "word": "no SLA"}
     due = _utc(due)
-    closed = conv.status in ("resolved", "closed")
+    closed = conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
     waiting = getattr(conv, "last_inbound_at", None)
     replied = conv.first_response_at
     if not closed and replied is not None and waiting is not None and _utc(waiting) > _utc(replied):
