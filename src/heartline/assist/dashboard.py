@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from heartline.auth import service as auth_service
+from heartline.emotion.taxonomy import NEGATIVE_CS, POSITIVE_CS
 from heartline.interactions import service as interaction_service
 from heartline.metrics import service as metrics
 
@@ -32,8 +33,8 @@ EMOTION_ORDER = (
     "gratitude",
     "satisfaction",
 )
-NEGATIVE_EMOTIONS = ("anger", "frustration", "disappointment", "sadness", "anxiety")
-POSITIVE_EMOTIONS = ("joy", "gratitude", "satisfaction")
+NEGATIVE_EMOTIONS = tuple(e for e in EMOTION_ORDER if e in NEGATIVE_CS)
+POSITIVE_EMOTIONS = tuple(e for e in EMOTION_ORDER if e in POSITIVE_CS)
 # Readings without a top emotion (the lexicon engine) are stacked by their sentiment.
 FALLBACK = {"negative": "frustration", "positive": "satisfaction", "neutral": "neutral"}
 DIMENSIONS = ("channel", "queue", "team", "category", "language")

@@ -27,6 +27,7 @@ from heartline.assist.workspace import (
 )
 from heartline.channels import service as channel_service
 from heartline.customers import service as customer_service
+from heartline.emotion.taxonomy import NEGATIVE_CS
 from heartline.enums import Direction
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
@@ -42,7 +43,7 @@ __all__ = [
     "suggest_for_conversation", "tone_for_conversation",
 ]  # fmt: skip
 
-NEGATIVE_EMOTIONS = {"anger", "frustration", "disappointment", "sadness", "anxiety"}
+NEGATIVE_EMOTIONS = NEGATIVE_CS
 
 
 class ReplyAuthor(Protocol):

@@ -54,6 +54,7 @@ __all__ = [
     "revoke_token",
     "set_password",
     "start_session",
+    "team_names",
     "update_user",
     "user_principal",
 ]

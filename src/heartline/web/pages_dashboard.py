@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from heartline.api.deps import Db
-from heartline.assist import dashboard as data
+from heartline.assist import service as assist_service
+from heartline.assist.service import Filters, ReadingStats
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode
@@ -43,7 +44,7 @@ def _bad(field: str, message: str) -> AppError:
 def parse_filters(
     start: date | None, end: date | None, channel: str, queue: str, team: int | None,
     category: str, language: str = "",
-) -> data.Filters:  # fmt: skip
+) -> Filters:  # fmt: skip
     """Filters from the query string; the default view is the last 30 days."""
     end = end or utcnow().date()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -51,7 +52,7 @@ def parse_filters(
         raise _bad("from", "must be on or before 'to'")
     if (end - start).days + 1 > MAX_DAYS:
         raise _bad("from", f"a range covers at most {MAX_DAYS} days")
-    return data.Filters(
+    return Filters(
         start=start,
         end=end,
         channel=channel or None,
@@ -81,7 +82,7 @@ def _trend(
     }
 
 
-def _surveys(db: Db, f: data.Filters, *, previous: bool = False) -> dict[str, float | None]:
+def _surveys(db: Db, f: Filters, *, previous: bool = False) -> dict[str, float | None]:
     p = f.previous() if previous else f
     where = f.where()
     rows = metrics_service.surveys(db, start=p.t0, end=p.t1, where=where)
@@ -100,7 +101,7 @@ def _retention(db: Db, as_of: datetime) -> float | None:
     return 100 * r["active"] / r["customers"] if r["customers"] else None
 
 
-def tiles(db: Db, f: data.Filters, stats: data.ReadingStats) -> list[dict[str, Any]]:
+def tiles(db: Db, f: Filters, stats: ReadingStats) -> list[dict[str, Any]]:
     """CSAT, NPS, CES, retention and negative share, each against the previous period."""
     now, before = _surveys(db, f), _surveys(db, f, previous=True)
     ret_now, ret_before = _retention(db, f.t1), _retention(db, f.previous().t1)
@@ -158,9 +159,9 @@ def dashboard(
     except AppError as exc:
         error = exc.message
         f = parse_filters(None, None, channel, queue, None, category, language)
-    stats = data.reading_stats(db, f)
-    options = data.filter_options(db)
-    load = data.queue_load(db)
+    stats = assist_service.reading_stats(db, f)
+    options = assist_service.filter_options(db)
+    load = assist_service.queue_load(db)
     stories, names = _stories(db, f)
     return render(
         request,
@@ -185,7 +186,7 @@ def dashboard(
     )
 
 
-def _chart(stats: data.ReadingStats, f: data.Filters) -> dict[str, Any]:
+def _chart(stats: ReadingStats, f: Filters) -> dict[str, Any]:
     """Chart.js data: one stacked series per emotion over the range's days."""
     return {
         "labels": stats.labels,
@@ -202,7 +203,7 @@ def _chart(stats: data.ReadingStats, f: data.Filters) -> dict[str, Any]:
     }
 
 
-def _stories(db: Db, f: data.Filters) -> tuple[list[dict[str, Any]], dict[int, str]]:
+def _stories(db: Db, f: Filters) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """Recent recovery stories, and their customers' names by id."""
     recent = mood_service.recovery_stories(db, since=f.t0, limit=8)
     stories = [mood_service.story_view(s) for s in recent]
@@ -237,7 +238,7 @@ def _team_id(value: str) -> int | None:
 
 
 def _spot_links(
-    spots: list[dict[str, Any]], f: data.Filters, options: dict[str, Any]
+    spots: list[dict[str, Any]], f: Filters, options: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Each trouble spot links to the dashboard filtered to that slice."""
     team_ids = {name: tid for tid, name in options["teams"]}

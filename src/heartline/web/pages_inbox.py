@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from heartline import pipeline
 from heartline.api.deps import Db
 from heartline.assist import service as assist_service
-from heartline.assist import workspace
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
 from heartline.enums import ConversationStatus, PipelineEvent, Role
@@ -49,7 +48,7 @@ def inbox(
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
-    latest = workspace.latest_inbound(db, conversation_ids=[c.id for c in convs])
+    latest = assist_service.latest_inbound(db, conversation_ids=[c.id for c in convs])
     customers = {
         c.id: c
         for c in customer_service.list_customers_by_ids(db, ids={c.customer_id for c in convs})
@@ -66,8 +65,8 @@ def inbox(
             "pages": max(1, -(-total // PAGE)),
             "queue": queue or "",
             "status": status,
-            "queues": workspace.queue_names(db),
-            "counts": workspace.conversation_counts(db),
+            "queues": assist_service.queue_names(db),
+            "counts": assist_service.conversation_counts(db),
             "statuses": STATUSES,
         },
     )
@@ -76,7 +75,7 @@ def inbox(
 def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
     conv = interaction_service.get_conversation(db, conversation_id=conversation_id)
     customer = customer_service.get_customer(db, customer_id=conv.customer_id)
-    messages = workspace.conversation_messages(db, conversation_id=conv.id)
+    messages = assist_service.conversation_messages(db, conversation_id=conv.id)
     last = assist_service.latest_customer_message(messages)
     mood = assist_service.mood_of(db, customer_id=customer.id)
     db.commit()  # a mood computed on first view is kept (as GET /customers/{id}/mood does)
@@ -205,7 +204,7 @@ def feelings(request: Request, db: Db, user: AgentUser, agent_id: int | None = N
         ]
         if agent_id is not None:
             subject = auth_service.get_user(db, user_id=agent_id) or user
-    items = workspace.agent_recent_feelings(db, user_id=subject.id, limit=10)
+    items = assist_service.agent_recent_feelings(db, user_id=subject.id, limit=10)
     customers = {
         c.id: c
         for c in customer_service.list_customers_by_ids(db, ids={i.customer_id for i in items})
