@@ -186,6 +186,8 @@ def test_the_boundary_check_catches_a_breach() -> None:
         line_number=4,
         line_contents="from heartline.mood import service",
     )
-    assert boundary_breaches(fake) == ["heartline.routing.service (line 3) -> heartline.mood.models"]
+    assert boundary_breaches(fake) == [
+        "heartline.routing.service (line 3) -> heartline.mood.models"
+    ]
     fake.add_import(importer="heartline.mood.service", imported="heartline.routing.service")
     assert import_cycles(fake) == [["heartline.mood.service", "heartline.routing.service"]]
