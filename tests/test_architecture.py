@@ -3,8 +3,9 @@
 - Domain boundaries (DESIGN rule 10): a domain package's models and internals are its own.
   Another domain, or a shell (api, web, pipeline, cli, app...), imports only its public
   surface: the package itself, `service` and `schemas` (plus `emotion.taxonomy`, the one
-  vocabulary). Entry points are for the shell that mounts them: `router` for the API/web
-  assembly, `tasks` for the pipeline wiring, `cli` for the command line. One named exception:
+  vocabulary, and `emotion.reading`, the typed Reading every domain passes on). Entry points
+  are for the shell that mounts them: `router` for the API/web assembly, `tasks` for the
+  pipeline wiring, `cli` for the command line. One named exception:
   the metrics rollup, a SQL projection over the tables of record (READ_MODEL below).
 - No import cycles between modules.
 - Size: no module over 400 lines, no function over 60 (Alembic migrations are data, exempt).
@@ -26,7 +27,7 @@ DOMAINS = {
     "interactions", "metrics", "mood", "playbooks", "privacy", "routing",
 }  # fmt: skip
 PUBLIC = {"service", "schemas"}
-PUBLIC_EXTRA = {"emotion": {"taxonomy"}}
+PUBLIC_EXTRA = {"emotion": {"taxonomy", "reading"}}  # the vocabulary and the typed Reading
 # entry-point module -> the shells allowed to import it
 ENTRY = {
     "router": ("heartline.api.router", "heartline.web.router", "heartline.app"),

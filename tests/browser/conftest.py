@@ -34,6 +34,7 @@ def _seed(url: str) -> dict[str, int]:
     from heartline.auth import service as auth_service
     from heartline.customers import service as customer_service
     from heartline.customers.schemas import CustomerIn
+    from heartline.emotion.service import Reading
     from heartline.interactions import service as interaction_service
     from heartline.interactions.schemas import InteractionIn, SurveyIn
     from heartline.mood import service as mood_service
@@ -84,7 +85,7 @@ def _seed(url: str) -> dict[str, int]:
                 "angry": angry.id,
                 "calm": calm.id,
             }
-        pipeline.submit("interaction", [ids["angry"], ids["calm"]])
+            pipeline.submit(s, "interaction", [ids["angry"], ids["calm"]])  # runs at commit
         with dbmod.session_scope() as s:
             # Flag the calm message for review so the review queue has an item to correct.
             interaction = interaction_service.get_interaction(s, interaction_id=ids["calm"])
@@ -92,11 +93,9 @@ def _seed(url: str) -> dict[str, int]:
             row = mood_service.store_reading(
                 s,
                 interaction=interaction,
-                reading={
-                    **reading.data,
-                    "needs_review": True,
-                    "review_reasons": ["possible_sarcasm"],
-                },
+                reading=Reading.from_dict(
+                    {**reading.data, "needs_review": True, "review_reasons": ["possible_sarcasm"]}
+                ),
             )
             ids["reading"] = row.id
     finally:

@@ -11,6 +11,7 @@ from tests.conftest import new_database
 
 from heartline import db as dbmod
 from heartline import migrate
+from heartline.emotion.service import Reading
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 from heartline.mood.models import ReadingReviewReason
@@ -26,7 +27,7 @@ def _flag(db, interaction_id, reasons):
     interaction = interaction_service.get_interaction(db, interaction_id=interaction_id)
     reading = mood_service.readings_for(db, interaction_ids=[interaction_id])[interaction_id]
     data = {**reading.data, "needs_review": True, "review_reasons": reasons}
-    return mood_service.store_reading(db, interaction=interaction, reading=data)
+    return mood_service.store_reading(db, interaction=interaction, reading=Reading.from_dict(data))
 
 
 def _reasons(db, reading_id):

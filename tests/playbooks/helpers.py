@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn, OrderIn
+from heartline.emotion.service import Reading
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn, SurveyIn
 from heartline.mood import service as mood_service
@@ -108,19 +110,15 @@ def feel(
     mood_service.store_reading(
         db,
         interaction=inter,
-        reading={
-            "model": "test",
-            "sentiment": sentiment,
-            "valence": valence,
-            "top_emotion": top,
-            "intensity": abs(valence),
-            "confidence": 0.9,
-            "sarcasm": 0.0,
-            "needs_review": False,
-            "cs_emotions": {top: 0.9},
-            "labels": [top],
-            "emotions": {},
-        },
+        reading=reading_of(
+            sentiment=sentiment,
+            valence=valence,
+            top_emotion=top,
+            intensity=abs(valence),
+            confidence=0.9,
+            cs_emotions={top: 0.9},
+            labels=[top],
+        ),
     )
     mood_service.remember_interaction(db, interaction_id=inter.id)
     mood_service.update_customer(db, customer_id=customer_id, now=now)
@@ -172,3 +170,14 @@ def years_ago(d: datetime, years: int) -> datetime:
 def birthday_today(d: datetime = NOW) -> date:
     """A birthday that falls on d's date, 30 years back."""
     return date(d.year - 30, d.month, d.day)
+
+
+def reading_of(**fields: Any) -> Reading:
+    """A reading by the "test" model: neutral and sure of nothing, but for `fields`."""
+    base = Reading(
+        sentiment=None, sentiment_scores={}, mixed=False, emotions={}, labels=[],
+        cs_emotions={}, top_emotion=None, sarcasm=0.0, intensity=0.0, confidence=0.0,
+        valence=0.0, evidence=[], needs_review=False, review_reasons=[], language="en",
+        model="test",
+    )  # fmt: skip
+    return dataclasses.replace(base, **fields)

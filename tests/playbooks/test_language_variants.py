@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn
 from heartline.mood import service as mood_service
-from tests.playbooks.helpers import NOW, customer
+from tests.playbooks.helpers import NOW, customer, reading_of
 from tests.playbooks.test_api import SPEC as VIP_SPEC
 
 SPEC = {
@@ -31,7 +31,7 @@ def _wrote(db: Session, customer_id: int, text: str, language: str) -> None:
     ).obj
     mood_service.store_reading(
         db, interaction=inter,
-        reading={"model": "test", "sentiment": "positive", "valence": 0.5, "language": language},
+        reading=reading_of(sentiment="positive", valence=0.5, language=language),
     )  # fmt: skip
 
 

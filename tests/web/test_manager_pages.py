@@ -12,6 +12,7 @@ from heartline.customers import service as customer_service
 from heartline.customers.models import Order, OrderItem
 from heartline.customers.schemas import CustomerIn
 from heartline.db import utcnow
+from heartline.emotion.service import Reading
 from heartline.interactions import service as interaction_service
 from heartline.interactions.models import Conversation, Interaction
 from heartline.interactions.schemas import SurveyIn
@@ -81,7 +82,7 @@ def _flag_for_review(db, interaction_id: int) -> int:
     interaction = interaction_service.get_interaction(db, interaction_id=interaction_id)
     reading = mood_service.readings_for(db, interaction_ids=[interaction_id])[interaction_id]
     data = {**reading.data, "needs_review": True, "review_reasons": ["possible_sarcasm"]}
-    row = mood_service.store_reading(db, interaction=interaction, reading=data)
+    row = mood_service.store_reading(db, interaction=interaction, reading=Reading.from_dict(data))
     db.commit()
     return row.id
 

@@ -100,11 +100,6 @@ def _get_identifier() -> Any:
     return _identifier
 
 
-def preload() -> None:
-    """Load the language model in a background thread (keeps cold start short)."""
-    threading.Thread(target=_get_identifier, daemon=True).start()
-
-
 def detect_language(text: str) -> str:
     """Return an ISO 639-1 code for ``text`` ("en" when short or clearly English)."""
     tokens = [w.lower() for w in _LETTERS.findall(text)]

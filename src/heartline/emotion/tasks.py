@@ -62,7 +62,7 @@ def score_interactions(session: Session, ids: Sequence[int], *, force: bool = Fa
             )
             continue
         for interaction, reading in zip(chunk, readings, strict=True):
-            mood_service.store_reading(session, interaction=interaction, reading=reading.to_dict())
+            mood_service.store_reading(session, interaction=interaction, reading=reading)
             interaction_service.set_analysis_outcome([interaction], status=AnalysisStatus.SCORED)
             scored.append(interaction.id)
     session.flush()

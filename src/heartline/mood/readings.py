@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from heartline.db import utcnow
+from heartline.emotion.reading import Reading
 from heartline.emotion.taxonomy import HOLD_MARKETING_INTENTS
 from heartline.enums import ConversationStatus
 from heartline.interactions import service as interaction_service
@@ -33,7 +34,7 @@ class ScoredMessage(Protocol):
 
 
 def store_reading(
-    session: Session, *, interaction: ScoredMessage, reading: dict[str, Any]
+    session: Session, *, interaction: ScoredMessage, reading: Reading
 ) -> EmotionReading:
     """Insert or replace the reading of one interaction (idempotent: one row per interaction)."""
     row = session.scalar(
@@ -43,16 +44,16 @@ def store_reading(
         "customer_id": interaction.customer_id,
         "occurred_at": interaction.occurred_at,
         "channel": interaction.channel,
-        "model": reading["model"],
-        "language": reading.get("language"),
-        "sentiment": reading.get("sentiment"),
-        "valence": float(reading.get("valence") or 0.0),
-        "top_emotion": reading.get("top_emotion"),
-        "intensity": float(reading.get("intensity") or 0.0),
-        "confidence": float(reading.get("confidence") or 0.0),
-        "sarcasm": float(reading.get("sarcasm") or 0.0),
-        "needs_review": bool(reading.get("needs_review")),
-        "data": reading,
+        "model": reading.model,
+        "language": reading.language,
+        "sentiment": reading.sentiment,
+        "valence": float(reading.valence),
+        "top_emotion": reading.top_emotion,
+        "intensity": float(reading.intensity),
+        "confidence": float(reading.confidence),
+        "sarcasm": float(reading.sarcasm),
+        "needs_review": bool(reading.needs_review),
+        "data": reading.to_dict(),
     }
     new = row is None
     if row is None:
