@@ -426,6 +426,23 @@ def test_api_lists_routing_fields(api_as: Any) -> None:
     assert "gte" in fields["reading.anger"]["ops"] and body["ops"]["exists"]["value"] == "none"
 
 
+def test_api_lists_segment_and_playbook_fields_from_their_fact_types(api_as: Any) -> None:
+    """Every rule kind publishes its field list, generated from its typed facts: what a
+    segment editor or a playbook condition picker offers is what the validator accepts."""
+    from heartline.mood.filters import SEGMENT_FACTS
+    from heartline.playbooks.conditions import CONTEXT_FACTS
+    from heartline.rules import OPERATORS
+
+    segments = api_as("agent").get("/segments/fields").json()
+    assert [f["field"] for f in segments["fields"]] == list(SEGMENT_FACTS.fields)
+    assert set(segments["ops"]) == set(OPERATORS)
+    playbooks = api_as("manager").get("/playbooks/fields").json()
+    assert [f["field"] for f in playbooks["fields"]] == list(CONTEXT_FACTS.fields)
+    numeric = next(f for f in playbooks["fields"] if f["type"] == "number")
+    assert "gte" in numeric["ops"] and "contains" not in numeric["ops"]
+    assert api_as("agent").get("/playbooks/fields").status_code == 403  # managers' pages
+
+
 def test_api_rejects_a_bad_rule_naming_the_field(api_as: Any) -> None:
     admin = api_as("admin")
     rule = {"name": "r", "then": {"queue": "senior", "priority": "high"}}

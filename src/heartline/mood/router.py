@@ -16,6 +16,7 @@ from heartline.enums import PipelineEvent
 from heartline.mood import review as review_service
 from heartline.mood import segments as segment_service
 from heartline.mood import service
+from heartline.mood.filters import SEGMENT_FACTS
 from heartline.mood.schemas import (
     MemberOut,
     MoodOut,
@@ -25,6 +26,7 @@ from heartline.mood.schemas import (
     SegmentIn,
     SegmentOut,
 )
+from heartline.rules import operators_described
 from heartline.schemas import Page
 
 router = APIRouter(tags=["mood"])
@@ -58,6 +60,13 @@ def recovery_stories(
         service.story_view(s)
         for s in service.recovery_stories(db, customer_id=customer_id, limit=limit)
     ]
+
+
+@router.get("/segments/fields")
+def segment_fields(_: Reader) -> dict[str, Any]:
+    """What a segment definition may name (type, operators, meaning, closed vocabulary) and the
+    operators of the rule language; generated from mood.filters.SegmentFacts."""
+    return {"fields": SEGMENT_FACTS.describe(), "ops": operators_described()}
 
 
 @router.get("/segments", response_model=list[SegmentOut])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from heartline.api.deps import Db, Manager, Reader, Worker
 from heartline.auth.service import Principal
 from heartline.playbooks import service
+from heartline.playbooks.conditions import CONTEXT_FACTS
 from heartline.playbooks.schemas import (
     ApprovalDecision,
     OutboxOut,
@@ -23,6 +24,7 @@ from heartline.playbooks.schemas import (
     TaskStatus,
 )
 from heartline.privacy import service as audit
+from heartline.rules import operators_described
 from heartline.schemas import Page
 
 router = APIRouter(tags=["playbooks"])
@@ -38,6 +40,13 @@ def list_playbooks(db: Db, _: Manager) -> list[PlaybookOut]:
     rows = service.list_playbooks(db)
     db.commit()  # built-ins are stored on first use
     return [PlaybookOut.model_validate(r) for r in rows]
+
+
+@router.get("/playbooks/fields")
+def playbook_fields(_: Manager) -> dict[str, Any]:
+    """What a playbook condition may name (type, operators, meaning, closed vocabulary) and the
+    operators of the rule language; generated from the playbook CustomerContext."""
+    return {"fields": CONTEXT_FACTS.describe(), "ops": operators_described()}
 
 
 @router.get("/playbooks/{key}", response_model=PlaybookOut)

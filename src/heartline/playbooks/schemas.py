@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from heartline.rules import OperatorName
 from heartline.schemas import InModel, OutModel
 
 
@@ -53,23 +54,6 @@ class TaskStatus(StrEnum):
 
 
 EVENTS = ("schedule", "order", "survey", "interaction", "conversation")
-OPS = (
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "in",
-    "not_in",
-    "contains",
-    "not_contains",
-    "contains_any",
-    "exists",
-    "not_exists",
-    "truthy",
-    "falsy",
-)
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,79}$")]
 Line = Annotated[str, StringConstraints(max_length=500)]
 
@@ -84,23 +68,7 @@ class Condition(InModel):
     """`field op value` over the customer context (see context.CONTEXT_FIELDS)."""
 
     field: str
-    op: Literal[
-        "eq",
-        "ne",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "in",
-        "not_in",
-        "contains",
-        "not_contains",
-        "contains_any",
-        "exists",
-        "not_exists",
-        "truthy",
-        "falsy",
-    ]
+    op: OperatorName
     value: Any = None
 
     @field_validator("field")

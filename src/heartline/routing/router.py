@@ -10,7 +10,7 @@ from heartline.api.deps import Admin, Db, Worker
 from heartline.privacy import service as audit
 from heartline.routing import service
 from heartline.routing.facts import ROUTING_FACTS
-from heartline.rules import OPERATORS
+from heartline.rules import operators_described
 
 router = APIRouter(tags=["routing"])
 
@@ -32,7 +32,7 @@ def get_fields(_: Worker) -> dict[str, Any]:
     operators of the rule language; generated from routing.facts.RoutingFacts."""
     return {
         "fields": ROUTING_FACTS.describe(),
-        "ops": {op.name: {"value": str(op.arity), "words": op.words} for op in OPERATORS.values()},
+        "ops": operators_described(),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 class FactType(StrEnum):
@@ -59,6 +59,20 @@ OPERATORS: dict[str, Operator] = {
         Operator("falsy", _ANY_TYPE, Arity.NONE, "is not set (false, zero, empty or unknown)"),
     )
 }
+# The operator names as a type, for request schemas (an enum in the OpenAPI document); the
+# assertion keeps it and the table above one list.
+OperatorName = Literal[
+    "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "not_contains",
+    "contains_any", "exists", "not_exists", "truthy", "falsy",
+]  # fmt: skip
+assert set(get_args(OperatorName)) == set(OPERATORS), "OperatorName and OPERATORS differ"
+
+
+def operators_described() -> dict[str, dict[str, str]]:
+    """Each operator's value (none, one, list) and how people read it (API, UI)."""
+    return {op.name: {"value": str(op.arity), "words": op.words} for op in OPERATORS.values()}
+
+
 _COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 # Operators a missing fact satisfies: "not equal to x" holds for an unknown value.
 _HOLD_WHEN_MISSING = frozenset({"ne", "not_in", "not_contains", "not_exists", "falsy"})
