@@ -12,6 +12,14 @@ pytestmark = pytest.mark.browser
 
 def test_agent_flow(page, live: Live):
     login(page, live.base, "agent@example.com")
+    # Unassigned: the conversation to take; the agent takes it and it moves to Mine.
+    page.get_by_role("link", name="Unassigned").click()
+    page.wait_for_url("**view=unassigned**")
+    page.locator("table.inbox tbody tr", has_text="Ada Lovelace").locator("a.conv-link").click()
+    page.get_by_role("button", name="Assign to me").click()
+    page.wait_for_url(f"**/conversations/{live.ids['conversation']}")
+    assert "Assignee: you" in page.locator(".assignee").inner_text()
+    page.goto(f"{live.base}/inbox?view=mine")
     # Inbox: the frustrated customer's conversation is listed with a worded mood chip.
     row = page.locator("table.inbox tbody tr", has_text="Ada Lovelace")
     assert row.count() == 1

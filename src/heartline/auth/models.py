@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base, UTCDateTime, utcnow
@@ -33,6 +33,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Away agents keep their conversations but get no new ones from the round robin.
+    available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

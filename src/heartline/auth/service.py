@@ -20,6 +20,7 @@ from heartline.auth.sessions import note_attempt as note_login_attempt
 from heartline.auth.sessions import purge as purge_sessions
 from heartline.auth.sessions import resolve as resolve_session
 from heartline.auth.sessions import start as start_session
+from heartline.auth.staff import STAFF_ROLES, assignable, get_team, set_available, staff
 from heartline.db import utcnow
 from heartline.enums import Role
 from heartline.errors import AppError, ErrorCode
@@ -28,11 +29,13 @@ __all__ = [
     "MAX_PASSWORD",
     "MIN_PASSWORD",
     "PERMISSIONS",
+    "STAFF_ROLES",
     "Lock",
     "Principal",
     "Team",
     "User",
     "active_sessions",
+    "assignable",
     "authenticate",
     "change_password",
     "check_password",
@@ -41,6 +44,7 @@ __all__ = [
     "end_session",
     "find_user",
     "get_or_create_team",
+    "get_team",
     "get_user",
     "hash_password",
     "list_users",
@@ -52,7 +56,9 @@ __all__ = [
     "resolve_session",
     "resolve_token",
     "revoke_token",
+    "set_available",
     "set_password",
+    "staff",
     "start_session",
     "team_names",
     "update_user",

@@ -213,9 +213,26 @@ def build_demo_workspace(
         )
     summary = write_plan(plan, console=console)
     _run_playbooks(plan.now, console)
+    _assign_queues()
     if console is not None:
         print_summary(summary, console)
     return summary
+
+
+# Who works each queue from now on (the history keeps the assignees its replies gave it):
+# new messages are handed out in turn; the senior queue goes to the senior team.
+QUEUE_TEAMS = {"general": "Frontline", "billing": "Frontline", "senior": "Senior care"}
+
+
+def _assign_queues() -> None:
+    from heartline.routing import service as routing_service
+
+    with session_scope() as session:
+        for queue, team in QUEUE_TEAMS.items():
+            team_id = auth_service.get_or_create_team(session, name=team).id
+            routing_service.set_queue(
+                session, queue=queue, team_id=team_id, auto_assign=True, actor=None
+            )
 
 
 def _run_playbooks(now: datetime, console: Any) -> None:

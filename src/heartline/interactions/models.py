@@ -15,7 +15,10 @@ class Conversation(Base):
     """A ticket: a thread of interactions with a status, queue, priority and SLA."""
 
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_queue_open", "status", "queue", "priority"),)
+    __table_args__ = (
+        Index("ix_conversations_queue_open", "status", "queue", "priority"),
+        Index("ix_conversations_assignee_status", "assignee_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)

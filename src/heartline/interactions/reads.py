@@ -346,11 +346,18 @@ def list_conversations(
     queue: str | None = None,
     status: ConversationStatus | None = None,
     customer_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Conversation], int]:
-    """Conversations, most urgent first: priority high to low, then the earliest SLA due."""
+    """Conversations, most urgent first: priority high to low, then the earliest SLA due.
+    `assignee_id` keeps one person's, `unassigned` those nobody has."""
     stmt = select(Conversation)
+    if assignee_id is not None:
+        stmt = stmt.where(Conversation.assignee_id == assignee_id)
+    if unassigned:
+        stmt = stmt.where(Conversation.assignee_id.is_(None))
     if queue is not None:
         stmt = stmt.where(Conversation.queue == queue)
     if status is not None:

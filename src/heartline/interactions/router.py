@@ -183,16 +183,33 @@ def timeline(
 @router.get("/conversations", response_model=Page[ConversationOut])
 def list_conversations(
     db: Db,
-    _: Reader,
+    principal: Reader,
     queue: str | None = Query(None, max_length=60),
     status: ConversationStatus | None = None,
     customer_id: int | None = Query(None, ge=1),
+    assignee: str | None = Query(
+        None,
+        pattern=r"^(me|none|[1-9][0-9]{0,9})$",
+        description="`me` (the caller's), `none` (unassigned) or a user id",
+    ),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> Page[ConversationOut]:
     """Conversations, most urgent first (priority, then SLA due time)."""
+    assignee_id = None
+    if assignee == "me":
+        assignee_id = principal.user_id if principal.user_id is not None else 0
+    elif assignee not in (None, "none"):
+        assignee_id = int(assignee)
     rows, total = service.list_conversations(
-        db, queue=queue, status=status, customer_id=customer_id, limit=limit, offset=offset
+        db,
+        queue=queue,
+        status=status,
+        customer_id=customer_id,
+        assignee_id=assignee_id,
+        unassigned=assignee == "none",
+        limit=limit,
+        offset=offset,
     )
     return Page(
         items=[ConversationOut.model_validate(c) for c in rows],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base, JSONType, UTCDateTime, utcnow
@@ -22,4 +22,19 @@ class RoutingConfig(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class QueueSetting(Base):
+    """Who works a queue: its team, whether new conversations are assigned automatically (round
+    robin over the team's available agents), and the last agent given one."""
+
+    __tablename__ = "queue_settings"
+
+    queue: Mapped[str] = mapped_column(String(60), primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

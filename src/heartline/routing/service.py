@@ -23,6 +23,16 @@ from heartline.enums import ConversationStatus, Direction
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
+from heartline.routing.assignment import (
+    UNSET,
+    QueueView,
+    assign,
+    auto_assign,
+    next_in_turn,
+    queue_settings,
+    set_availability,
+    set_queue,
+)
 from heartline.routing.facts import ROUTING_FACTS, RoutingFacts
 from heartline.routing.models import RoutingConfig
 from heartline.routing.schemas import PRIORITY_VALUE, RoutingRules
@@ -32,16 +42,24 @@ __all__ = [
     "DEFAULT_RULES",
     "PRIORITY_VALUE",
     "ROUTING_FACTS",
+    "UNSET",
+    "QueueView",
     "RoutingConfig",
     "RoutingFacts",
     "RoutingRules",
+    "assign",
+    "auto_assign",
     "decide",
     "facts",
     "get_rules",
     "load_file",
+    "next_in_turn",
     "put_rules",
+    "queue_settings",
     "reset_rules",
     "route_interaction",
+    "set_availability",
+    "set_queue",
     "validate_rules",
 ]
 

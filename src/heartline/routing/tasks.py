@@ -6,11 +6,21 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from heartline.enums import Direction
+from heartline.interactions import service as interaction_service
 from heartline.routing import service
 
 
 def route_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
-    """Route every message (idempotent: the same facts give the same decision)."""
+    """Route every message (idempotent: the same facts give the same decision), then give
+    the conversations customers wrote into to the next person of an auto-assign queue."""
     for iid in ids:
         service.route_interaction(session, interaction_id=iid)
+    messages = interaction_service.interactions_by_ids(session, ids=ids).values()
+    conversations = {
+        m.conversation_id
+        for m in messages
+        if m.direction == Direction.INBOUND and m.conversation_id is not None
+    }
+    service.auto_assign(session, conversation_ids=sorted(conversations))
     return ids

@@ -32,9 +32,11 @@ def inbox(
     user: AgentUser,
     queue: str | None = None,
     status: str = "open",
+    view: str = Query("all", pattern="^(all|mine|unassigned)$"),
     page: int = Query(1, ge=1),
 ) -> Response:
-    """Conversations most urgent first (priority, then SLA), filterable by queue and status."""
+    """Conversations most urgent first (priority, then SLA), filterable by queue and status;
+    the views: all, mine (assigned to me), unassigned (the ones to take)."""
     if status not in STATUSES and status != "all":
         raise AppError(
             ErrorCode.VALIDATION_ERROR,
@@ -45,6 +47,8 @@ def inbox(
         db,
         queue=queue or None,
         status=None if status == "all" else ConversationStatus(status),
+        assignee_id=user.id if view == "mine" else None,
+        unassigned=view == "unassigned",
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
@@ -68,8 +72,28 @@ def inbox(
             "queues": assist_service.queue_names(db),
             "counts": assist_service.conversation_counts(db),
             "statuses": STATUSES,
+            "view": view,
+            "views": VIEWS,
+            "view_counts": _view_counts(db, user.id),
+            "people": {u.id: u.name or u.email for u in auth_service.staff(db)},
+            "teams": auth_service.team_names(db),
+            "me_available": user.available,
         },
     )
+
+
+VIEWS = [("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned")]
+
+
+def _view_counts(db: Db, user_id: int) -> dict[str, int]:
+    """Open conversations that are mine and nobody's (the numbers beside the views)."""
+    _, mine = interaction_service.list_conversations(
+        db, status=ConversationStatus.OPEN, assignee_id=user_id, limit=1
+    )
+    _, nobody = interaction_service.list_conversations(
+        db, status=ConversationStatus.OPEN, unassigned=True, limit=1
+    )
+    return {"mine": mine, "unassigned": nobody}
 
 
 def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
@@ -78,7 +102,6 @@ def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
     messages = assist_service.conversation_messages(db, conversation_id=conv.id)
     last = assist_service.latest_customer_message(messages)
     mood = assist_service.mood_of(db, customer_id=customer.id)
-    db.commit()  # a mood computed on first view is kept (as GET /customers/{id}/mood does)
     return {
         "conv": conv,
         "customer": customer,
@@ -86,6 +109,8 @@ def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
         "last": last,
         "mood": mood,
         "reason": assist_service.complaint_reason(mood),
+        "staff": auth_service.staff(db),
+        "teams": auth_service.team_names(db),
     }
 
 

@@ -89,6 +89,8 @@ def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Respo
                 "languages": privacy_service.LANGUAGES,
             },
             "privacy_total": requests_total,
+            "queues": routing_service.queue_settings(db),
+            "teams": auth_service.team_names(db),
             "rules_text": extra.pop("rules_text", None) or yaml.safe_dump(dumped, sort_keys=False),
             "error": None,
             "saved": request.query_params.get("saved"),
@@ -254,3 +256,31 @@ def save_notice(
     return RedirectResponse(
         f"/settings?saved=notice&notice_lang={language}#notice", status_code=303
     )
+
+
+@router.post("/settings/queues/{queue}", response_class=HTMLResponse)
+def save_queue(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    queue: str,
+    team_id: Annotated[str, Form()] = "",
+    auto_assign: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Set the team that works a queue and its round robin (audited)."""
+    check_csrf(request, csrf)
+    if team_id.strip() and not team_id.strip().isdigit():
+        return _page(request, db, status=422, error="team: choose a team from the list")
+    try:
+        routing_service.set_queue(
+            db,
+            queue=queue,
+            team_id=int(team_id) if team_id.strip() else None,
+            auto_assign=auto_assign == "true",
+            actor=auth_service.user_principal(user),
+        )
+    except AppError as exc:
+        return _page(request, db, status=exc.http_status, error=exc.message)
+    db.commit()
+    return RedirectResponse("/settings?saved=queues#queues", status_code=303)

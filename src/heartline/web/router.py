@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from heartline.web import (
+    pages_assign,
     pages_auth,
     pages_customer,
     pages_dashboard,
@@ -19,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     pages_auth,
     pages_inbox,
+    pages_assign,
     pages_customer,
     pages_review,
     pages_dashboard,
