@@ -107,3 +107,20 @@ def test_an_admin_sets_who_works_a_queue(web_as: Any, db: Session) -> None:
     )
     assert bad.status_code == 422 and "no team" in bad.text
     assert web_as("agent").get("/settings").status_code == 403
+
+
+def test_form_ids_out_of_range_say_so(web_as: Any, frustrated: dict[str, int]) -> None:
+    c = web_as("admin")
+    page = c.get("/settings")
+    r = c.post(
+        "/settings/queues/general",
+        data={"team_id": str(2**40), "auto_assign": "true", "csrf": csrf_of(page.text)},
+    )
+    assert r.status_code == 422 and "no team" in r.text
+    conv = frustrated["conversation_id"]
+    r = c.post(
+        f"/conversations/{conv}/assign",
+        data={"assignee_id": str(2**40), "csrf": csrf_of(page.text)},
+        headers={"accept": "text/html"},
+    )
+    assert r.status_code == 422

@@ -39,6 +39,11 @@ class QueueView:
     auto_assign: bool
 
 
+def _fits(row_id: int) -> bool:
+    """Whether an id can name a row at all (a 32-bit key; larger ones are a 422, not a 500)."""
+    return 1 <= row_id <= 2**31 - 1
+
+
 def queue_settings(session: Session) -> list[QueueView]:
     """Every queue the rules or the conversations know, with its team and auto-assignment."""
     stored = {q.queue: q for q in session.scalars(select(QueueSetting))}
@@ -66,7 +71,9 @@ def set_queue(
             "queue: lower-case letters, digits, - and _, at most 60, starting with a letter",
             details=[{"field": "queue", "message": "not a queue name", "type": "pattern"}],
         )
-    if team_id is not None and auth_service.get_team(session, team_id=team_id) is None:
+    if team_id is not None and (
+        not _fits(team_id) or auth_service.get_team(session, team_id=team_id) is None
+    ):
         raise unknown_reference("team_id", team_id, "team")
     row = session.get(QueueSetting, queue) or QueueSetting(queue=queue)
     before = {"team_id": row.team_id, "auto_assign": bool(row.auto_assign)}
@@ -96,14 +103,16 @@ def assign(
     conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
     user: User | None = None
     if assignee_id is not None:
-        user = auth_service.assignable(session, user_id=assignee_id)
+        user = auth_service.assignable(session, user_id=assignee_id) if _fits(assignee_id) else None
         if user is None:
             raise unknown_reference("assignee_id", assignee_id, "active agent")
     if team_id is UNSET:
         team = user.team_id if user is not None and user.team_id is not None else conv.team_id
     else:
         team = team_id if isinstance(team_id, int) else None
-        if team is not None and auth_service.get_team(session, team_id=team) is None:
+        if team is not None and (
+            not _fits(team) or auth_service.get_team(session, team_id=team) is None
+        ):
             raise unknown_reference("team_id", team, "team")
     before = {"assignee_id": conv.assignee_id, "team_id": conv.team_id}
     after = {"assignee_id": assignee_id, "team_id": team}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from heartline.api.deps import Admin, Db, Worker
 from heartline.errors import AppError, ErrorCode
@@ -13,6 +13,7 @@ from heartline.privacy import service as audit
 from heartline.routing import service
 from heartline.routing.facts import ROUTING_FACTS
 from heartline.rules import operators_described
+from heartline.schemas import InModel
 
 router = APIRouter(tags=["routing"])
 
@@ -57,11 +58,9 @@ def reset_rules(db: Db, who: Admin) -> dict[str, Any]:
 
 
 # --- assignment -----------------------------------------------------------------------------
-class AssigneeIn(BaseModel):
+class AssigneeIn(InModel):
     """Who works the conversation: a person (or null for nobody), and optionally a team
     (omitted: the person's team)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     assignee_id: int | None = Field(..., ge=1)
     team_id: int | None = Field(None, ge=1)
@@ -84,11 +83,9 @@ def put_assignee(
     return {"id": conv.id, "assignee_id": conv.assignee_id, "team_id": conv.team_id}
 
 
-class QueueIn(BaseModel):
+class QueueIn(InModel):
     """The team that works a queue, and whether new conversations are assigned to its
     available people in turn (round robin)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     team_id: int | None = Field(..., ge=1)
     auto_assign: bool = False
@@ -119,10 +116,8 @@ def put_queue(
     return _queue_out(out)
 
 
-class AvailabilityIn(BaseModel):
+class AvailabilityIn(InModel):
     """Available for new conversations, or away (keeps what they have)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     available: bool
 
