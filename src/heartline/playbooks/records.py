@@ -4,14 +4,20 @@ agent tasks."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from heartline.auth import service as auth_service
+from heartline.auth.service import Principal
 from heartline.db import utcnow
-from heartline.errors import not_found
+from heartline.errors import not_found, unknown_reference
 from heartline.playbooks.models import AgentTask, PlaybookRun
 from heartline.playbooks.schemas import TaskStatus
+from heartline.privacy import service as privacy_service
+
+UNCHANGED = object()  # "leave this field as it is" (None clears it)
 
 
 def list_runs(
@@ -42,11 +48,14 @@ def list_tasks(
     status: str | None = TaskStatus.OPEN,
     assignee_id: int | None = None,
     customer_id: int | None = None,
+    unassigned: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[AgentTask], int]:
-    """Agent tasks, soonest due first."""
+    """Agent tasks, soonest due first (no due date last); `unassigned` keeps nobody's."""
     stmt = select(AgentTask)
+    if unassigned:
+        stmt = stmt.where(AgentTask.assignee_id.is_(None))
     if status:
         stmt = stmt.where(AgentTask.status == status)
     if assignee_id is not None:
@@ -54,7 +63,8 @@ def list_tasks(
     if customer_id is not None:
         stmt = stmt.where(AgentTask.customer_id == customer_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(AgentTask.due_at, AgentTask.id).limit(limit).offset(offset)
+    order = (AgentTask.due_at.is_(None), AgentTask.due_at, AgentTask.id)
+    stmt = stmt.order_by(*order).limit(limit).offset(offset)
     rows = session.scalars(stmt)
     return list(rows), total
 
@@ -76,3 +86,42 @@ def complete_task(
         task.outcome = outcome
         session.flush()
     return task
+
+
+def update_task(
+    session: Session,
+    *,
+    task_id: int,
+    assignee_id: int | object | None = UNCHANGED,
+    due_at: datetime | object | None = UNCHANGED,
+    actor: Principal | None,
+) -> AgentTask:
+    """Give a task to a person (or nobody) and/or move its due time; validated (an unknown or
+    inactive person is a 422 naming assignee_id) and audited."""
+    task = session.get(AgentTask, task_id)
+    if task is None:
+        raise not_found("task", task_id)
+    changes: dict[str, Any] = {}
+    if assignee_id is not UNCHANGED and assignee_id != task.assignee_id:
+        if isinstance(assignee_id, int) and (
+            not 1 <= assignee_id <= 2**31 - 1
+            or auth_service.assignable(session, user_id=assignee_id) is None
+        ):
+            raise unknown_reference("assignee_id", assignee_id, "active agent")
+        changes["assignee_id"] = [task.assignee_id, assignee_id]
+        task.assignee_id = assignee_id if isinstance(assignee_id, int) else None
+    if due_at is not UNCHANGED and due_at != task.due_at:
+        when = due_at if isinstance(due_at, datetime) else None
+        changes["due_at"] = [_iso(task.due_at), _iso(when)]
+        task.due_at = when
+    if changes:
+        session.flush()
+        privacy_service.record(
+            session, actor=actor, action="task.updated", entity="task", entity_id=task.id,
+            details=changes,
+        )  # fmt: skip
+    return task
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None

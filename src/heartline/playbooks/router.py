@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
+from pydantic import Field
 
 from heartline.api.deps import Db, Manager, Reader, Worker
 from heartline.auth.service import Principal
@@ -25,7 +26,7 @@ from heartline.playbooks.schemas import (
 )
 from heartline.privacy import service as audit
 from heartline.rules import operators_described
-from heartline.schemas import Page
+from heartline.schemas import InModel, Page, UTCDatetime
 
 router = APIRouter(tags=["playbooks"])
 
@@ -208,19 +209,25 @@ def retry_outbox(outbox_id: int, db: Db, principal: Manager) -> OutboxOut:
 @router.get("/tasks", response_model=Page[TaskOut])
 def list_tasks(
     db: Db,
-    _: Worker,
+    principal: Worker,
     status: str | None = Query(TaskStatus.OPEN.value),
     assignee_id: int | None = None,
+    assignee: str | None = Query(
+        None, pattern="^(me|none)$", description="`me` (the caller's) or `none` (nobody's)"
+    ),
     customer_id: int | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[TaskOut]:
     """Agent tasks (check-in calls, detractor follow-ups), soonest due first."""
+    if assignee == "me":
+        assignee_id = principal.user_id if principal.user_id is not None else 0
     rows, total = service.list_tasks(
         db,
         status=status or None,
         assignee_id=assignee_id,
         customer_id=customer_id,
+        unassigned=assignee == "none",
         limit=limit,
         offset=offset,
     )
@@ -236,6 +243,29 @@ def complete_task(
     """Mark a task done with an optional outcome note."""
     task = service.complete_task(
         db, task_id=task_id, by=_who(principal), outcome=body.outcome if body else None
+    )
+    db.commit()
+    return TaskOut.model_validate(task)
+
+
+class TaskPatch(InModel):
+    """Who does the task (a user id, or null for nobody) and/or when it is due (null: no
+    due time); an omitted field stays as it is."""
+
+    assignee_id: int | None = Field(None, ge=1)
+    due_at: UTCDatetime | None = None
+
+
+@router.patch("/tasks/{task_id}", response_model=TaskOut)
+def update_task(task_id: int, body: TaskPatch, db: Db, principal: Worker) -> TaskOut:
+    """Give a task to someone (or nobody) or move its due time (audited)."""
+    sent = body.model_fields_set
+    task = service.update_task(
+        db,
+        task_id=task_id,
+        assignee_id=body.assignee_id if "assignee_id" in sent else service.UNCHANGED,
+        due_at=body.due_at if "due_at" in sent else service.UNCHANGED,
+        actor=principal,
     )
     db.commit()
     return TaskOut.model_validate(task)

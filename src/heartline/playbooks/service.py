@@ -40,7 +40,7 @@ from heartline.playbooks.catalog import (
 from heartline.playbooks.context import CustomerContext, with_event
 from heartline.playbooks.models import OutboxMessage, Playbook
 from heartline.playbooks.outbox import deliver_reply
-from heartline.playbooks.records import complete_task, list_runs, list_tasks
+from heartline.playbooks.records import UNCHANGED, complete_task, list_runs, list_tasks, update_task
 from heartline.playbooks.replies import (
     channel_outcomes,
     enqueue_reply,
@@ -50,6 +50,7 @@ from heartline.playbooks.replies import (
 from heartline.playbooks.schemas import OutboxStatus, PreviewOut, RunStatus
 
 __all__ = [
+    "UNCHANGED",
     "approve",
     "builtin_rows",
     "builtin_specs",
@@ -75,6 +76,7 @@ __all__ = [
     "requeue",
     "run_event",
     "run_scheduled",
+    "update_task",
 ]
 
 PREVIEW_SAMPLE_STATUSES = (

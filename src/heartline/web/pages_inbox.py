@@ -86,14 +86,17 @@ VIEWS = [("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned")]
 
 
 def _view_counts(db: Db, user_id: int) -> dict[str, int]:
-    """Open conversations that are mine and nobody's (the numbers beside the views)."""
+    """Open conversations that are mine and nobody's, and my open tasks (beside the views)."""
     _, mine = interaction_service.list_conversations(
         db, status=ConversationStatus.OPEN, assignee_id=user_id, limit=1
     )
     _, nobody = interaction_service.list_conversations(
         db, status=ConversationStatus.OPEN, unassigned=True, limit=1
     )
-    return {"mine": mine, "unassigned": nobody}
+    from heartline.playbooks import service as playbook_service
+
+    _, tasks = playbook_service.list_tasks(db, assignee_id=user_id, limit=1)
+    return {"mine": mine, "unassigned": nobody, "tasks": tasks}
 
 
 def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:

@@ -14,6 +14,7 @@ from heartline.web import (
     pages_privacy,
     pages_review,
     pages_settings,
+    pages_tasks,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -21,6 +22,7 @@ for module in (
     pages_auth,
     pages_inbox,
     pages_assign,
+    pages_tasks,
     pages_customer,
     pages_review,
     pages_dashboard,
