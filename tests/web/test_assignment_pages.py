@@ -124,3 +124,31 @@ def test_form_ids_out_of_range_say_so(web_as: Any, frustrated: dict[str, int]) -
         headers={"accept": "text/html"},
     )
     assert r.status_code == 422
+
+
+def test_an_admin_sets_up_a_team_and_puts_people_in_it(web_as: Any, db: Session) -> None:
+    agent = web_as("agent")  # creates the agent user
+    del agent
+    c = web_as("admin")
+    page = c.get("/settings").text
+    r = c.post(
+        "/settings/teams", data={"name": "  Night   shift ", "csrf": csrf_of(page)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    team = auth_service.get_or_create_team(db, name="Night shift")
+    page = c.get("/settings").text
+    assert "Night shift (0)" in page
+    someone = auth_service.find_user(db, email="agent@example.com")
+    assert someone is not None
+    form = {"role": "agent", "active": "on", "csrf": csrf_of(page)}
+    c.post(f"/settings/users/{someone.id}", data={**form, "team_id": str(team.id)})
+    db.expire_all()
+    assert auth_service.find_user(db, email="agent@example.com").team_id == team.id  # type: ignore[union-attr]
+    assert "Night shift (1)" in c.get("/settings").text
+    events, _ = privacy_service.audit_trail(db, entity="user", entity_id=someone.id)
+    assert events[0].details["team_id"] == [None, team.id]
+    bad = c.post(f"/settings/users/{someone.id}", data={**form, "team_id": "999999"})
+    assert bad.status_code == 422 and "team_id" in bad.text
+    empty = c.post("/settings/teams", data={"name": "   ", "csrf": csrf_of(page)})
+    assert empty.status_code == 422

@@ -20,7 +20,15 @@ from heartline.auth.sessions import note_attempt as note_login_attempt
 from heartline.auth.sessions import purge as purge_sessions
 from heartline.auth.sessions import resolve as resolve_session
 from heartline.auth.sessions import start as start_session
-from heartline.auth.staff import STAFF_ROLES, assignable, get_team, set_available, staff
+from heartline.auth.staff import (
+    STAFF_ROLES,
+    assignable,
+    create_team,
+    get_team,
+    set_available,
+    set_team,
+    staff,
+)
 from heartline.db import utcnow
 from heartline.enums import Role
 from heartline.errors import AppError, ErrorCode
@@ -39,6 +47,7 @@ __all__ = [
     "authenticate",
     "change_password",
     "check_password",
+    "create_team",
     "create_token",
     "create_user",
     "end_session",
@@ -58,6 +67,7 @@ __all__ = [
     "revoke_token",
     "set_available",
     "set_password",
+    "set_team",
     "staff",
     "start_session",
     "team_names",

@@ -41,3 +41,41 @@ def set_available(session: Session, *, user_id: int, available: bool) -> User:
 def get_team(session: Session, *, team_id: int) -> Team | None:
     """A team by id."""
     return session.get(Team, team_id)
+
+
+def set_team(session: Session, *, user_id: int, team_id: int | None) -> list[int | None] | None:
+    """Put a person in a team (or none); returns [before, after] when it changed. An unknown
+    team is a 422 naming team_id."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
+    if team_id is not None and (
+        not 1 <= team_id <= 2**31 - 1 or get_team(session, team_id=team_id) is None
+    ):
+        raise AppError(
+            ErrorCode.UNKNOWN_REFERENCE,
+            f"team_id: no team with id {team_id}",
+            details=[{"field": "team_id", "message": "unknown team", "type": "unknown_reference"}],
+        )
+    if user.team_id == team_id:
+        return None
+    before, user.team_id = user.team_id, team_id
+    session.flush()
+    return [before, team_id]
+
+
+def create_team(session: Session, *, name: str) -> Team:
+    """A new team (or the one with this name); the name is 1 to 120 characters."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "name: a team name of 1 to 120 characters",
+            details=[{"field": "name", "message": "1 to 120 characters", "type": "length"}],
+        )
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+        session.flush()
+    return team

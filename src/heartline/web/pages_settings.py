@@ -14,7 +14,7 @@ from heartline.auth import service as auth_service
 from heartline.channels.service import adapter_for
 from heartline.customers import service as customer_service
 from heartline.enums import RequestStatus
-from heartline.errors import AppError
+from heartline.errors import AppError, ErrorCode
 from heartline.privacy import service as privacy_service
 from heartline.routing import service as routing_service
 from heartline.web.deps import AdminUser
@@ -193,14 +193,19 @@ def change_user(
     user_id: int,
     role: Annotated[str, Form()],
     active: Annotated[str, Form()] = "",
+    team_id: Annotated[str | None, Form()] = None,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Change a user's role, or deactivate / reactivate them (audited)."""
+    """Change a user's role or team, or deactivate / reactivate them (audited)."""
     check_csrf(request, csrf)
     try:
         changes = auth_service.update_user(
             db, user_id=user_id, role=role, is_active=active == "on", acting_user_id=user.id
         )
+        if team_id is not None:  # a form without the field leaves the team as it is
+            moved = auth_service.set_team(db, user_id=user_id, team_id=_team(team_id))
+            if moved:
+                changes["team_id"] = list(moved)
     except AppError as exc:
         db.rollback()
         return _page(request, db, status=exc.http_status, user_error=exc.message)
@@ -284,3 +289,37 @@ def save_queue(
         return _page(request, db, status=exc.http_status, error=exc.message)
     db.commit()
     return RedirectResponse("/settings?saved=queues#queues", status_code=303)
+
+
+def _team(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "team_id: choose a team from the list",
+            details=[{"field": "team_id", "message": "not a team id", "type": "int"}],
+        )
+    return int(raw)
+
+
+@router.post("/settings/teams", response_class=HTMLResponse)
+def add_team(
+    request: Request,
+    db: Db,
+    user: AdminUser,
+    name: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Create a team (audited); people join it from their row in Users and roles."""
+    check_csrf(request, csrf)
+    try:
+        team = auth_service.create_team(db, name=name)
+    except AppError as exc:
+        return _page(request, db, status=exc.http_status, user_error=exc.message)
+    privacy_service.record(
+        db, actor=auth_service.user_principal(user), action="team.created", entity="team",
+        entity_id=team.id, details={"name": team.name},
+    )  # fmt: skip
+    db.commit()
+    return RedirectResponse("/settings?saved=team#users", status_code=303)
