@@ -268,6 +268,8 @@ def time_pages(ids: dict[str, int]) -> dict[str, float]:
     pages = [
         ("inbox", agent, "/inbox"),
         ("inbox queue=senior", agent, "/inbox?queue=senior"),
+        ("inbox unassigned", agent, "/inbox?view=unassigned"),
+        ("tasks", agent, "/tasks?view=all"),
         ("conversation", agent, f"/conversations/{ids['conversation']}"),
         ("customer 360", agent, f"/customers/{ids['customer']}"),
         ("customers search", agent, "/customers?q=a"),
