@@ -53,6 +53,12 @@ INT_MAX = 2**31 - 1
 YEARS = (1800, 2200)
 
 
+def is_row_id(value: int) -> bool:
+    """Whether a number can be a row's id at all (1 to INT_MAX): a larger one names nothing,
+    and must be refused before a 32-bit key column sees it."""
+    return 1 <= value <= INT_MAX
+
+
 def bound_problem(value: Any) -> str | None:
     """Why a scalar input value is out of bounds, else None."""
     from datetime import date

@@ -24,6 +24,7 @@ from heartline.auth.staff import (
     STAFF_ROLES,
     assignable,
     create_team,
+    get_or_create_team,
     get_team,
     set_available,
     set_team,
@@ -360,16 +361,6 @@ def list_users(session: Session) -> list[User]:
 def get_user(session: Session, *, user_id: int) -> User | None:
     """A user by id."""
     return session.get(User, user_id)
-
-
-def get_or_create_team(session: Session, *, name: str) -> Team:
-    """The team with this name, created if needed."""
-    team = session.scalar(select(Team).where(Team.name == name))
-    if team is None:
-        team = Team(name=name)
-        session.add(team)
-        session.flush()
-    return team
 
 
 def team_names(session: Session) -> dict[int, str]:

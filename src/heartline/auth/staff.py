@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from heartline.api.validation import is_row_id
 from heartline.auth.models import Team, User
 from heartline.enums import Role
-from heartline.errors import AppError, ErrorCode
+from heartline.errors import AppError, ErrorCode, unknown_reference
 
 # Roles that work conversations (an integration token is not a person).
 STAFF_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
@@ -50,13 +51,9 @@ def set_team(session: Session, *, user_id: int, team_id: int | None) -> list[int
     if user is None:
         raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
     if team_id is not None and (
-        not 1 <= team_id <= 2**31 - 1 or get_team(session, team_id=team_id) is None
+        not is_row_id(team_id) or get_team(session, team_id=team_id) is None
     ):
-        raise AppError(
-            ErrorCode.UNKNOWN_REFERENCE,
-            f"team_id: no team with id {team_id}",
-            details=[{"field": "team_id", "message": "unknown team", "type": "unknown_reference"}],
-        )
+        raise unknown_reference("team_id", team_id, "team")
     if user.team_id == team_id:
         return None
     before, user.team_id = user.team_id, team_id
@@ -73,6 +70,11 @@ def create_team(session: Session, *, name: str) -> Team:
             "name: a team name of 1 to 120 characters",
             details=[{"field": "name", "message": "1 to 120 characters", "type": "length"}],
         )
+    return get_or_create_team(session, name=name)
+
+
+def get_or_create_team(session: Session, *, name: str) -> Team:
+    """The team with this name, created if needed."""
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
         team = Team(name=name)

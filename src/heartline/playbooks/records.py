@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from heartline.api.validation import is_row_id
 from heartline.auth import service as auth_service
 from heartline.auth.service import Principal
 from heartline.db import utcnow
@@ -104,7 +105,7 @@ def update_task(
     changes: dict[str, Any] = {}
     if assignee_id is not UNCHANGED and assignee_id != task.assignee_id:
         if isinstance(assignee_id, int) and (
-            not 1 <= assignee_id <= 2**31 - 1
+            not is_row_id(assignee_id)
             or auth_service.assignable(session, user_id=assignee_id) is None
         ):
             raise unknown_reference("assignee_id", assignee_id, "active agent")

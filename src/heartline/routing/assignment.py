@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from heartline.api.validation import is_row_id
 from heartline.auth import service as auth_service
 from heartline.auth.service import Principal, User
 from heartline.enums import ConversationStatus
@@ -37,11 +38,6 @@ class QueueView:
     queue: str
     team_id: int | None
     auto_assign: bool
-
-
-def _fits(row_id: int) -> bool:
-    """Whether an id can name a row at all (a 32-bit key; larger ones are a 422, not a 500)."""
-    return 1 <= row_id <= 2**31 - 1
 
 
 def queue_settings(session: Session) -> list[QueueView]:
@@ -72,7 +68,7 @@ def set_queue(
             details=[{"field": "queue", "message": "not a queue name", "type": "pattern"}],
         )
     if team_id is not None and (
-        not _fits(team_id) or auth_service.get_team(session, team_id=team_id) is None
+        not is_row_id(team_id) or auth_service.get_team(session, team_id=team_id) is None
     ):
         raise unknown_reference("team_id", team_id, "team")
     row = session.get(QueueSetting, queue) or QueueSetting(queue=queue)
@@ -103,7 +99,11 @@ def assign(
     conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
     user: User | None = None
     if assignee_id is not None:
-        user = auth_service.assignable(session, user_id=assignee_id) if _fits(assignee_id) else None
+        user = (
+            auth_service.assignable(session, user_id=assignee_id)
+            if is_row_id(assignee_id)
+            else None
+        )
         if user is None:
             raise unknown_reference("assignee_id", assignee_id, "active agent")
     if team_id is UNSET:
@@ -111,7 +111,7 @@ def assign(
     else:
         team = team_id if isinstance(team_id, int) else None
         if team is not None and (
-            not _fits(team) or auth_service.get_team(session, team_id=team) is None
+            not is_row_id(team) or auth_service.get_team(session, team_id=team) is None
         ):
             raise unknown_reference("team_id", team, "team")
     before = {"assignee_id": conv.assignee_id, "team_id": conv.team_id}
@@ -127,15 +127,11 @@ def assign(
     return conv
 
 
-def next_in_turn(session: Session, setting: QueueSetting) -> User | None:
-    """The queue team's next available person after the last one given a conversation, in
-    the team's fixed order; someone away is skipped and keeps their place for next time."""
-    if setting.team_id is None:
-        return None
-    team = auth_service.staff(session, team_id=setting.team_id)
+def next_in_turn(team: Sequence[User], last_id: int | None) -> User | None:
+    """The next available person of a team (in its fixed order) after the last one given a
+    conversation; someone away is skipped and keeps their place for next time."""
     ids = [u.id for u in team]
-    last = setting.last_assignee_id
-    start = ids.index(last) + 1 if last in ids else 0
+    start = ids.index(last_id) + 1 if last_id in ids else 0
     for k in range(len(team)):
         person = team[(start + k) % len(team)]
         if person.available:
@@ -146,21 +142,30 @@ def next_in_turn(session: Session, setting: QueueSetting) -> User | None:
 def auto_assign(session: Session, *, conversation_ids: Sequence[int]) -> dict[int, int]:
     """Give each open, unassigned conversation in an auto-assign queue to the next person in
     its team's turn; returns {conversation id: assignee id} for those assigned now."""
-    if not conversation_ids:
-        return {}
+    waiting = [
+        c
+        for c in interaction_service.conversations_by_ids(session, ids=list(conversation_ids))
+        if c.assignee_id is None and c.status in _WORKABLE
+    ]
+    if not waiting:
+        return {}  # the usual case on a busy desk: no lock taken, nothing read
     # Locked (PostgreSQL) so two workers never hand the same turn out twice.
-    locked = select(QueueSetting).where(QueueSetting.auto_assign.is_(True)).with_for_update()
+    locked = (
+        select(QueueSetting)
+        .where(QueueSetting.queue.in_({c.queue for c in waiting}))
+        .where(QueueSetting.auto_assign.is_(True), QueueSetting.team_id.is_not(None))
+        .with_for_update()
+    )
     settings = {q.queue: q for q in session.scalars(locked)}
-    if not settings:
-        return {}
+    teams: dict[int, list[User]] = {}  # each team's people, read once per batch
     done: dict[int, int] = {}
-    for conv in interaction_service.conversations_by_ids(session, ids=list(conversation_ids)):
+    for conv in waiting:
         setting = settings.get(conv.queue)
-        if setting is None or not setting.auto_assign or conv.assignee_id is not None:
+        if setting is None or setting.team_id is None:
             continue
-        if conv.status not in _WORKABLE:
-            continue
-        person = next_in_turn(session, setting)
+        if setting.team_id not in teams:
+            teams[setting.team_id] = auth_service.staff(session, team_id=setting.team_id)
+        person = next_in_turn(teams[setting.team_id], setting.last_assignee_id)
         if person is None:
             continue  # nobody available: it waits in Unassigned
         assign(

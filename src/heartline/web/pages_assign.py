@@ -10,24 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
-from heartline.errors import AppError, ErrorCode
 from heartline.routing import service as routing_service
 from heartline.web.deps import AgentUser
-from heartline.web.render import check_csrf
+from heartline.web.render import check_csrf, form_id
 
 router = APIRouter(include_in_schema=False)
-
-
-def _assignee(raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        raise AppError(
-            ErrorCode.VALIDATION_ERROR,
-            "assignee_id: a user id, or empty for nobody",
-            details=[{"field": "assignee_id", "message": "not a user id", "type": "int"}],
-        )
-    return int(raw)
 
 
 @router.post("/conversations/{conversation_id}/assign")
@@ -44,7 +31,7 @@ def assign(
     routing_service.assign(
         db,
         conversation_id=conversation_id,
-        assignee_id=_assignee(assignee_id),
+        assignee_id=form_id(assignee_id, "assignee_id", "a user id, or empty for nobody"),
         actor=auth_service.user_principal(user),
     )
     db.commit()

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from heartline.api.deps import Db
+from heartline.api.validation import is_row_id
 from heartline.assist import service as assist_service
 from heartline.assist.service import Filters, ReadingStats
 from heartline.customers import service as customer_service
@@ -232,7 +233,7 @@ def _date(field: str, value: str) -> date | None:
 def _team_id(value: str) -> int | None:
     if not value.strip():
         return None  # "All teams" submits an empty value
-    if not value.strip().isdigit() or int(value) > 2**31 - 1:
+    if not value.strip().isdigit() or not is_row_id(int(value)):
         raise _bad("team", f"{value!r} is not a team")
     return int(value)
 

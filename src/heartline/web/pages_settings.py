@@ -14,11 +14,11 @@ from heartline.auth import service as auth_service
 from heartline.channels.service import adapter_for
 from heartline.customers import service as customer_service
 from heartline.enums import RequestStatus
-from heartline.errors import AppError, ErrorCode
+from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
 from heartline.routing import service as routing_service
 from heartline.web.deps import AdminUser
-from heartline.web.render import check_csrf, render
+from heartline.web.render import check_csrf, form_id, render
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = ("email", "sms", "whatsapp", "webhook")
@@ -203,7 +203,11 @@ def change_user(
             db, user_id=user_id, role=role, is_active=active == "on", acting_user_id=user.id
         )
         if team_id is not None:  # a form without the field leaves the team as it is
-            moved = auth_service.set_team(db, user_id=user_id, team_id=_team(team_id))
+            moved = auth_service.set_team(
+                db,
+                user_id=user_id,
+                team_id=form_id(team_id, "team_id", "choose a team from the list"),
+            )
             if moved:
                 changes["team_id"] = list(moved)
     except AppError as exc:
@@ -275,13 +279,11 @@ def save_queue(
 ) -> Response:
     """Set the team that works a queue and its round robin (audited)."""
     check_csrf(request, csrf)
-    if team_id.strip() and not team_id.strip().isdigit():
-        return _page(request, db, status=422, error="team: choose a team from the list")
     try:
         routing_service.set_queue(
             db,
             queue=queue,
-            team_id=int(team_id) if team_id.strip() else None,
+            team_id=form_id(team_id, "team", "choose a team from the list"),
             auto_assign=auto_assign == "true",
             actor=auth_service.user_principal(user),
         )
@@ -289,18 +291,6 @@ def save_queue(
         return _page(request, db, status=exc.http_status, error=exc.message)
     db.commit()
     return RedirectResponse("/settings?saved=queues#queues", status_code=303)
-
-
-def _team(raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        raise AppError(
-            ErrorCode.VALIDATION_ERROR,
-            "team_id: choose a team from the list",
-            details=[{"field": "team_id", "message": "not a team id", "type": "int"}],
-        )
-    return int(raw)
 
 
 @router.post("/settings/teams", response_class=HTMLResponse)

@@ -18,7 +18,7 @@ from heartline.errors import AppError, ErrorCode
 from heartline.playbooks import service as playbook_service
 from heartline.playbooks.schemas import TaskStatus
 from heartline.web.deps import AgentUser
-from heartline.web.render import check_csrf, render
+from heartline.web.render import check_csrf, form_id, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -104,12 +104,10 @@ def change_task(
             db, task_id=task_id, by=user.name or user.email, outcome=outcome.strip() or None
         )
     elif action == "save":
-        if assignee_id.strip() and not assignee_id.strip().isdigit():
-            raise _bad("assignee_id", "a user id, or empty for nobody")
         playbook_service.update_task(
             db,
             task_id=task_id,
-            assignee_id=int(assignee_id) if assignee_id.strip() else None,
+            assignee_id=form_id(assignee_id, "assignee_id", "a user id, or empty for nobody"),
             # an untouched date keeps its time; a new one is due at 17:00 UTC that day
             due_at=playbook_service.UNCHANGED if due.strip() == due_was.strip() else _date(due),
             actor=actor,

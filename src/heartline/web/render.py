@@ -230,6 +230,21 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def form_id(raw: str, field: str, message: str) -> int | None:
+    """An id chosen in a form: empty means none; anything but a whole number is a 422 naming
+    the field (the service then says whether it names a row)."""
+    value = raw.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"{field}: {message}",
+            details=[{"field": field, "message": message, "type": "int"}],
+        )
+    return int(value)
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Reject a form post whose token does not match the session's."""
     if not csrf_ok(request, submitted):
