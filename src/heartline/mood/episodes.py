@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
@@ -161,3 +161,31 @@ def refresh_recoveries(
         session.execute(
             delete(RecoveryStory).where(RecoveryStory.negative_interaction_id.in_(stale))
         )
+
+
+# --- figures for the dashboards (metrics) ---------------------------------------------------
+def complaint_reason_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Complaints that occurred in [start, end), counted by reason."""
+    stmt = (
+        select(Complaint.reason, func.count())
+        .where(Complaint.occurred_at >= start, Complaint.occurred_at < end)
+        .group_by(Complaint.reason)
+    )
+    return {str(reason): int(n) for reason, n in session.execute(stmt).all()}
+
+
+def episodes_recovered(session: Session, *, start: datetime, end: datetime) -> tuple[int, int]:
+    """(negative episodes resolved in [start, end), recovery stories among them): an episode
+    is a conversation, or a lone message outside any conversation."""
+    episode = func.coalesce(Complaint.conversation_id, -Complaint.interaction_id)
+    resolved = session.scalar(
+        select(func.count(distinct(episode))).where(
+            Complaint.resolved_at >= start, Complaint.resolved_at < end
+        )
+    )
+    recovered = session.scalar(
+        select(func.count())
+        .select_from(RecoveryStory)
+        .where(RecoveryStory.resolved_at >= start, RecoveryStory.resolved_at < end)
+    )
+    return int(resolved or 0), int(recovered or 0)

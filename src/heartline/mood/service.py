@@ -51,6 +51,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from heartline.mood import churn, segments, state
+from heartline.mood.episodes import complaint_reason_counts, episodes_recovered
 from heartline.mood.models import (
     Complaint,
     EmotionReading,
@@ -83,7 +84,7 @@ from heartline.mood.review import corrections as review_corrections
 from heartline.mood.review import latest_review, review_reading
 from heartline.mood.review import queue as review_queue
 from heartline.mood.review import queue_size as review_queue_size
-from heartline.mood.segments import MemberCustomer
+from heartline.mood.segments import MemberCustomer, daily_refresh
 from heartline.mood.timeline import interaction_out, list_interactions, timeline
 from heartline.mood.views import (
     ChurnReason,
@@ -115,9 +116,12 @@ __all__ = [
     "churn_probability",
     "churn_risk",
     "complaint_for",
+    "complaint_reason_counts",
     "current_readings",
     "customer_segments",
+    "daily_refresh",
     "delete_reading",
+    "episodes_recovered",
     "forget_customer_feelings",
     "forget_text",
     "get_mood",
@@ -218,40 +222,3 @@ def forget_customer_feelings(session: Session, *, customer_id: int) -> dict[str,
     session.expire_all()
     update_customer(session, customer_id=customer_id)
     return counts
-
-
-# --- for the dashboards (metrics) and the nightly sweep (maintenance); added by the lead ----
-def daily_refresh(session: Session, *, now: datetime | None = None) -> int:
-    """Recompute time-driven segment membership and churn risk (the nightly sweep)."""
-    return segments.daily_refresh(session, now=now)
-
-
-def complaint_reason_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
-    """Complaints that occurred in [start, end), counted by reason."""
-    from sqlalchemy import func, select
-
-    stmt = (
-        select(Complaint.reason, func.count())
-        .where(Complaint.occurred_at >= start, Complaint.occurred_at < end)
-        .group_by(Complaint.reason)
-    )
-    return {str(reason): int(n) for reason, n in session.execute(stmt).all()}
-
-
-def episodes_recovered(session: Session, *, start: datetime, end: datetime) -> tuple[int, int]:
-    """(negative episodes resolved in [start, end), recovery stories among them): an episode
-    is a conversation, or a lone message outside any conversation."""
-    from sqlalchemy import distinct, func, select
-
-    episode = func.coalesce(Complaint.conversation_id, -Complaint.interaction_id)
-    resolved = session.scalar(
-        select(func.count(distinct(episode))).where(
-            Complaint.resolved_at >= start, Complaint.resolved_at < end
-        )
-    )
-    recovered = session.scalar(
-        select(func.count())
-        .select_from(RecoveryStory)
-        .where(RecoveryStory.resolved_at >= start, RecoveryStory.resolved_at < end)
-    )
-    return int(resolved or 0), int(recovered or 0)
