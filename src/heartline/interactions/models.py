@@ -18,6 +18,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_queue_open", "status", "queue", "priority"),
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        Index("ix_conversations_snoozed", "snoozed_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +43,21 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Out of the open views until then (snooze.py); a customer's new message clears it.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ConversationTag(Base):
+    """A label on a conversation (lower-case, normalised in tags.py); one row per tag."""
+
+    __tablename__ = "conversation_tags"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Interaction(Base):
