@@ -54,6 +54,7 @@ class Filters:
     team_id: int | None = None
     category: str | None = None
     language: str | None = None
+    bucket: str = "day"  # chart bars: "day", "week" (ISO, Monday first) or "month"
 
     @property
     def t0(self) -> datetime:
@@ -75,6 +76,10 @@ class Filters:
     def days(self) -> list[date]:
         """Every day of the range."""
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    def buckets(self) -> list[tuple[date, date, date]]:
+        """(name, first day, last day) of each chart bar, clipped to the range."""
+        return metrics.bucket_spans(self.start, self.end, self.bucket)
 
     def where(self) -> dict[str, Any]:
         """The slice filters as metrics.service takes them."""
@@ -170,14 +175,16 @@ def _slice_name(dim: str, key: Any, team_names: dict[int, str]) -> str | None:
 def reading_stats(session: Session, f: Filters, *, spots: int = 5) -> ReadingStats:
     """Series, sentiment shares, breakdowns and trouble spots from the daily rollup.
 
-    One read by day feeds the chart; one per period pair gives the shares and one per dimension
-    the breakdowns of both periods, from which the trouble spots follow.
+    One read by bucket (day, week or month) feeds the chart; one per period pair gives the
+    shares and one per dimension the breakdowns of both periods, from which the trouble spots
+    follow.
     """
     prev, where = f.previous(), f.where()
-    labels = [d.isoformat() for d in f.days()]
+    labels = [name.isoformat() for name, _, _ in f.buckets()]
     index = {d: i for i, d in enumerate(labels)}
     series: dict[str, list[int]] = {}
-    for row in metrics.sentiment_trend(session, bucket="day", start=f.t0, end=f.t1, where=where):
+    trend = metrics.sentiment_trend(session, bucket=f.bucket, start=f.t0, end=f.t1, where=where)
+    for row in trend:
         i = index.get(str(row["bucket"])[:10])
         if i is None:
             continue

@@ -81,6 +81,7 @@ def _source(session: Session, start: datetime | None, end: datetime | None, cate
         select(
             day_of(session, er.occurred_at).label("day"),
             er.id.label("rid"),
+            er.occurred_at.label("at"),
             er.channel.label("channel"),
             er.language.label("language"),
             Conversation.queue.label("queue"),
@@ -250,3 +251,56 @@ def rebuild_rollup(session: Session) -> int:
     _fill(session, None, None)
     session.flush()
     return session.scalar(select(func.count()).select_from(R)) or 0
+
+
+# A filter value asking for readings without that dimension (no team, no queue, no agent).
+NO_VALUE = "(none)"
+# Report lists filter the readings on these extra columns besides the slice dimensions.
+READING_FILTERS = ("emotion", "sentiment")
+_DETAIL_KEYS = ("reading_id", "occurred_at", "channel", "language", "sentiment", "emotion",
+                "valence", "interaction_id", "customer_id", "conversation_id", "subject", "text",
+                "queue", "team_id", "agent_id")  # fmt: skip
+
+
+def readings_behind(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    where: dict[str, Any],
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """The readings a rollup figure counts (newest first, a page of them) and how many.
+
+    The same projection as the rollup (`_source`), so a list agrees with the figure it came
+    from: `where` takes the slice dimensions (DIM_COLUMNS keys; NO_VALUE for "without"), and
+    `emotion` (top emotion) or `sentiment`.
+    """
+    where = {k: v for k, v in where.items() if v is not None}
+    src = _source(session, start, end, category="category" in where)
+    cols = {**{d: src.c[c] for d, c in DIM_COLUMNS.items() if c in src.c},
+            "emotion": src.c.top_emotion, "sentiment": src.c.sentiment}  # fmt: skip
+    conds = [cols[k].is_(None) if v == NO_VALUE else cols[k] == v for k, v in where.items()]
+    total = session.scalar(select(func.count()).select_from(src).where(*conds)) or 0
+    page = (
+        select(src.c.rid, src.c.at)
+        .where(*conds)
+        .order_by(src.c.at.desc(), src.c.rid.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    er = EmotionReading
+    stmt = (
+        select(er.id, er.occurred_at, er.channel, er.language, er.sentiment, er.top_emotion,
+               er.valence, Interaction.id, Interaction.customer_id, Interaction.conversation_id,
+               Interaction.subject, Interaction.text, Conversation.queue, Conversation.team_id,
+               Conversation.assignee_id)
+        .join(page, page.c.rid == er.id)
+        .join(Interaction, Interaction.id == er.interaction_id)
+        .outerjoin(Conversation, Conversation.id == Interaction.conversation_id)
+        .order_by(page.c.at.desc(), page.c.rid.desc())
+    )  # fmt: skip
+    rows = session.execute(stmt)
+    return [dict(zip(_DETAIL_KEYS, r, strict=True)) for r in rows], total

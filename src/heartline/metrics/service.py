@@ -8,11 +8,11 @@ recovery and retention read their own (smaller) tables live.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-from sqlalchemy import Date, case, cast, func, literal_column, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -20,11 +20,25 @@ from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
 from heartline.metrics.models import DailyReadingRollup as R
+from heartline.metrics.reports import (
+    BUCKETS,
+    MIN_ANSWERS,
+    bucket_of,
+    bucket_spans,
+    bucket_start,
+    default_bucket,
+    to_csv,
+    week_of_day,
+)
+from heartline.metrics.reports import survey_trend as _survey_trend
 from heartline.metrics.rollup import (
     DIM_COLUMNS,
+    NO_VALUE,
+    READING_FILTERS,
     READING_MEASURES,
     SURVEY_MEASURES,
     day_of,
+    readings_behind,
     rebuild_rollup,
     refresh_recent,
     refresh_rollup,
@@ -32,13 +46,21 @@ from heartline.metrics.rollup import (
 from heartline.mood import service as mood_service
 
 __all__ = [
+    "BUCKETS",
     "DIM_COLUMNS",
+    "MIN_ANSWERS",
+    "NO_VALUE",
+    "READING_FILTERS",
     "READING_MEASURES",
     "SLICES",
     "SURVEY_MEASURES",
     "R",
+    "bucket_spans",
+    "bucket_start",
     "compare_periods",
     "day_of",
+    "default_bucket",
+    "readings_behind",
     "rebuild_rollup",
     "recovery",
     "refresh_recent",
@@ -48,18 +70,13 @@ __all__ = [
     "sentiment_trend",
     "slice_values",
     "summary",
+    "survey_trend",
     "surveys",
+    "to_csv",
     "week_of_day",
 ]
 
 SLICES = ("channel", "team", "agent", "queue", "category", "language")
-
-
-def week_of_day(session: Session, col: Any) -> ColumnElement[Any]:
-    """The Monday starting the week of a date (or timestamp) column."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.date(col, literal_column("'weekday 0'"), literal_column("'-6 days'"))
-    return cast(func.date_trunc(literal_column("'week'"), col), Date)
 
 
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -95,10 +112,8 @@ def _reading_rows(
     """Summed rollup rows per (bucket, key), each with its sentiment and emotion counts."""
     grain = _grain({*where, *([by] if by else [])})
     cols: list[Any] = []
-    if bucket == "day":
-        cols.append(R.day)
-    elif bucket == "week":
-        cols.append(week_of_day(session, R.day))
+    if bucket:
+        cols.append(bucket_of(session, R.day, bucket))
     if by:
         cols.append(getattr(R, DIM_COLUMNS[by]))
     sums = [func.sum(getattr(R, m)) for m in READING_MEASURES]
@@ -154,6 +169,22 @@ def sentiment_trend(
         item["negative_share"] = round(item["sentiment"].get("negative", 0) / n, 4)
         out.append(item)
     return out
+
+
+def survey_trend(
+    session: Session,
+    *,
+    bucket: str,
+    start: date,
+    end: date,
+    where: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """CSAT (%), NPS and CES per day, ISO week or month of [start, end] (UTC days), with the
+    number of answers behind each (a bucket without answers has None and 0)."""
+    where = {k: v for k, v in (where or {}).items() if v is not None}
+    return _survey_trend(
+        session, bucket=bucket, start=start, end=end, where=where, grain=_grain(set(where))
+    )
 
 
 def surveys(

@@ -4,7 +4,7 @@ the URL so a view can be shared."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,20 +12,25 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from heartline.api.deps import Db
-from heartline.api.validation import is_row_id
 from heartline.assist import service as assist_service
 from heartline.assist.service import Filters, ReadingStats
 from heartline.customers import service as customer_service
-from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode
 from heartline.metrics import service as metrics_service
 from heartline.mood import service as mood_service
 from heartline.web.deps import ManagerUser
+from heartline.web.pages_reports import NO_TEAM, emotion_counts
 from heartline.web.render import render
+from heartline.web.report_filters import (
+    bucket_label,
+    parse_date,
+    parse_filters,
+    parse_id,
+    query,
+)
+from heartline.web.trend_svg import METRICS, trend_card
 
 router = APIRouter(include_in_schema=False)
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 # Chart colours: red anger, amber frustration, yellow neutral, green satisfaction (design brief).
 EMOTION_COLOURS = {
     "anger": "#c62828", "frustration": "#e08a00", "disappointment": "#b45309", "sadness": "#7c5295",
@@ -34,50 +39,24 @@ EMOTION_COLOURS = {
 }  # fmt: skip
 
 
-def _bad(field: str, message: str) -> AppError:
-    return AppError(
-        ErrorCode.VALIDATION_ERROR,
-        f"{field}: {message}",
-        details=[{"field": field, "message": message, "type": "value_error"}],
-    )
-
-
-def parse_filters(
-    start: date | None, end: date | None, channel: str, queue: str, team: int | None,
-    category: str, language: str = "",
-) -> Filters:  # fmt: skip
-    """Filters from the query string; the default view is the last 30 days."""
-    end = end or utcnow().date()
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise _bad("from", "must be on or before 'to'")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise _bad("from", f"a range covers at most {MAX_DAYS} days")
-    return Filters(
-        start=start,
-        end=end,
-        channel=channel or None,
-        queue=queue or None,
-        team_id=team,
-        category=category or None,
-        language=language or None,
-    )
-
-
 def _trend(
     now: float | None, before: float | None, higher_is_better: bool = True
 ) -> dict[str, Any]:
+    """How a figure moved since the previous period, good versus bad said in a sign and words
+    as well as colour (colour-blind managers exist): ▲/▼ for the direction, ✓/✗ and
+    "better"/"worse" for whether that is good for this figure."""
     if now is None or before is None:
-        return {"word": "no earlier data", "icon": "·", "css": "trend-flat"}
+        return {"word": "no earlier data", "icon": "·", "mark": "", "css": "trend-flat"}
     delta = now - before
     if abs(delta) < 0.05:
-        return {"word": "no change", "icon": "→", "css": "trend-flat", "delta": delta}
+        return {"word": "no change", "icon": "=", "mark": "", "css": "trend-flat", "delta": delta}
     good = (delta > 0) == higher_is_better
+    verdict = "better" if good else "worse"
     return {
-        # "better"/"worse" in words: good versus bad must not rest on colour alone
-        "word": f"{'up' if delta > 0 else 'down'} {abs(delta):.1f}, "
-        + ("better" if good else "worse"),
-        "icon": "↗" if delta > 0 else "↘",
+        "word": f"{'up' if delta > 0 else 'down'} {abs(delta):.1f}, {verdict}",
+        "icon": "▲" if delta > 0 else "▼",
+        "mark": "✓" if good else "✗",
+        "verdict": verdict,
         "css": "trend-good" if good else "trend-bad",
         "delta": delta,
     }
@@ -141,22 +120,19 @@ def dashboard(
     team: str = Query("", max_length=20),
     category: str = Query("", max_length=100),
     language: str = Query("", max_length=10),
+    bucket: str = Query("", max_length=10),
 ) -> Response:
     """The manager dashboard for a date range and slice. Bad filter input keeps the page and
     the form as typed, and says what is wrong (422), showing the default range meanwhile."""
     raw = {"from": start, "to": end, "channel": channel, "queue": queue, "team": team,
-           "category": category, "language": language}  # fmt: skip
+           "category": category, "language": language, "bucket": bucket}  # fmt: skip
     error: str | None = None
     try:
+        team_id = parse_id("team", team)
         f = parse_filters(
-            _date("from", start),
-            _date("to", end),
-            channel,
-            queue,
-            _team_id(team),
-            category,
-            language,
-        )
+            parse_date("from", start), parse_date("to", end), channel, queue,
+            team_id if isinstance(team_id, int) else None, category, language, bucket,
+        )  # fmt: skip
     except AppError as exc:
         error = exc.message
         f = parse_filters(None, None, channel, queue, None, category, language)
@@ -168,30 +144,28 @@ def dashboard(
         request,
         "dashboard.html",
         {
-            "f": f,
-            "chart": _chart(stats, f),
-            "tiles": tiles(db, f, stats),
-            "options": options,
-            "breakdowns": stats.breakdowns,
-            "spots": _spot_links(stats.spots, f, options),
-            "stories": stories,
-            "names": names,
-            "segments": _segments(db),
-            "load": load,
-            "load_chart": _load_chart(load),
-            "query": request.url.query,
-            "error": error,
-            "raw": raw,
+            "f": f, "chart": _chart(stats, f), "tiles": tiles(db, f, stats), "options": options,
+            "breakdowns": _breakdowns(db, stats, f, options),
+            "surveys": _survey_cards(db, f), "spots": _spot_links(stats.spots, f, options),
+            "stories": stories, "names": names, "segments": _segments(db), "load": load,
+            "load_chart": _load_chart(load), "query": query(f), "error": error, "raw": raw,
         },
         status_code=422 if error else 200,
-    )
+    )  # fmt: skip
 
 
 def _chart(stats: ReadingStats, f: Filters) -> dict[str, Any]:
-    """Chart.js data: one stacked series per emotion over the range's days."""
+    """Chart.js data: one stacked series per emotion over the range's bars (days, weeks or
+    months), and for each bar the link to the messages behind it."""
+    spans = f.buckets()
     return {
         "labels": stats.labels,
-        "display": [d.strftime("%d %b") for d in f.days()],
+        "display": [bucket_label(name, f.bucket) for name, _, _ in spans],
+        "links": [
+            "/reports/messages?" + query(f, bucket=None, **{"from": first, "to": last})
+            for _, first, last in spans
+        ],
+        "totals": [sum(v[i] for v in stats.series.values()) for i in range(len(spans))],
         "datasets": [
             {
                 "label": e.capitalize(),
@@ -202,6 +176,42 @@ def _chart(stats: ReadingStats, f: Filters) -> dict[str, Any]:
             for e, v in stats.series.items()
         ],
     }
+
+
+def _breakdowns(
+    db: Db, stats: ReadingStats, f: Filters, options: dict[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each breakdown row with the link to its messages (same filters, plus its slice); and
+    messages by emotion, each linking to its messages."""
+    team_ids = {name: str(tid) for tid, name in options["teams"]}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for dim, rows in stats.breakdowns.items():
+        out[dim] = []
+        for r in rows:
+            value = _team_value(r["key"], team_ids) if dim == "team" else r["key"]
+            href = "/reports/messages?" + query(f, bucket=None, **{dim: value})
+            out[dim].append({**r, "href": href,
+                             "neg_href": href + "&sentiment=negative"})  # fmt: skip
+    out["emotion"] = [
+        {"key": e, "n": n, "href": "/reports/messages?" + query(f, bucket=None, emotion=e)}
+        for e, n in emotion_counts(db, f)
+    ]
+    return out
+
+
+def _team_value(name: str, team_ids: dict[str, str]) -> str:
+    """A team breakdown row's filter value: its id, or "none" for readings outside a team."""
+    if name == NO_TEAM:
+        return "none"
+    return team_ids.get(name) or name.removeprefix("Team #")  # a team since renamed away
+
+
+def _survey_cards(db: Db, f: Filters) -> list[dict[str, Any]]:
+    """CSAT, NPS and CES trend lines over the range's bars, with answers per bar."""
+    rows = metrics_service.survey_trend(
+        db, bucket=f.bucket, start=f.start, end=f.end, where=f.where()
+    )
+    return [trend_card(key, rows, f.bucket) for key in METRICS]
 
 
 def _stories(db: Db, f: Filters) -> tuple[list[dict[str, Any]], dict[int, str]]:
@@ -219,23 +229,6 @@ def _segments(db: Db) -> list[dict[str, Any]]:
         {"key": s.key, "name": s.name, "n": counts.get(s.key, 0)}
         for s in mood_service.list_segments(db)
     ]
-
-
-def _date(field: str, value: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise _bad(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _team_id(value: str) -> int | None:
-    if not value.strip():
-        return None  # "All teams" submits an empty value
-    if not value.strip().isdigit() or not is_row_id(int(value)):
-        raise _bad("team", f"{value!r} is not a team")
-    return int(value)
 
 
 def _spot_links(

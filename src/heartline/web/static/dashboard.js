@@ -21,8 +21,18 @@
       }, opts || {})
     });
   }
+  // A bar opens the messages behind it (the table under the chart has the same links).
+  var links = data.emotions.links || [];
+  function drill(evt, elements) {
+    if (elements && elements.length && links[elements[0].index]) {
+      window.location.href = links[elements[0].index];
+    }
+  }
+  function pointer(evt, elements) {
+    evt.native.target.style.cursor = elements && elements.length ? "pointer" : "default";
+  }
   window.heartlineCharts = {
-    emotions: stacked("emotion-chart", data.emotions),
+    emotions: stacked("emotion-chart", data.emotions, { onClick: drill, onHover: pointer }),
     load: stacked("load-chart", data.load, { indexAxis: "y", legend: true, scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } } })
   };
 })();
