@@ -75,6 +75,12 @@ def _route(session: Session, ids: Sequence[int]) -> Sequence[int]:
     return route_interactions(session, ids)
 
 
+def _sla_status(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.routing.tasks import sla_on_status
+
+    return sla_on_status(session, ids)
+
+
 def _rollup_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
     from heartline.metrics.tasks import rollup_interactions
 
@@ -140,6 +146,7 @@ PIPELINES: Final[Mapping[PipelineEvent, tuple[Stage, ...]]] = {
         Stage("deliver", _deliver),
     ),
     E.CONVERSATION: (  # on a status change
+        Stage("sla", _sla_status),  # pending pauses the SLA clocks, resolve stops them
         Stage("remember", _remember_conversations),
         Stage("rollup", _rollup_conversations),
         Stage("playbooks", _playbooks(E.CONVERSATION)),

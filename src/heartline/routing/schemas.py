@@ -50,14 +50,26 @@ class RoutingRules(InModel):
     sla_hours: dict[Priority, Annotated[float, Field(gt=0, le=24 * 90)]] = Field(
         default_factory=lambda: {"urgent": 1.0, "high": 4.0, "normal": 24.0, "low": 72.0}  # type: ignore[arg-type]
     )
+    # SLA clocks (routing.sla), counted in the team's business hours: the next reply after a
+    # customer writes again, and the resolution from the first message.
+    next_reply_hours: dict[Priority, Annotated[float, Field(gt=0, le=24 * 90)]] = Field(
+        default_factory=lambda: {"urgent": 1.0, "high": 4.0, "normal": 24.0, "low": 72.0}  # type: ignore[arg-type]
+    )
+    resolution_hours: dict[Priority, Annotated[float, Field(gt=0, le=24 * 365)]] = Field(
+        default_factory=lambda: {"urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0}  # type: ignore[arg-type]
+    )
+    # Breach warning: a running clock this close to its due time is "at risk" (Freshdesk's
+    # reminders are a fixed time before the due time, too).
+    sla_warn_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     default: Action = Action(queue="general", priority="normal")
     rules: list[Rule] = Field(default_factory=list, max_length=200)
 
     @model_validator(mode="after")
     def _complete(self) -> RoutingRules:
-        missing = [p for p in PRIORITY_VALUE if p not in self.sla_hours]
-        if missing:
-            raise ValueError(f"sla_hours: missing a target for {', '.join(missing)}")
+        for name in ("sla_hours", "next_reply_hours", "resolution_hours"):
+            missing = [p for p in PRIORITY_VALUE if p not in getattr(self, name)]
+            if missing:
+                raise ValueError(f"{name}: missing a target for {', '.join(missing)}")
         names = [r.name for r in self.rules]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

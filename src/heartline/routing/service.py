@@ -7,7 +7,7 @@ HEARTLINE_ROUTING_RULES_PATH, else the shipped default_rules.yaml.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from heartline.enums import ConversationStatus, Direction
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
+from heartline.routing import sla
 from heartline.routing.assignment import (
     UNSET,
     QueueView,
@@ -32,33 +33,66 @@ from heartline.routing.assignment import (
     set_availability,
     set_queue,
 )
+from heartline.routing.business_hours import WEEKDAYS, BusinessHours
 from heartline.routing.facts import ROUTING_FACTS, RoutingFacts
 from heartline.routing.models import RoutingConfig
 from heartline.routing.schemas import PRIORITY_VALUE, RoutingRules
+from heartline.routing.sla import ClockView, SlaWarning
+from heartline.routing.team_hours import clear_team_hours, set_team_hours, team_hours
+from heartline.routing.triage import (
+    MAX_BULK,
+    BulkOutcome,
+    add_tags,
+    bulk,
+    remove_tag,
+    set_tags,
+    snooze,
+    wake,
+)
 from heartline.rules import evaluate
 
 __all__ = [
     "DEFAULT_RULES",
+    "MAX_BULK",
     "PRIORITY_VALUE",
     "ROUTING_FACTS",
     "UNSET",
+    "WEEKDAYS",
+    "BulkOutcome",
+    "BusinessHours",
+    "ClockView",
     "QueueView",
     "RoutingConfig",
     "RoutingFacts",
     "RoutingRules",
+    "SlaWarning",
+    "add_tags",
     "assign",
     "auto_assign",
+    "bulk",
+    "clear_team_hours",
     "decide",
     "facts",
     "get_rules",
     "load_file",
     "put_rules",
     "queue_settings",
+    "remove_tag",
     "reset_rules",
     "route_interaction",
     "set_availability",
     "set_queue",
+    "set_tags",
+    "set_team_hours",
+    "sla_on_messages",
+    "sla_on_status",
+    "sla_views",
+    "sla_warn_seconds",
+    "sla_warnings",
+    "snooze",
+    "team_hours",
     "validate_rules",
+    "wake",
 ]
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
@@ -236,12 +270,10 @@ def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any
         return None  # never lower: an earlier, angrier message set it
     if routed_before and value == conv.priority and conv.queue == decision["queue"]:
         return conv.routing  # same outcome: keep the first reason and SLA
-    due = interaction.occurred_at + timedelta(hours=rules.sla_hours[decision["priority"]])
-    if conv.sla_due_at is not None and routed_before:
-        due = min(due, conv.sla_due_at)  # escalation can only bring the deadline closer
+    # The SLA due time is the clocks' (routing.sla, run next by the route stage): escalation
+    # can only bring it closer.
     conv.queue = decision["queue"]
     conv.priority = value
-    conv.sla_due_at = due
     conv.routing = {
         **decision,
         "interaction_id": interaction_id,
@@ -257,3 +289,39 @@ def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any
     }
     session.flush()
     return conv.routing
+
+
+def sla_warn_seconds(session: Session) -> int:
+    """How close to its due time a running SLA clock counts as at risk (the rules' setting)."""
+    return get_rules(session)[0].sla_warn_minutes * 60
+
+
+def sla_on_messages(session: Session, *, interaction_ids: list[int]) -> None:
+    """Run the SLA clocks for new messages: a customer starts them, an agent's reply stops
+    the reply clock (the route stage, after the priority is set)."""
+    sla.on_messages(session, interaction_ids=interaction_ids, rules=get_rules(session)[0])
+
+
+def sla_on_status(
+    session: Session, *, conversation_ids: list[int], now: datetime | None = None
+) -> None:
+    """Pause (pending), stop (resolved/closed) or resume (open) the SLA clocks."""
+    sla.on_status(session, conversation_ids=conversation_ids, now=now)
+
+
+def sla_views(
+    session: Session, *, conversations: list[Any], now: datetime | None = None
+) -> dict[int, ClockView]:
+    """How each conversation's SLA stands (badge states), for one page of conversations."""
+    return sla.views(
+        session, conversations=conversations, warn_s=sla_warn_seconds(session), now=now
+    )
+
+
+def sla_warnings(session: Session, *, now: datetime | None = None) -> list[SlaWarning]:
+    """The scheduler's pass: record a warning, once per clock, for every running clock that
+    came within the warning window of its due time, and notify the conversation's assignee."""
+    found = sla.record_warnings(session, now=now or utcnow(), warn_s=sla_warn_seconds(session))
+    for warning in found:
+        sla.notify(session, warning)
+    return found

@@ -16,6 +16,7 @@ def route_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
     the conversations customers wrote into to the next person of an auto-assign queue."""
     for iid in ids:
         service.route_interaction(session, interaction_id=iid)
+    service.sla_on_messages(session, interaction_ids=list(ids))
     messages = interaction_service.interactions_by_ids(session, ids=ids).values()
     conversations = {
         m.conversation_id
@@ -23,4 +24,10 @@ def route_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
         if m.direction == Direction.INBOUND and m.conversation_id is not None
     }
     service.auto_assign(session, conversation_ids=sorted(conversations))
+    return ids
+
+
+def sla_on_status(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    """SLA stage of a status change: pending pauses the clocks, resolve stops them."""
+    service.sla_on_status(session, conversation_ids=list(ids))
     return ids
