@@ -7,13 +7,18 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from heartline.api.deps import Db, Manager
+from heartline.emotion.taxonomy import CS_EMOTIONS
+from heartline.errors import AppError, ErrorCode
 from heartline.metrics import service
 from heartline.schemas import UTCDatetime
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 Slice = Literal["channel", "team", "agent", "queue", "category", "language"]
+Bucket = Literal["day", "week", "month"]
+Format = Literal["json", "csv"]
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,72 @@ def sentiment_trend(
     db: Db,
     _: Manager,
     f: Filtered,
-    bucket: Literal["day", "week"] = "day",
+    bucket: Bucket = "day",
     by: Slice | None = None,
-) -> list[dict[str, Any]]:
-    """Average valence, sentiment shares and emotion mix per day or week, optionally per slice."""
-    return service.sentiment_trend(
+    format: Format = "json",
+) -> Any:
+    """Average valence, sentiment shares and emotion mix per day, ISO week or month (UTC),
+    optionally per slice; `format=csv` for a spreadsheet."""
+    rows = service.sentiment_trend(
         db, bucket=bucket, by=by, start=f.start, end=f.end, where=f.where
+    )
+    if format == "json":
+        return rows
+    cols = ("bucket", "key", "n", "avg_valence", "negative_share")
+    emotions = sorted({e for r in rows for e in r["emotions"]})
+    out = ([*(r[c] for c in cols), *(r["emotions"].get(e, 0) for e in emotions)] for r in rows)
+    return _csv("sentiment-trend", service.to_csv([*cols, *emotions], out))
+
+
+@router.get("/survey-trend")
+def survey_trend(
+    db: Db, _: Manager, f: Filtered, bucket: Bucket = "day", format: Format = "json"
+) -> Any:
+    """CSAT (% of 4-5), NPS and CES per day, ISO week or month (UTC) with the answers behind
+    each; `format=csv` for a spreadsheet."""
+    start, end = service.report_days(f.start, f.end)
+    rows = service.survey_trend(db, bucket=bucket, start=start, end=end, where=f.where)
+    keys = ("bucket", "csat", "csat_n", "nps", "nps_n", "ces", "ces_n")
+    if format == "json":
+        return [{k: r[k] for k in keys} for r in rows]
+    return _csv("survey-trend", service.to_csv(keys, ([r[k] for k in keys] for r in rows)))
+
+
+@router.get("/readings")
+def readings(
+    db: Db,
+    _: Manager,
+    f: Filtered,
+    emotion: str | None = Query(None, max_length=20),
+    sentiment: Literal["negative", "neutral", "positive"] | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    format: Format = "json",
+) -> Any:
+    """The scored messages behind a figure of the other endpoints (same filters), newest
+    first: `total` and a page of `items`; `format=csv` for the page as a spreadsheet."""
+    if emotion is not None and emotion not in CS_EMOTIONS:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"emotion: {emotion!r} is not one of {', '.join(CS_EMOTIONS)}",
+            details=[{"field": "emotion", "message": "unknown emotion", "type": "value_error"}],
+        )
+    start, end = service.report_range(f.start, f.end)
+    where = {**f.where, "emotion": emotion, "sentiment": sentiment}
+    items, total = service.readings_behind(
+        db, start=start, end=end, where=where, limit=limit, offset=offset
+    )
+    if format == "json":
+        return {"total": total, "items": items}
+    keys = [k for k in (items[0] if items else {"reading_id": 0})]
+    return _csv("readings", service.to_csv(keys, ([r[k] for k in keys] for r in items)))
+
+
+def _csv(name: str, text: str) -> Response:
+    return Response(
+        content=text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="heartline-{name}.csv"'},
     )
 
 

@@ -65,6 +65,8 @@ __all__ = [
     "recovery",
     "refresh_recent",
     "refresh_rollup",
+    "report_days",
+    "report_range",
     "retention",
     "retention_rate",
     "sentiment_trend",
@@ -82,6 +84,19 @@ SLICES = ("channel", "team", "agent", "queue", "category", "language")
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     end = end or utcnow()
     return start or end - timedelta(days=30), end
+
+
+def report_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """A report's period: `end` defaults to now, `start` to 30 days before it."""
+    return _range(start, end)
+
+
+def report_days(start: datetime | None, end: datetime | None) -> tuple[date, date]:
+    """The first and last UTC day a period [start, end) touches (the rollup's days)."""
+    start, end = _range(start, end)
+    end_utc = end.astimezone(UTC)
+    last = end_utc.date() if end_utc.time() != time_of_day() else end_utc.date() - timedelta(1)
+    return start.astimezone(UTC).date(), max(last, start.astimezone(UTC).date())
 
 
 def _day_bounds(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
