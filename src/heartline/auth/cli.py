@@ -95,7 +95,8 @@ def users_set(
 def users_reset_password(
     email: Annotated[str, typer.Argument(help="The user's sign-in email")],
 ) -> None:
-    """Give a user a random temporary password (printed once) and sign them out everywhere."""
+    """Give a user a random temporary password (printed once, to be changed at the next
+    sign-in) and sign them out everywhere."""
     from heartline.auth import service as auth_service
 
     with dbmod.session_scope() as session:
@@ -105,7 +106,8 @@ def users_reset_password(
         user, temporary = auth_service.reset_password(session, user_id=user.id)
         _audit(session, "password.reset", "user", user.id, {})
         out.print(
-            f"{user.email}: temporary password {temporary} (shown once; change it at /account)"
+            f"{user.email}: temporary password {temporary} (shown once; they choose their own "
+            "at the next sign-in)"
         )
 
 

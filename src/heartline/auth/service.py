@@ -11,8 +11,14 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from heartline.auth import reset as reset_links
 from heartline.auth import sessions
 from heartline.auth.models import ApiToken, Team, User
+from heartline.auth.reset import RESET_TTL, ResetLink, mail_changed, mail_link
+from heartline.auth.reset import issue as issue_reset_link
+from heartline.auth.reset import request as request_reset
+from heartline.auth.reset import state as reset_link_state
+from heartline.auth.reset import throttled as reset_throttle
 from heartline.auth.sessions import Lock, active_sessions
 from heartline.auth.sessions import end as end_session
 from heartline.auth.sessions import locked as login_lock
@@ -38,9 +44,11 @@ __all__ = [
     "MAX_PASSWORD",
     "MIN_PASSWORD",
     "PERMISSIONS",
+    "RESET_TTL",
     "STAFF_ROLES",
     "Lock",
     "Principal",
+    "ResetLink",
     "Team",
     "User",
     "active_sessions",
@@ -57,12 +65,19 @@ __all__ = [
     "get_team",
     "get_user",
     "hash_password",
+    "issue_reset_link",
     "list_users",
     "login_lock",
+    "mail_changed",
+    "mail_link",
     "note_login_attempt",
     "purge_sessions",
     "random_password",
+    "redeem_reset_link",
+    "request_reset",
+    "reset_link_state",
     "reset_password",
+    "reset_throttle",
     "resolve_session",
     "resolve_token",
     "revoke_token",
@@ -199,6 +214,7 @@ def set_password(
     check_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     sessions.end_all(session, user.id, keep=keep_session)
     session.flush()
 
@@ -226,14 +242,25 @@ def random_password() -> str:
 
 
 def reset_password(session: Session, *, user_id: int) -> tuple[User, str]:
-    """An admin's reset: a random temporary password (shown once to the admin), every
-    session of the user ended."""
+    """An admin's reset: a random temporary password (shown once to the admin) that must be
+    changed at the next sign-in; every session of the user ended."""
     user = session.get(User, user_id)
     if user is None:
         raise AppError(ErrorCode.NOT_FOUND, f"no user with id {user_id}")
     temporary = random_password()
     set_password(session, user=user, password=temporary)
+    user.must_change_password = True
+    session.flush()
     return user, temporary
+
+
+def redeem_reset_link(session: Session, *, token: str, password: str) -> User:
+    """Set a new password through a reset link (auth/reset.py): policy checked, every
+    session and every link of the user ended. 422 naming `token` or `password`."""
+    user = reset_links.holder(session, token=token)
+    set_password(session, user=user, password=password)
+    reset_links.consume(session, user=user)
+    return user
 
 
 def find_user(session: Session, *, email: str) -> User | None:

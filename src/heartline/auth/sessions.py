@@ -23,7 +23,13 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from heartline.auth.models import LoginAttempt, User, UserSession
+from heartline.auth.models import (
+    LoginAttempt,
+    PasswordResetRequest,
+    PasswordResetToken,
+    User,
+    UserSession,
+)
 from heartline.db import utcnow
 
 WINDOW = timedelta(minutes=15)
@@ -102,7 +108,8 @@ def end_all(
 
 
 def purge(db: Session, *, now: datetime | None = None) -> int:
-    """Delete ended sessions and attempts older than a day (scheduled housekeeping)."""
+    """Delete ended sessions, attempts, reset links and reset requests older than a day
+    (scheduled housekeeping)."""
     cutoff = (now or utcnow()) - timedelta(days=1)
     n = db.execute(
         delete(UserSession).where(
@@ -110,7 +117,9 @@ def purge(db: Session, *, now: datetime | None = None) -> int:
         )
     )
     m = db.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
-    return int(getattr(n, "rowcount", 0) or 0) + int(getattr(m, "rowcount", 0) or 0)
+    links = db.execute(delete(PasswordResetToken).where(PasswordResetToken.expires_at < cutoff))
+    asks = db.execute(delete(PasswordResetRequest).where(PasswordResetRequest.at < cutoff))
+    return sum(int(getattr(r, "rowcount", 0) or 0) for r in (n, m, links, asks))
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,21 @@ class Viewer:
     timezone: str
 
 
+# The pages someone with an admin's temporary password may open before choosing their own.
+_BEFORE_NEW_PASSWORD = frozenset({"/account", "/account/password"})
+
+
 def current_user(request: Request, db: Db) -> User:
     """The signed-in user; unauthenticated visitors are sent to the login page."""
     user = session_user(request, db)
     if user is None:
         raise AppError(ErrorCode.UNAUTHORIZED, "please sign in")
     request.state.user = Viewer(user.id, user.email, user.name, user.role, user.timezone or "UTC")
+    if user.must_change_password and request.url.path not in _BEFORE_NEW_PASSWORD:
+        raise AppError(
+            ErrorCode.FORBIDDEN,
+            "You signed in with a temporary password: choose your own first, under Your account.",
+        )
     return user
 
 

@@ -29,9 +29,12 @@ def _ip(request: Request) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
-    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+def login_page(request: Request, next: str | None = None, reset: str | None = None) -> Response:
+    """The sign-in form (after a reset link was used: a word that it worked)."""
+    notice = "Your password was changed. Sign in with the new one." if reset == "done" else None
+    return render(
+        request, "login.html", {"next": _safe_next(next), "error": None, "notice": notice}
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -80,6 +83,8 @@ def login(
     db.commit()
     request.session.clear()  # a fresh session id and CSRF token (no fixation)
     request.session["sid"] = token
+    if user.must_change_password:  # an admin's temporary password: their own one first
+        return RedirectResponse("/account#password", status_code=303)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

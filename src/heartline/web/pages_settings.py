@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
-from heartline.channels.service import adapter_for
+from heartline.channels.service import DeliveryError, adapter_for
 from heartline.customers import service as customer_service
 from heartline.enums import RequestStatus
 from heartline.errors import AppError
@@ -183,6 +183,34 @@ def reset_user_password(
     )  # fmt: skip
     db.commit()
     return _page(request, db, reset={"email": target.email, "password": temporary})
+
+
+@router.post("/settings/users/{user_id}/reset-link", response_class=HTMLResponse)
+def send_reset_link(
+    request: Request, db: Db, user: AdminUser, user_id: int, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Email someone a single-use link to choose a new password (auth/reset.py; audited)."""
+    check_csrf(request, csrf)
+    target = auth_service.get_user(db, user_id=user_id)
+    if target is None:
+        return _page(request, db, status=404, user_error=f"no user with id {user_id}")
+    try:
+        link = auth_service.issue_reset_link(db, user=target, created_by_id=user.id)
+        auth_service.mail_link(link, by_admin=True)
+    except AppError as exc:
+        db.rollback()
+        return _page(request, db, status=exc.http_status, user_error=exc.message)
+    except (DeliveryError, OSError) as exc:
+        db.rollback()  # no link that nobody received
+        why = "The email could not be sent: the mail server did not take it"
+        return _page(request, db, status=502, user_error=f"{why} ({exc}). Try again later, "
+                     "or give them a temporary password instead.")  # fmt: skip
+    privacy_service.record(
+        db, actor=auth_service.user_principal(user), action="password.reset_link_sent",
+        entity="user", entity_id=target.id, details={"email": target.email},
+    )  # fmt: skip
+    db.commit()
+    return _page(request, db, reset_link=target.email)
 
 
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
