@@ -19,6 +19,7 @@ class Conversation(Base):
         Index("ix_conversations_queue_open", "status", "queue", "priority"),
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
         Index("ix_conversations_snoozed", "snoozed_until"),
+        Index("ix_conversations_updated_at", "updated_at"),  # the live inbox: what changed since
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,7 @@ class Interaction(Base):
         Index("ix_interactions_customer_time", "customer_id", "occurred_at"),
         Index("ix_interactions_time", "occurred_at"),
         Index("ix_interactions_analysis", "analysis_status"),
+        Index("ix_interactions_updated_at", "updated_at"),  # the live inbox: what changed since
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Session
 
 from heartline.db import utcnow
 from heartline.enums import AnalysisStatus, ConversationStatus
+from heartline.interactions.changes import (  # the live inbox's feed
+    ChangedConversation,
+    ChangedMessage,
+    Changes,
+    changes_since,
+)
 from heartline.interactions.ingest import (
     OPT_OUT_NOTE,
     THREAD_WINDOW,
@@ -48,27 +54,73 @@ from heartline.interactions.reads import (  # the readings other domains ask for
     thread_tail,
 )
 from heartline.interactions.schemas import InteractionIn, SurveyIn
+from heartline.interactions.search import (  # one box over customers, orders and messages
+    ConversationHit,
+    CustomerHit,
+    OrderHit,
+    SearchFilters,
+    SearchResults,
+    search,
+)
+from heartline.interactions.search_request import (  # the API's and the page's parameters
+    MOODS as SEARCH_MOODS,
+)
+from heartline.interactions.search_request import SearchParams, SearchRequest, parse_search
+from heartline.interactions.snooze import PRESETS as SNOOZE_PRESETS
+from heartline.interactions.snooze import is_snoozed, resolve_until, snooze, wake
+from heartline.interactions.tags import (
+    MAX_TAG,
+    conversation_tags,
+    normalise_tag,
+    normalise_tags,
+    replace_tags,
+    tag_counts,
+    tags_of,
+)
+from heartline.interactions.threads import (  # threading mail by the messages it answers
+    base_subject,
+    conversation_answered,
+    interaction_by_external_id,
+    open_conversation_by_subject,
+)
 from heartline.schemas import UpsertResult
 
 # An inbound message joins the customer's open conversation on the same channel if that
 # conversation saw activity within this window; otherwise it opens a new ticket.
 __all__ = [
+    "MAX_TAG",
     "OPTED_OUT_NOTE",
     "OPT_OUT_NOTE",
+    "SEARCH_MOODS",
+    "SNOOZE_PRESETS",
     "THREAD_WINDOW",
+    "ChangedConversation",
+    "ChangedMessage",
+    "Changes",
     "Conversation",
+    "ConversationHit",
+    "CustomerHit",
     "Interaction",
     "InteractionIn",
+    "OrderHit",
+    "SearchFilters",
+    "SearchParams",
+    "SearchRequest",
+    "SearchResults",
     "SurveyIn",
     "SurveyResponse",
     "agent_inbound_messages",
     "analyzable_ids",
     "assign_if_unassigned",
+    "base_subject",
     "blank_old_subjects",
+    "changes_since",
+    "conversation_answered",
     "conversation_counts",
     "conversation_days",
     "conversation_ids_of",
     "conversation_interactions",
+    "conversation_tags",
     "conversations_by_ids",
     "expire_text",
     "find_interaction",
@@ -77,19 +129,29 @@ __all__ = [
     "inbound_order_ids",
     "ingest_interaction",
     "ingest_survey",
+    "interaction_by_external_id",
     "interactions_by_ids",
     "interactions_page",
+    "is_snoozed",
     "latest_inbound_messages",
     "latest_survey_ids",
     "list_conversations",
     "mark_opted_out",
     "message_days",
     "needs_pipeline",
+    "normalise_tag",
+    "normalise_tags",
+    "open_conversation_by_subject",
     "open_conversation_counts",
+    "parse_search",
     "queue_load",
     "queue_names",
+    "replace_tags",
+    "resolve_until",
+    "search",
     "set_analysis_outcome",
     "set_conversation_status",
+    "snooze",
     "stuck_ids",
     "survey_answers",
     "survey_customer_ids",
@@ -97,7 +159,10 @@ __all__ = [
     "survey_ids_since",
     "surveys_by_ids",
     "surveys_page",
+    "tag_counts",
+    "tags_of",
     "thread_tail",
+    "wake",
 ]
 
 
@@ -113,6 +178,7 @@ def set_conversation_status(
     conv.status = status
     if status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         conv.resolved_at = conv.resolved_at or at or utcnow()
+        conv.snoozed_until = None  # done: nothing left to wake up for
     else:
         conv.resolved_at = None
     session.flush()

@@ -13,12 +13,14 @@ from heartline.api.deps import Db
 from heartline.assist import service as assist_service
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
+from heartline.desk import service as desk_service
 from heartline.enums import ConversationStatus, PipelineEvent, Role
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.playbooks.schemas import OutboxStatus
+from heartline.web import desk_view, pages_live, pages_triage
 from heartline.web.deps import AgentUser, user_can
-from heartline.web.render import check_csrf, render
+from heartline.web.render import check_csrf, form_id, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -32,8 +34,10 @@ def inbox(
     user: AgentUser,
     queue: str | None = None,
     status: str = "open",
-    view: str = Query("all", pattern="^(all|mine|unassigned)$"),
+    view: str = Query("all", pattern="^(all|mine|unassigned|snoozed)$"),
     page: int = Query(1, ge=1),
+    tag: str = Query("", max_length=80),
+    select: str = Query("", pattern="^(|page)$"),
 ) -> Response:
     """Conversations most urgent first (priority, then SLA), filterable by queue and status;
     the views: all, mine (assigned to me), unassigned (the ones to take)."""
@@ -49,6 +53,8 @@ def inbox(
         status=None if status == "all" else ConversationStatus(status),
         assignee_id=user.id if view == "mine" else None,
         unassigned=view == "unassigned",
+        tag=interaction_service.normalise_tag(tag) if tag.strip() else None,
+        snoozed=view == "snoozed",  # snoozed ones leave the other views until they wake
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
@@ -78,28 +84,32 @@ def inbox(
             "people": {u.id: u.name or u.email for u in auth_service.staff(db)},
             "teams": auth_service.team_names(db),
             "me_available": user.available,
+            **pages_triage.inbox_extras(request, db, user, convs=convs, tag=tag, select=select),
         },
     )
 
 
-VIEWS = [("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned")]
+VIEWS = [("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("snoozed", "Snoozed")]
 
 
 def _view_counts(db: Db, user_id: int) -> dict[str, int]:
     """Open conversations that are mine and nobody's, and my open tasks (beside the views)."""
     _, mine = interaction_service.list_conversations(
-        db, status=ConversationStatus.OPEN, assignee_id=user_id, limit=1
+        db, status=ConversationStatus.OPEN, assignee_id=user_id, snoozed=False, limit=1
     )
     _, nobody = interaction_service.list_conversations(
-        db, status=ConversationStatus.OPEN, unassigned=True, limit=1
+        db, status=ConversationStatus.OPEN, unassigned=True, snoozed=False, limit=1
     )
     from heartline.playbooks import service as playbook_service
 
     _, tasks = playbook_service.list_tasks(db, assignee_id=user_id, limit=1)
-    return {"mine": mine, "unassigned": nobody, "tasks": tasks}
+    _, asleep = interaction_service.list_conversations(db, snoozed=True, limit=1)
+    return {"mine": mine, "unassigned": nobody, "tasks": tasks, "snoozed": asleep}
 
 
-def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
+def _conversation_context(
+    db: Db, conversation_id: int, user_id: int | None = None
+) -> dict[str, object]:
     conv = interaction_service.get_conversation(db, conversation_id=conversation_id)
     customer = customer_service.get_customer(db, customer_id=conv.customer_id)
     messages = assist_service.conversation_messages(db, conversation_id=conv.id)
@@ -114,6 +124,9 @@ def _conversation_context(db: Db, conversation_id: int) -> dict[str, object]:
         "reason": assist_service.complaint_reason(mood),
         "staff": auth_service.staff(db),
         "teams": auth_service.team_names(db),
+        **desk_view.conversation_extras(
+            db, conversation_id=conv.id, messages=messages, user_id=user_id
+        ),
     }
 
 
@@ -122,8 +135,9 @@ def conversation(
     request: Request, conversation_id: int, db: Db, user: AgentUser, sent: str | None = None
 ) -> Response:
     """One conversation: messages with readings and evidence, mood, suggested reply, composer."""
-    ctx = _conversation_context(db, conversation_id)
-    return render(request, "conversation.html", {**ctx, "sent": sent, "draft": ""})
+    ctx = _conversation_context(db, conversation_id, user.id)
+    extras = pages_triage.conversation_extras(request, db, ctx["conv"])  # type: ignore[arg-type]
+    return render(request, "conversation.html", {**ctx, **extras, "sent": sent, "draft": ""})
 
 
 @router.post("/conversations/{conversation_id}/suggest", response_class=HTMLResponse)
@@ -166,22 +180,37 @@ def reply(
     db: Db,
     user: AgentUser,
     text: Annotated[str, Form()] = "",
+    macro_id: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
+    seen_last: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record the reply on the timeline and hand it to the outbox for delivery."""
+    """Record the reply on the timeline and hand it to the outbox for delivery; a reply made
+    from a canned reply gives the conversation that reply's status (pending, resolved...).
+    If a teammate replied since the page loaded, show their reply and ask first (409)."""
     check_csrf(request, csrf)
-    if not text.strip():
-        ctx = _conversation_context(db, conversation_id)
+    newer = pages_live.replies_since(
+        db, conversation_id=conversation_id, user_id=user.id, seen_last=seen_last
+    )
+    if not text.strip() or (newer and confirm != "1"):
+        ctx = _conversation_context(db, conversation_id, user.id)
+        error = None if text.strip() else "Write a reply before sending."
         return render(
             request,
             "conversation.html",
-            {**ctx, "sent": None, "draft": "", "error": "Write a reply before sending."},
-            status_code=422,
-        )
+            {**ctx, "sent": None, "draft": "" if error else text, "error": error,
+             "replied_since": newer},
+            status_code=422 if error else 409,
+        )  # fmt: skip
     interaction, delivery = assist_service.send_reply(
         db, conversation_id=conversation_id, user=user, text=text
     )
     pipeline.submit(db, PipelineEvent.INTERACTION, [interaction.id])
+    used = form_id(macro_id, "macro_id", "a canned reply's id")
+    if used is not None and desk_service.apply_status(
+        db, macro_id=used, conversation_id=conversation_id, user_id=user.id
+    ):
+        pipeline.submit(db, PipelineEvent.CONVERSATION, [conversation_id])
     db.commit()
     if delivery == OutboxStatus.QUEUED:
         from heartline.playbooks import service as playbook_service

@@ -1,0 +1,143 @@
+"""The live workspace: the event streams of the inbox and of a conversation (web/live.py), and
+the conversation page's presence beats ("Priya is replying…")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from heartline.api.deps import Db, session_user
+from heartline.db import get_sessionmaker, utcnow
+from heartline.enums import ConversationStatus, Direction
+from heartline.errors import AppError, ErrorCode
+from heartline.interactions import service as interaction_service
+from heartline.presence import service as presence_service
+from heartline.web import live
+from heartline.web.deps import AgentUser, user_can
+from heartline.web.render import TEMPLATES, check_csrf, form_id
+
+router = APIRouter(include_in_schema=False)
+STATUSES = {s.value for s in ConversationStatus}
+# no-transform and X-Accel-Buffering: proxies (nginx) pass each event on at once
+STREAM_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
+# pages hand their render time to their stream (`since`): it reports what changed after it
+TEMPLATES.env.globals["live_now"] = lambda: live.cursor_id(utcnow())
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A teammate's reply the agent had not seen when they wrote theirs."""
+
+    id: int
+    author: str
+
+
+def replies_since(db: Db, *, conversation_id: int, user_id: int, seen_last: str) -> list[Reply]:
+    """Replies by other people in the conversation after message `seen_last` (the newest one
+    the page showed when the agent started writing); none when the form did not say."""
+    last = form_id(seen_last, "seen_last", "a message id")
+    if last is None:
+        return []
+    return [
+        Reply(m.id, m.author or "A teammate")
+        for m in interaction_service.conversation_interactions(db, conversation_id=conversation_id)
+        if m.id > last
+        and m.direction == Direction.OUTBOUND.value
+        and m.author_user_id is not None
+        and m.author_user_id != user_id
+    ]
+
+
+def _stream_user(request: Request, conversation_id: int | None) -> int:
+    """The signed-in agent's id (a short session: a stream holds no database connection
+    while it waits); 401/403/404 as the pages answer."""
+    with get_sessionmaker()() as db:
+        user = session_user(request, db)
+        if user is None:
+            raise AppError(ErrorCode.UNAUTHORIZED, "please sign in")
+        if not user_can(user, "work"):
+            raise AppError(ErrorCode.FORBIDDEN, f"your role ({user.role}) cannot open this page")
+        if conversation_id is not None:
+            interaction_service.get_conversation(db, conversation_id=conversation_id)
+        user_id = user.id
+        db.commit()  # session_user may have touched last_seen_at
+    return user_id
+
+
+def _respond(request: Request, feed: live.Feed) -> Response:
+    return StreamingResponse(
+        live.event_stream(request, feed), media_type="text/event-stream", headers=STREAM_HEADERS
+    )
+
+
+@router.get("/live/inbox")
+async def live_inbox(
+    request: Request,
+    queue: str | None = None,
+    status: str = "open",
+    view: str = Query("all", max_length=20),  # views the inbox adds later match as "all"
+    since: str | None = None,
+) -> Response:
+    """Events for an open inbox (its view's filters): changed conversations, and a
+    notification when a customer writes in one assigned to the viewer."""
+    if status not in STATUSES and status != "all":
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            f"status: one of {', '.join(sorted(STATUSES))} or all",
+            details=[{"field": "status", "message": "unknown status", "type": "enum"}],
+        )
+    user_id = await anyio.to_thread.run_sync(_stream_user, request, None)
+    cursor = live.parse_cursor(request.headers.get("last-event-id"), since, now=utcnow())
+    feed = live.Feed(
+        user_id=user_id,
+        cursor=cursor,
+        queue=queue or None,
+        status=None if status == "all" else status,
+        view=view,
+    )
+    return _respond(request, feed)
+
+
+@router.get("/live/conversations/{conversation_id}")
+async def live_conversation(
+    request: Request, conversation_id: int, since: str | None = None
+) -> Response:
+    """Events for an open conversation: who else is viewing or replying, new messages in it,
+    and notifications for the viewer's other conversations."""
+    user_id = await anyio.to_thread.run_sync(_stream_user, request, conversation_id)
+    cursor = live.parse_cursor(request.headers.get("last-event-id"), since, now=utcnow())
+    return _respond(
+        request, live.Feed(user_id=user_id, cursor=cursor, conversation_id=conversation_id)
+    )
+
+
+@router.post("/conversations/{conversation_id}/presence")
+def presence(
+    request: Request,
+    conversation_id: int,
+    db: Db,
+    user: AgentUser,
+    state: Annotated[str, Form()] = "viewing",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The page's beat: viewing, replying (a draft is being written), or left."""
+    check_csrf(request, csrf)
+    interaction_service.get_conversation(db, conversation_id=conversation_id)
+    if state == "left":
+        presence_service.clear(db, conversation_id=conversation_id, user_id=user.id)
+    else:
+        try:
+            kind = presence_service.PresenceState(state)
+        except ValueError:
+            raise AppError(
+                ErrorCode.VALIDATION_ERROR,
+                "state: one of viewing, replying, left",
+                details=[{"field": "state", "message": "unknown state", "type": "enum"}],
+            ) from None
+        presence_service.touch(db, conversation_id=conversation_id, user_id=user.id, state=kind)
+    db.commit()
+    return Response(status_code=204)
