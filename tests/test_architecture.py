@@ -23,8 +23,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "heartline"
 
 DOMAINS = {
-    "assist", "auth", "channels", "customers", "demo", "emotion",
-    "interactions", "metrics", "mood", "playbooks", "privacy", "routing",
+    "assist", "auth", "channels", "customers", "demo", "desk", "emotion",
+    "interactions", "mailbox", "metrics", "mood", "notifications", "playbooks", "privacy", "routing",
 }  # fmt: skip
 PUBLIC = {"service", "schemas"}
 PUBLIC_EXTRA = {"emotion": {"taxonomy", "reading"}}  # the vocabulary and the typed Reading

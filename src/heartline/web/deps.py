@@ -12,6 +12,7 @@ from heartline.api.deps import Db, session_user
 from heartline.auth.service import Principal, User
 from heartline.enums import Role
 from heartline.errors import AppError, ErrorCode
+from heartline.notifications import service as notification_service
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Viewer:
     name: str
     role: str
     timezone: str
+    unread: int = 0  # unread notifications (the number beside the nav link)
 
 
 # The pages someone with an admin's temporary password may open before choosing their own.
@@ -35,7 +37,14 @@ def current_user(request: Request, db: Db) -> User:
     user = session_user(request, db)
     if user is None:
         raise AppError(ErrorCode.UNAUTHORIZED, "please sign in")
-    request.state.user = Viewer(user.id, user.email, user.name, user.role, user.timezone or "UTC")
+    request.state.user = Viewer(
+        user.id,
+        user.email,
+        user.name,
+        user.role,
+        user.timezone or "UTC",
+        notification_service.unread_count(db, user_id=user.id),
+    )
     if user.must_change_password and request.url.path not in _BEFORE_NEW_PASSWORD:
         raise AppError(
             ErrorCode.FORBIDDEN,

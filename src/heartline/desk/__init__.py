@@ -1,0 +1,1 @@
+"""The agent's desk: canned replies (macros) and internal notes on conversations."""

@@ -1,0 +1,1 @@
+"""Notifications for people in the workspace (a teammate mentioned you, ...)."""
