@@ -21,6 +21,21 @@ def alembic_config(url: str, engine: Engine | None = None) -> Config:
     return cfg
 
 
+# Search index objects the database keeps beside the models (migration 0014): SQLite's FTS5
+# tables (and their shadow tables), PostgreSQL's generated tsvector columns and GIN indexes.
+# Autogenerate must not offer to drop them.
+SEARCH_TABLE_PREFIXES = ("search_messages", "search_customers")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name hook: everything but the search index objects."""
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIXES):
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    return not (type_ == "index" and name in ("ix_interactions_search", "ix_customers_search"))
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database behind `engine` up to `revision`.
 

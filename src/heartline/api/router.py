@@ -6,7 +6,6 @@ from heartline.assist.router import router as assist_router
 from heartline.customers.router import router as customers_router
 from heartline.desk.router import router as desk_router
 from heartline.interactions.router import router as interactions_router
-from heartline.interactions.search_router import router as search_router
 from heartline.mailbox.router import router as mailbox_router
 from heartline.metrics.router import router as metrics_router
 from heartline.mood.router import router as mood_router
@@ -18,7 +17,6 @@ from heartline.routing.router import router as routing_router
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(customers_router)
 api_router.include_router(interactions_router)
-api_router.include_router(search_router)
 api_router.include_router(mailbox_router)
 api_router.include_router(assist_router)
 api_router.include_router(mood_router)

@@ -23,10 +23,12 @@ from heartline.interactions.schemas import (
     SurveyOut,
     TimelineItem,
 )
+from heartline.interactions.search_router import router as search_router
 from heartline.mood import service as mood_service
 from heartline.schemas import BoundedModel, BulkItemResult, BulkResult, Page
 
 router = APIRouter(tags=["interactions"])
+router.include_router(search_router)  # GET /search (search_router.py)
 
 
 @router.post(

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from heartline.db import make_engine
+from heartline.migrate import include_name
 from heartline.models import Base
 
 config = context.config
@@ -43,6 +44,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,  # not the search index objects (migration 0014)
     )
     with context.begin_transaction():
         context.run_migrations()
