@@ -20,6 +20,7 @@ THREAD_WINDOW = timedelta(days=7)
 
 
 OPT_OUT_NOTE = "customer opted out of emotion analysis"
+AUTOMATED_NOTE = "automatic mail (auto-reply, bounce or list): not written by the customer"
 
 
 def _resolve_conversation(
@@ -167,6 +168,10 @@ def _mark_for_analysis(session: Session, interaction: Interaction) -> None:
         # We analyse how customers feel, not our own agents' words.
         interaction.analysis_status = AnalysisStatus.SKIPPED
         interaction.analysis_note = "outbound message"
+    elif (interaction.meta or {}).get("automated"):
+        # An auto-reply, bounce or list mail: no person's feeling to read.
+        interaction.analysis_status = AnalysisStatus.SKIPPED
+        interaction.analysis_note = AUTOMATED_NOTE
     else:
         interaction.analysis_status = AnalysisStatus.PENDING
         interaction.analysis_note = None
@@ -176,8 +181,11 @@ def _touch_conversation(conv: Conversation, interaction: Interaction) -> None:
     conv.last_activity_at = max(
         conv.last_activity_at or interaction.occurred_at, interaction.occurred_at
     )
+    if (interaction.meta or {}).get("automated"):
+        return  # an out-of-office reply neither reopens, wakes nor restarts a clock
     if interaction.direction == Direction.INBOUND:
         conv.last_inbound_at = interaction.occurred_at
+        conv.snoozed_until = None  # the customer wrote again: a snooze ends at once
         if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
             conv.status = ConversationStatus.OPEN
             conv.resolved_at = None

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from heartline.db import utcnow
 from heartline.enums import AnalysisStatus, ConversationStatus, Direction
 from heartline.errors import not_found
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
+from heartline.interactions.snooze import snoozed_filter
+from heartline.interactions.tags import tagged
 
 __all__ = [
     "agent_inbound_messages",
@@ -348,12 +351,20 @@ def list_conversations(
     customer_id: int | None = None,
     assignee_id: int | None = None,
     unassigned: bool = False,
+    tag: str | None = None,
+    snoozed: bool | None = None,
+    sla_due_before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Conversation], int]:
     """Conversations, most urgent first: priority high to low, then the earliest SLA due.
-    `assignee_id` keeps one person's, `unassigned` those nobody has."""
+    `assignee_id` keeps one person's, `unassigned` those nobody has; `tag` those carrying
+    it; `snoozed` True the ones asleep now, False the awake ones (None: both)."""
     stmt = select(Conversation)
+    if tag is not None:
+        stmt = stmt.where(tagged(tag))
+    if snoozed is not None:
+        stmt = stmt.where(snoozed_filter(utcnow(), asleep=snoozed))
     if assignee_id is not None:
         stmt = stmt.where(Conversation.assignee_id == assignee_id)
     if unassigned:
@@ -364,6 +375,8 @@ def list_conversations(
         stmt = stmt.where(Conversation.status == status)
     if customer_id is not None:
         stmt = stmt.where(Conversation.customer_id == customer_id)
+    if sla_due_before is not None:  # SLA at risk: a running clock due before then (or overdue)
+        stmt = stmt.where(Conversation.sla_due_at < sla_due_before)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     # NULL SLA last on both databases: order by "is null" first.
     stmt = stmt.order_by(

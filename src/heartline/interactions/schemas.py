@@ -114,6 +114,7 @@ class ConversationOut(OutModel):
     last_inbound_at: datetime | None
     first_response_at: datetime | None
     resolved_at: datetime | None
+    snoozed_until: datetime | None = None
 
 
 class SurveyOut(OutModel):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path
-from pydantic import Field
+from fastapi import APIRouter, Body, Path, Query
+from pydantic import Field, StringConstraints
 
+from heartline import pipeline
 from heartline.api.deps import Admin, Db, Worker
+from heartline.enums import PipelineEvent
 from heartline.errors import AppError, ErrorCode
+from heartline.interactions import service as interaction_service
 from heartline.privacy import service as audit
 from heartline.routing import service
 from heartline.routing.facts import ROUTING_FACTS
 from heartline.rules import operators_described
-from heartline.schemas import InModel
+from heartline.schemas import InModel, UTCDatetime
 
 router = APIRouter(tags=["routing"])
 
@@ -132,3 +135,98 @@ def put_availability(
     user = service.set_availability(db, user_id=user_id, available=body.available, actor=principal)
     db.commit()
     return {"user_id": user.id, "available": user.available}
+
+
+# --- tags, snooze and bulk actions ----------------------------------------------------------
+class TagsIn(InModel):
+    """The conversation's tags, all of them (free text; stored lower-case, spaces as -)."""
+
+    tags: list[Annotated[str, StringConstraints(max_length=80)]] = Field(..., max_length=50)
+
+
+@router.put("/conversations/{conversation_id}/tags")
+def put_tags(conversation_id: int, body: TagsIn, db: Db, principal: Worker) -> dict[str, Any]:
+    """Replace a conversation's tags (validated, audited as conversation.tagged)."""
+    tags = service.set_tags(db, conversation_id=conversation_id, tags=body.tags, actor=principal)
+    db.commit()
+    return {"id": conversation_id, "tags": tags}
+
+
+@router.get("/tags")
+def get_tags(
+    db: Db,
+    _: Worker,
+    prefix: str = Query("", max_length=40),
+    limit: int = Query(200, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """Tags in use, most used first, with how many conversations carry each."""
+    counts = interaction_service.tag_counts(db, prefix=prefix, limit=limit)
+    return [{"tag": t, "conversations": n} for t, n in counts]
+
+
+class SnoozeIn(InModel):
+    """Until when the conversation stays out of the open views (a time with its zone)."""
+
+    until: UTCDatetime
+
+
+def _snooze_out(conv: Any) -> dict[str, Any]:
+    until = conv.snoozed_until
+    return {"id": conv.id, "snoozed_until": until.isoformat() if until else None}
+
+
+@router.post("/conversations/{conversation_id}/snooze")
+def post_snooze(conversation_id: int, body: SnoozeIn, db: Db, principal: Worker) -> dict[str, Any]:
+    """Snooze a conversation until a future time (audited); it wakes by itself then, or at
+    once when the customer writes."""
+    conv = service.snooze(db, conversation_id=conversation_id, until=body.until, actor=principal)
+    db.commit()
+    return _snooze_out(conv)
+
+
+@router.delete("/conversations/{conversation_id}/snooze")
+def delete_snooze(conversation_id: int, db: Db, principal: Worker) -> dict[str, Any]:
+    """Wake a snoozed conversation now (audited)."""
+    conv = service.wake(db, conversation_id=conversation_id, actor=principal)
+    db.commit()
+    return _snooze_out(conv)
+
+
+class BulkIn(InModel):
+    """One action over many conversations: assign (assignee_id, null for nobody), close
+    (resolve) or tag (tag)."""
+
+    ids: list[Annotated[int, Field(ge=1)]] = Field(..., min_length=1, max_length=service.MAX_BULK)
+    action: Literal["assign", "close", "tag"]
+    assignee_id: int | None = Field(None, ge=1)
+    tag: str = Field("", max_length=80)
+
+
+@router.post("/conversations/bulk")
+def post_bulk(body: BulkIn, db: Db, principal: Worker) -> dict[str, Any]:
+    """Apply one action to many conversations; ids naming none are listed as missing and the
+    rest still change (each audited)."""
+    if body.action == "assign" and "assignee_id" not in body.model_fields_set:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR,
+            "assignee_id: name the person (or null for nobody)",
+            details=[{"field": "body.assignee_id", "message": "required", "type": "missing"}],
+        )
+    out = service.bulk(
+        db,
+        ids=body.ids,
+        action=body.action,
+        assignee_id=body.assignee_id,
+        tag=body.tag,
+        actor=principal,
+    )
+    if body.action == "close" and out.changed:
+        pipeline.submit(db, PipelineEvent.CONVERSATION, out.changed)  # after the commit
+    db.commit()
+    return {
+        "action": out.action,
+        "changed": len(out.changed),
+        "changed_ids": out.changed,
+        "unchanged_ids": out.unchanged,
+        "missing_ids": out.missing,
+    }
