@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export HEARTLINE_DATA_DIR ?= var
 
-.PHONY: run test lint format bench bench-emotion bench-ingest venv browser train-env demo clean help
+.PHONY: run test lint format bench bench-emotion bench-ingest venv browser mailserver train-env demo clean help
 
 help:
 	@echo "make run          create .venv, migrate the SQLite db, load the demo, serve on $(HOST):$(PORT)"
@@ -42,7 +42,19 @@ browser:
 		sudo apt-get update -q && sudo apt-get install -y -q chromium chromium-driver; \
 	else echo "warning: /usr/bin/chromium missing and cannot be installed; browser tests will be skipped"; fi
 
-test: $(STAMP) browser
+# Inbound-mail tests read a real IMAP server on loopback: Debian's Dovecot (never started as
+# a system service; each test run starts its own with a throwaway config).
+mailserver:
+	@if [ -x /usr/sbin/dovecot ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null)) \
+		&& echo "installed Debian dovecot-imapd"; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd; \
+	else echo "warning: /usr/sbin/dovecot missing and cannot be installed; IMAP tests will be skipped"; fi
+
+test: $(STAMP) browser mailserver
 	$(BIN)/pytest
 
 lint: $(STAMP)

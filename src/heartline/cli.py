@@ -83,6 +83,9 @@ def serve(
     from heartline.playbooks.cli import start_background  # playbooks: in-process scheduler
 
     start_background(settings)
+    from heartline.mailbox.cli import start_watching  # inbound mail: IMAP polling and IDLE
+
+    start_watching(settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
@@ -114,11 +117,13 @@ def demo(
 def _register_domain_commands() -> None:
     from heartline.auth.cli import tokens_app, users_app
     from heartline.interactions.cli import import_cmd
+    from heartline.mailbox.cli import mailbox_app
     from heartline.privacy.cli import privacy_app
 
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.command("import")(import_cmd)
+    app.add_typer(mailbox_app, name="mailbox")
     app.add_typer(
         privacy_app,
         name="privacy",

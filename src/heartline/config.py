@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     smtp_from: str = "Heartline <no-reply@heartline.local>"
     smtp_starttls: bool = False
     smtp_timeout_s: float = 15.0
+    # Inbound mail (mailbox/): connected IMAP mailboxes are read every mail_poll_interval_s
+    # (0 = only by `heartline mailbox poll`); attachments over the limit keep only their details.
+    mail_poll_interval_s: float = Field(default=60.0, ge=0)
+    mail_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    mail_timeout_s: float = Field(default=30.0, gt=0)
     # Twilio-style SMS/WhatsApp provider; with no base url, texts go to a file sink.
     sms_provider_url: str | None = None
     sms_account_sid: str | None = None

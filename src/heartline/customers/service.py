@@ -41,6 +41,7 @@ __all__ = [
     "analysis_consents",
     "buyers_and_recent",
     "category_counts",
+    "customer_for_address",
     "customer_ids",
     "customer_ids_with_orders",
     "customer_orders",
@@ -151,6 +152,23 @@ def upsert_customer(session: Session, *, data: CustomerIn) -> UpsertResult[Custo
     changed = apply_fields(existing, _customer_values(data, partial=True))
     session.flush()
     return UpsertResult(existing, "updated" if changed else "unchanged")
+
+
+def customer_for_address(session: Session, *, email: str, name: str = "") -> int:
+    """The customer who writes from this email address (case ignored; the oldest if several
+    share it), created with the name the mail gives when none does."""
+    address = email.strip().lower()
+    found = session.scalar(
+        select(Customer.id).where(func.lower(Customer.email) == address).order_by(Customer.id)
+    )
+    if found is not None:
+        return int(found)
+    customer = Customer(
+        **_customer_values(CustomerIn(name=name[:200] or address, email=address), partial=False)
+    )
+    session.add(customer)
+    session.flush()
+    return customer.id
 
 
 def pause_marketing(
