@@ -46,18 +46,30 @@ def approve(
     body: str | None = None,
     now: datetime | None = None,
 ) -> OutboxMessage:
-    """Release a draft (optionally edited) to the queue."""
+    """Release a draft (optionally edited: the original text is kept in meta["edited"]) to the
+    queue; what goes out is the edited text."""
     msg = get_message(session, outbox_id=outbox_id)
     _require(msg, OutboxStatus.DRAFT)
     now = now or utcnow()
-    if subject is not None:
-        msg.subject = subject
-    if body is not None:
-        msg.body = body
+    edited = {
+        name: getattr(msg, name)
+        for name, value in (("subject", subject), ("body", body))
+        if value is not None and value != getattr(msg, name)
+    }
+    if edited:
+        # The playbook's own text is kept beside the edit, so the audit can show both.
+        msg.meta = {**(msg.meta or {}), "edited": {"by": by, "original": edited}}
+        msg.subject = subject if subject is not None else msg.subject
+        msg.body = body if body is not None else msg.body
     msg.status, msg.decided_by, msg.next_attempt_at = OutboxStatus.QUEUED, by, now
     _set_run_status(session, msg, RunStatus.FIRED, f"approved by {by}")
     session.flush()
     return msg
+
+
+def edited_fields(msg: OutboxMessage) -> list[str]:
+    """Which of subject and body a person changed before approving (for the audit)."""
+    return sorted(((msg.meta or {}).get("edited") or {}).get("original", {}))
 
 
 def reject(session: Session, *, outbox_id: int, by: str, note: str | None = None) -> OutboxMessage:

@@ -144,11 +144,15 @@ def list_approvals(
 def approve(
     outbox_id: int, db: Db, principal: Manager, body: ApprovalDecision | None = None
 ) -> OutboxOut:
-    """Release a draft (optionally edited) for delivery."""
+    """Release a draft (optionally edited: the edited text is what is sent; audited)."""
     body = body or ApprovalDecision()
     msg = service.approve(
         db, outbox_id=outbox_id, by=_who(principal), subject=body.subject, body=body.body
     )
+    audit.record(
+        db, actor=principal, action="outbox.approved", entity="outbox", entity_id=msg.id,
+        details={"playbook": msg.playbook_key, "edited": service.edited_fields(msg)},
+    )  # fmt: skip
     db.commit()
     service.deliver(db, ids=[msg.id])
     db.refresh(msg)
@@ -159,10 +163,14 @@ def approve(
 def reject(
     outbox_id: int, db: Db, principal: Manager, body: ApprovalDecision | None = None
 ) -> OutboxOut:
-    """Discard a draft."""
+    """Discard a draft (audited)."""
     msg = service.reject(
         db, outbox_id=outbox_id, by=_who(principal), note=body.note if body else None
     )
+    audit.record(
+        db, actor=principal, action="outbox.rejected", entity="outbox", entity_id=msg.id,
+        details={"playbook": msg.playbook_key},
+    )  # fmt: skip
     db.commit()
     return OutboxOut.model_validate(msg)
 

@@ -296,6 +296,24 @@ class RunOut(OutModel):
     created_at: datetime
 
 
+class RunOutcome(BaseModel):
+    """A recorded run as people read it: what happened, why, and what it left behind."""
+
+    run_id: int
+    customer_id: int
+    created_at: datetime
+    trigger: str
+    event_ref: str | None
+    status: str  # the run's RunStatus
+    outcome: str  # sent | queued | waiting_for_approval | held | deferred | failed | ...
+    guardrail: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    error: str | None = None  # why delivery failed (a dead outbox message)
+    outbox_id: int | None = None
+    channel: str | None = None
+    tasks: list[str] = Field(default_factory=list)
+
+
 class OutboxOut(OutModel):
     """A message in the outbox, with its delivery state."""
 

@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 from heartline.config import Settings, get_settings
 from heartline.db import utcnow
 from heartline.playbooks import context_load, engine, events, outbox
-from heartline.playbooks.approvals import approve, get_message, list_messages, reject, requeue
+from heartline.playbooks.approvals import (
+    approve,
+    edited_fields,
+    get_message,
+    list_messages,
+    reject,
+    requeue,
+)
 from heartline.playbooks.catalog import (
     builtin_rows,
     builtin_specs,
@@ -37,6 +44,7 @@ from heartline.playbooks.catalog import (
     patch_playbook,
     put_playbook,
 )
+from heartline.playbooks.conditions import CONTEXT_FACTS
 from heartline.playbooks.context import CustomerContext, with_event
 from heartline.playbooks.models import OutboxMessage, Playbook
 from heartline.playbooks.outbox import deliver_reply
@@ -47,7 +55,8 @@ from heartline.playbooks.replies import (
     record_channel_outcomes,
     reply_key,
 )
-from heartline.playbooks.schemas import OutboxStatus, PreviewOut, RunStatus
+from heartline.playbooks.run_log import recent_runs
+from heartline.playbooks.schemas import OutboxStatus, PlaybookSpec, PreviewOut, RunStatus
 
 __all__ = [
     "UNCHANGED",
@@ -56,8 +65,10 @@ __all__ = [
     "builtin_specs",
     "channel_outcomes",
     "complete_task",
+    "condition_fields",
     "deliver",
     "deliver_reply",
+    "edited_fields",
     "enqueue_reply",
     "ensure_builtin",
     "get_message",
@@ -70,6 +81,7 @@ __all__ = [
     "patch_playbook",
     "preview",
     "put_playbook",
+    "recent_runs",
     "record_channel_outcomes",
     "reject",
     "reply_key",
@@ -88,6 +100,11 @@ PREVIEW_SAMPLE_STATUSES = (
 )
 
 
+def condition_fields() -> list[dict[str, Any]]:
+    """What a playbook condition may name: field, type, operators, meaning, closed vocabulary."""
+    return CONTEXT_FACTS.describe()
+
+
 def _enabled(session: Session, *, event: str) -> list[engine.Loaded]:
     ensure_builtin(session)  # a run writes anyway: built-ins shipped since the last migration
     rows = session.scalars(select(Playbook).where(Playbook.enabled.is_(True)).order_by(Playbook.id))
@@ -103,11 +120,14 @@ def preview(
     customer_ids: Sequence[int] | None = None,
     limit: int = 50,
     settings: Settings | None = None,
+    spec: PlaybookSpec | None = None,
 ) -> PreviewOut:
-    """Dry run: who would this playbook reach now, and with what text? Writes nothing."""
+    """Dry run: who would this playbook reach now, and with what text? Writes nothing.
+
+    With `spec`, previews that (unsaved) version instead of the stored one: an editor shows
+    what a change would do before it is saved."""
     now = now or utcnow()
-    row = get_playbook(session, key=key)
-    lp = engine.load(row)
+    lp = engine.load(get_playbook(session, key=key)) if spec is None else _unsaved(spec)
     ids = list(customer_ids) if customer_ids is not None else context_load.all_customer_ids(session)
     contexts = context_load.build_contexts(session, customer_ids=ids, now=now)
     if lp.spec.trigger.event != "schedule":
@@ -126,6 +146,21 @@ def preview(
     return PreviewOut(
         playbook_key=key, evaluated=len(ids), counts=counts.get(key, {}), decisions=shown[:limit]
     )
+
+
+def _unsaved(spec: PlaybookSpec) -> engine.Loaded:
+    """A spec being edited, as the engine loads a stored one (never added to the session)."""
+    row = Playbook(
+        key=spec.key,
+        name=spec.name,
+        description=spec.description,
+        enabled=spec.enabled,
+        approval_required=spec.approval_required,
+        builtin=False,
+        spec=spec.model_dump(mode="json"),
+        version=0,
+    )
+    return engine.Loaded(row, spec)
 
 
 def _as_latest_event(

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from heartline.web import (
     pages_assign,
     pages_auth,
+    pages_business_hours,
     pages_customer,
     pages_dashboard,
     pages_desk,
@@ -42,6 +43,7 @@ for module in (
     pages_playbook_edit,  # before pages_playbooks: /playbooks/new is not a key
     pages_playbooks,
     pages_settings,
+    pages_business_hours,
     pages_privacy,
 ):
     router.include_router(module.router)
