@@ -283,3 +283,32 @@ def test_a_temporary_password_must_be_changed_at_the_next_sign_in(
     )
     assert changed.status_code == 303
     assert _signed_in(user) and "temporary password from an admin" not in user.get("/account").text
+
+
+def test_the_cli_mails_a_reset_link(tmp_path, smtp_server: SmtpServer) -> None:  # noqa: F811
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ, "HEARTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "HEARTLINE_DATA_DIR": str(tmp_path), "HEARTLINE_SMTP_HOST": smtp_server.host,
+        "HEARTLINE_SMTP_PORT": str(smtp_server.port), "HEARTLINE_PUBLIC_URL": PUBLIC,
+    }  # fmt: skip
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "heartline", *args], env=env, capture_output=True, text=True,
+            timeout=120, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    assert run("db", "upgrade").returncode == 0
+    made = run("users", "create", "--email", "pat@example.com", "--password", PASSWORD)
+    assert made.returncode == 0, made.stderr
+    sent = run("users", "send-reset-link", "pat@example.com")
+    assert sent.returncode == 0 and "reset link sent" in sent.stdout, sent.stderr
+    assert smtp_server.box.envelopes[0].rcpt_tos == ["pat@example.com"]
+    assert "An admin of your Heartline workspace" in _body(smtp_server.box.messages[0])
+    _link(smtp_server.box.messages[0])  # on the public URL
+    unknown = run("users", "send-reset-link", "nobody@example.com")
+    assert unknown.returncode == 2 and "no user" in unknown.stderr

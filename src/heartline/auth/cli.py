@@ -111,6 +111,31 @@ def users_reset_password(
         )
 
 
+@users_app.command("send-reset-link")
+def users_send_reset_link(
+    email: Annotated[str, typer.Argument(help="The user's sign-in email")],
+) -> None:
+    """Email a user a single-use link (30 minutes) to choose a new password (HEARTLINE_SMTP_*,
+    HEARTLINE_PUBLIC_URL); their password stays until they use it."""
+    from heartline.auth import service as auth_service
+    from heartline.channels.service import DeliveryError
+    from heartline.errors import AppError
+
+    try:
+        with dbmod.session_scope() as session:
+            user = auth_service.find_user(session, email=email)
+            if user is None:
+                _fail(f"no user with email {email}")
+            link = auth_service.issue_reset_link(session, user=user)
+            auth_service.mail_link(link, by_admin=True)  # fails before the commit: no stray link
+            _audit(session, "password.reset_link_sent", "user", user.id, {"email": user.email})
+            out.print(f"{user.email}: reset link sent (valid 30 minutes)")
+    except AppError as exc:
+        _fail(exc.message)
+    except (DeliveryError, OSError) as exc:
+        _fail(f"the email could not be sent: {exc}")
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List users."""
