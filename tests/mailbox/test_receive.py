@@ -191,3 +191,19 @@ def test_the_raw_endpoint_takes_a_mail_and_says_what_it_did(api, api_as) -> None
     assert api_as("agent").post("/mail/inbound", content=raw).status_code == 403
     msg = api.get(f"/interactions/{body['interaction_id']}").json()
     assert msg["channel"] == "email" and msg["text"].startswith("I returned the boots")
+
+
+def test_erasing_the_customer_removes_their_attachment_files(db: Session, data_dir) -> None:
+    from heartline.privacy import service as privacy_service
+
+    got = mailbox_service.receive_raw(
+        db, mail(attachments=[("id.pdf", "application/pdf", b"%PDF passport scan")]), source="t"
+    )
+    [stored] = mailbox_service.attachments_for(db, interaction_ids=[got.interaction_id])[
+        got.interaction_id
+    ]
+    path = mailbox_service.attachment_path(stored)
+    assert path.exists()
+    counts = privacy_service.erase_customer(db, customer_id=got.customer_id, actor=None)
+    assert not path.exists()
+    assert counts["mail_attachments"] == 1 and counts["attachment_files"] == 1

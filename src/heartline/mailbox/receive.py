@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from heartline import pipeline
+from heartline import files, pipeline
 from heartline.config import get_settings
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
@@ -28,7 +28,6 @@ from heartline.mailbox.parse import MailError, ParsedMail, parse_mail
 
 # Our own replies' Message-IDs are `<reply-<interaction id>@domain>` (channels.email.message_id).
 _OUR_REPLY = re.compile(r"^<reply-(\d+)@")
-_FULL_TEXT_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -67,16 +66,11 @@ def _thread(session: Session, mail: ParsedMail, customer_id: int) -> int | None:
 
 
 def _store_attachments(session: Session, mail: ParsedMail, interaction_id: int) -> None:
-    folder = Path(get_settings().data_dir) / "attachments"
     for a in mail.attachments:
-        digest = hashlib.sha256(a.payload or b"").hexdigest()
         if a.payload is not None:
-            path = folder / digest[:2] / digest
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".part")
-                tmp.write_bytes(a.payload)
-                tmp.replace(path)
+            digest = files.keep(files.ATTACHMENTS, a.payload)
+        else:
+            digest = hashlib.sha256(b"").hexdigest()  # only its details are kept
         session.add(
             MailAttachment(
                 interaction_id=interaction_id,
@@ -91,8 +85,7 @@ def _store_attachments(session: Session, mail: ParsedMail, interaction_id: int) 
 
 def attachment_path(attachment: MailAttachment) -> Path:
     """Where a stored attachment's bytes are."""
-    d = attachment.sha256
-    return Path(get_settings().data_dir) / "attachments" / d[:2] / d
+    return files.path_for(files.ATTACHMENTS, attachment.sha256)
 
 
 def _text(mail: ParsedMail) -> str:
@@ -134,8 +127,8 @@ def receive_parsed(session: Session, mail: ParsedMail, *, source: str) -> Receiv
     }
     if mail.automated:
         meta |= {"automated": mail.automated, "automated_why": mail.automated_why}
-    if mail.full_text and mail.full_text != mail.text:
-        meta["full_text"] = mail.full_text[:_FULL_TEXT_KEPT]
+    if mail.full_text != mail.text:
+        meta["trimmed"] = True  # quoted history or a signature was left out
     result = interaction_service.ingest_interaction(
         session,
         data=InteractionIn(

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, delete, select
 from sqlalchemy.orm import Session
 
+from heartline import files as file_store
 from heartline.auth.service import Principal
 from heartline.customers import service as customer_service
 from heartline.db import Base, utcnow
@@ -130,6 +131,19 @@ def child_tables() -> list[tuple[Table, Any, str]]:
     return out
 
 
+def _attachment_files(session: Session, customer_id: int) -> set[str]:
+    """The content hashes of the files that came with the customer's mail."""
+    attachments = Base.metadata.tables["mail_attachments"]
+    interactions = Base.metadata.tables["interactions"]
+    return set(
+        session.scalars(
+            select(attachments.c.sha256)
+            .join(interactions, interactions.c.id == attachments.c.interaction_id)
+            .where(interactions.c.customer_id == customer_id, attachments.c.stored.is_(True))
+        )
+    )
+
+
 def erase_customer(
     session: Session, *, customer_id: int, actor: Principal | None
 ) -> dict[str, int]:
@@ -151,6 +165,7 @@ def erase_customer(
         files = channel_service.erase_local_copies(list(keys))
         if files:
             counts["outbox_files"] = files
+    kept_files = _attachment_files(session, customer_id)
     for table, column, parent in child_tables():  # children keyed through a customer table
         ptable = Base.metadata.tables[parent]
         owned = select(ptable.c.id).where(ptable.c.customer_id == customer_id)
@@ -165,6 +180,14 @@ def erase_customer(
         if result.rowcount:
             counts[table.name] = result.rowcount
     customer_service.delete_customer_row(session, customer_id=customer_id)
+    if kept_files:  # the files of their mail, unless another message has the same file
+        attachments = Base.metadata.tables["mail_attachments"]
+        shared = session.scalars(
+            select(attachments.c.sha256).where(attachments.c.sha256.in_(kept_files))
+        )
+        gone = file_store.remove(file_store.ATTACHMENTS, kept_files - set(shared))
+        if gone:
+            counts["attachment_files"] = gone
     session.expunge_all()
     record(
         session,
