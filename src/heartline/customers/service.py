@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from heartline.customers.merge import MERGED_FROM, merge_profile
 from heartline.customers.models import Customer, Order, OrderItem
 from heartline.customers.schemas import CustomerIn, CustomerRef, OrderIn
 from heartline.customers.snapshots import (
@@ -29,6 +30,7 @@ from heartline.errors import not_found, unknown_reference
 from heartline.schemas import UpsertResult, apply_fields
 
 __all__ = [
+    "MERGED_FROM",
     "Customer",
     "CustomerIn",
     "CustomerRef",
@@ -58,6 +60,7 @@ __all__ = [
     "latest_order_ids",
     "list_customers",
     "list_customers_by_ids",
+    "merge_profile",
     "order_ids_since",
     "order_lines",
     "order_snapshots",

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from heartline.api.deps import Admin, Db, Manager
 from heartline.db import checkpoint
@@ -39,6 +39,22 @@ def erase_customer(customer_id: int, db: Db, who: Admin) -> ErasureOut:
     db.commit()
     checkpoint()  # no copy left in SQLite's write-ahead log
     return ErasureOut(customer_id=customer_id, deleted=counts)
+
+
+class MergeIn(InModel):
+    """The customer that survives: the duplicate's records move to it."""
+
+    into: int = Field(..., ge=1)
+
+
+@router.post("/customers/{customer_id}/merge")
+def merge_customer(customer_id: int, body: MergeIn, db: Db, who: Manager) -> dict[str, Any]:
+    """Merge a duplicate customer into another (manager): conversations, messages, orders,
+    readings, surveys, tasks and the rest move; the survivor's profile fills its blanks and
+    keeps the stricter consent; the duplicate is deleted. Audited as customer.merged."""
+    out = service.merge_customers(db, source_id=customer_id, into_id=body.into, actor=who)
+    db.commit()
+    return out
 
 
 class AuditOut(OutModel):

@@ -18,6 +18,7 @@ from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 from heartline.privacy.audit import SYSTEM, audit_trail, customer_actor, record
 from heartline.privacy.consent import upsert_customer, withdraw_analysis
+from heartline.privacy.merge import merge_customers
 from heartline.privacy.models import AuditEvent, PrivacyRequest
 from heartline.privacy.requests import (
     list_requests,
@@ -58,6 +59,7 @@ __all__ = [
     "export_customer",
     "language_of",
     "list_requests",
+    "merge_customers",
     "notice",
     "open_request",
     "open_request_effects",
