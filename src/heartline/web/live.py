@@ -21,6 +21,8 @@ proxies and server restarts never wait on it for long; a comment line keeps it w
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +48,32 @@ OVERLAP = timedelta(seconds=5)  # commit lag and clock skew between server proce
 MAX_REPLAY = timedelta(minutes=10)  # a cursor older than this restarts from here
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
+
+
+# Set when the server is asked to stop: open streams end at their next poll, so a restart never
+# waits on a browser (uvicorn waits for open responses before it stops).
+STOPPING = threading.Event()
+_watching: list[bool] = []
+
+
+def watch_shutdown() -> None:
+    """Chain a handler before the server's own for SIGINT/SIGTERM (once per process, and only
+    from the main thread, where the server's event loop runs): it sets STOPPING."""
+    if _watching or threading.current_thread() is not threading.main_thread():
+        return
+    _watching.append(True)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+
+        def _handler(signum: int, frame: Any, previous: Any = previous) -> None:
+            STOPPING.set()
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:  # no server handler: behave as if not here
+                signal.signal(signum, signal.SIG_DFL)
+                signal.raise_signal(signum)
+
+        signal.signal(sig, _handler)
 
 
 def cursor_id(at: datetime) -> str:
@@ -222,7 +250,7 @@ async def event_stream(
             # a comment keeps proxies from closing the stream; the id moves the browser's cursor
             yield f": still here\nid: {cursor_id(feed.cursor)}\n\n"
             quiet_since = monotonic()
-        if monotonic() - started >= LIFETIME_S:
+        if monotonic() - started >= LIFETIME_S or STOPPING.is_set():
             yield f"id: {cursor_id(feed.cursor)}\n\n"  # where the next stream starts
             return
         if await request.is_disconnected():

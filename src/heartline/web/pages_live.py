@@ -69,6 +69,7 @@ def _stream_user(request: Request, conversation_id: int | None) -> int:
 
 
 def _respond(request: Request, feed: live.Feed) -> Response:
+    live.watch_shutdown()
     return StreamingResponse(
         live.event_stream(request, feed), media_type="text/event-stream", headers=STREAM_HEADERS
     )
