@@ -62,3 +62,91 @@ def test_the_inbox_shows_a_replied_conversation_as_replied(db, web_as, frustrate
     )
     html = c.get(f"/conversations/{conv_id}").text
     assert "replied in time" in html and "sla-over" not in html
+
+
+# SLA clocks (#12): the badge reads the conversation's clock: due / at risk (⚠, amber) /
+# overdue / paused (⏸) / met (✓) / missed (✗); the inbox's "SLA at risk" view; business hours
+# set in settings (422s naming the field, audited).
+
+
+def clock(state: str, kind: str = "first_reply", seconds: float = 0.0):
+    from heartline.routing.sla import ClockView
+
+    return ClockView(state, kind, NOW, seconds)
+
+
+def test_the_badge_speaks_the_clock_with_a_sign_besides_colour() -> None:
+    c = conv()
+    assert sla_state(c, clock("at_risk", seconds=25 * 60)) == {
+        "css": "sla-soon", "word": "⚠ reply due in 25 min"}  # fmt: skip
+    assert sla_state(c, clock("overdue", seconds=2 * 3600)) == {
+        "css": "sla-over", "word": "✗ reply overdue 2 h"}  # fmt: skip
+    assert sla_state(c, clock("running", "resolution", 2 * 86400 + 3 * 3600))["word"] == (
+        "resolution due in 2 d 3 h"
+    )
+    assert sla_state(c, clock("paused"))["word"] == "⏸ paused · waiting on the customer"
+    assert sla_state(c, clock("met", "next_reply"))["word"] == "✓ replied in time"
+    assert sla_state(c, clock("missed", "resolution", 3 * 3600))["word"] == "✗ resolved 3 h late"
+    assert sla_state(c, clock("stopped"))["word"] == "stopped"
+
+
+def test_at_risk_view_pending_pauses_and_resolve_stops(db, web_as, frustrated) -> None:
+    from heartline.routing import service as routing_service
+    from tests.web.conftest import csrf_of
+
+    rules = routing_service.get_rules(db)[0].model_dump(mode="json")
+    routing_service.put_rules(db, raw={**rules, "sla_warn_minutes": 24 * 60}, user="t",
+                              user_id=None)  # fmt: skip
+    db.commit()
+    c = web_as("agent")
+    conv_id = frustrated["conversation_id"]
+    risky = c.get("/inbox?view=at_risk")
+    assert risky.status_code == 200 and f"/conversations/{conv_id}" in risky.text
+    assert "⚠ reply due in" in risky.text and "SLA at risk <span" in risky.text
+
+    page = c.get(f"/conversations/{conv_id}")
+    assert "Pending: waiting on the customer (SLA paused)" in page.text
+    c.post(
+        f"/conversations/{conv_id}/status", data={"status": "pending", "csrf": csrf_of(page.text)}
+    )
+    assert "⏸ paused · waiting on the customer" in c.get(f"/conversations/{conv_id}").text
+    risky = c.get("/inbox?view=at_risk&status=all")
+    assert f"/conversations/{conv_id}" not in risky.text  # a paused clock is not at risk
+
+    page = c.get(f"/conversations/{conv_id}")
+    c.post(
+        f"/conversations/{conv_id}/status", data={"status": "resolved", "csrf": csrf_of(page.text)}
+    )
+    html = c.get(f"/conversations/{conv_id}").text
+    assert "✓ resolved in time" in html and "sla-over" not in html
+
+
+def test_business_hours_in_settings_validated_and_audited(db, web_as) -> None:
+    from heartline.auth import service as auth_service
+    from heartline.privacy import service as privacy_service
+    from tests.web.conftest import csrf_of
+
+    team = auth_service.get_or_create_team(db, name="Paris desk")
+    db.commit()
+    c = web_as("admin")
+    page = c.get("/settings")
+    assert "Paris desk</strong>: 24x7" in page.text and "Business hours" in page.text
+    week = {f"{d}_{k}": v for d in ("mon", "tue", "wed", "thu", "fri")
+            for k, v in (("start", "09:00"), ("end", "17:00"))}  # fmt: skip
+    form = {"csrf": csrf_of(page.text), "timezone": "Mars/Olympus", **week}
+    bad = c.post(f"/settings/teams/{team.id}/hours", data=form)
+    assert bad.status_code == 422 and "Time zone: unknown time zone" in bad.text
+    late = {**form, "timezone": "Europe/Paris", "mon_end": "08:00"}
+    bad = c.post(f"/settings/teams/{team.id}/hours", data=late)
+    assert bad.status_code == 422 and "Monday closing time: must be after" in bad.text
+    good = {**form, "timezone": "Europe/Paris", "holidays": "2026-12-25\n2026-12-26"}
+    ok = c.post(f"/settings/teams/{team.id}/hours", data=good, follow_redirects=False)
+    assert ok.status_code == 303
+    page = c.get("/settings").text
+    assert "Mon 09:00-17:00" in page and "(Europe/Paris); 2 holiday(s)" in page
+    events, _ = privacy_service.audit_trail(db, entity="team", entity_id=team.id,
+                                            action="team.hours_updated")  # fmt: skip
+    assert len(events) == 1 and events[0].details["to"]["timezone"] == "Europe/Paris"
+    off = c.post(f"/settings/teams/{team.id}/hours",
+                 data={"csrf": csrf_of(page), "clear": "1"}, follow_redirects=False)  # fmt: skip
+    assert off.status_code == 303 and "Paris desk</strong>: 24x7" in c.get("/settings").text

@@ -54,7 +54,11 @@ def scheduled_tick(now: datetime | None = None, *, deliver: bool = True) -> dict
             "recovered": len(report.recovered),
         }
     from heartline import maintenance
+    from heartline.routing import service as routing_service
 
+    # Every tick, not daily: a breach warning must come before the breach (routing.sla).
+    with session_scope() as session:
+        summary["sla_warnings"] = len(routing_service.sla_warnings(session, now=now))
     summary["maintenance"] = maintenance.run_due(now)
     return summary
 

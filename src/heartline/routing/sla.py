@@ -220,6 +220,8 @@ def views(
     """Badge states for a page of conversations (one query)."""
     now = now or utcnow()
     ids = [c.id for c in conversations]
+    if not ids:
+        return {}
     rows = {c.conversation_id: c for c in session.scalars(
         select(SlaClock).where(id_filter(SlaClock.conversation_id, ids)))}  # fmt: skip
     return {c.id: view(rows[c.id], warn_s=warn_s, now=now) for c in conversations if c.id in rows}

@@ -17,8 +17,9 @@ from heartline.desk import service as desk_service
 from heartline.enums import ConversationStatus, PipelineEvent, Role
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
+from heartline.mailbox import service as mailbox_service
 from heartline.playbooks.schemas import OutboxStatus
-from heartline.web import desk_view, pages_live, pages_triage
+from heartline.web import desk_view, pages_live, pages_triage, sla_view
 from heartline.web.deps import AgentUser, user_can
 from heartline.web.render import check_csrf, form_id, render
 
@@ -34,13 +35,12 @@ def inbox(
     user: AgentUser,
     queue: str | None = None,
     status: str = "open",
-    view: str = Query("all", pattern="^(all|mine|unassigned|snoozed)$"),
+    view: str = Query("all", pattern="^(all|mine|unassigned|snoozed|at_risk)$"),
     page: int = Query(1, ge=1),
     tag: str = Query("", max_length=80),
     select: str = Query("", pattern="^(|page)$"),
 ) -> Response:
-    """Conversations most urgent first (priority, then SLA), filterable by queue and status;
-    the views: all, mine (assigned to me), unassigned (the ones to take)."""
+    """Most urgent first (priority, SLA due); views: all, mine, unassigned, snoozed, SLA at risk."""
     if status not in STATUSES and status != "all":
         raise AppError(
             ErrorCode.VALIDATION_ERROR,
@@ -55,6 +55,7 @@ def inbox(
         unassigned=view == "unassigned",
         tag=interaction_service.normalise_tag(tag) if tag.strip() else None,
         snoozed=view == "snoozed",  # snoozed ones leave the other views until they wake
+        sla_due_before=sla_view.at_risk_before(db) if view == sla_view.AT_RISK else None,
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
@@ -84,12 +85,19 @@ def inbox(
             "people": {u.id: u.name or u.email for u in auth_service.staff(db)},
             "teams": auth_service.team_names(db),
             "me_available": user.available,
+            "clocks": sla_view.clocks(db, convs),
             **pages_triage.inbox_extras(request, db, user, convs=convs, tag=tag, select=select),
         },
     )
 
 
-VIEWS = [("all", "All"), ("mine", "Mine"), ("unassigned", "Unassigned"), ("snoozed", "Snoozed")]
+VIEWS = [
+    ("all", "All"),
+    ("mine", "Mine"),
+    ("unassigned", "Unassigned"),
+    ("snoozed", "Snoozed"),
+    (sla_view.AT_RISK, "SLA at risk"),
+]
 
 
 def _view_counts(db: Db, user_id: int) -> dict[str, int]:
@@ -104,7 +112,11 @@ def _view_counts(db: Db, user_id: int) -> dict[str, int]:
 
     _, tasks = playbook_service.list_tasks(db, assignee_id=user_id, limit=1)
     _, asleep = interaction_service.list_conversations(db, snoozed=True, limit=1)
-    return {"mine": mine, "unassigned": nobody, "tasks": tasks, "snoozed": asleep}
+    _, at_risk = interaction_service.list_conversations(
+        db, status=ConversationStatus.OPEN, sla_due_before=sla_view.at_risk_before(db), limit=1
+    )
+    return {"mine": mine, "unassigned": nobody, "tasks": tasks, "snoozed": asleep,
+            "at_risk": at_risk}
 
 
 def _conversation_context(
@@ -124,6 +136,10 @@ def _conversation_context(
         "reason": assist_service.complaint_reason(mood),
         "staff": auth_service.staff(db),
         "teams": auth_service.team_names(db),
+        "sla_clock": sla_view.clocks(db, [conv]).get(conv.id),
+        "attachments": mailbox_service.attachments_for(
+            db, interaction_ids=[m.id for m in messages]
+        ),
         **desk_view.conversation_extras(
             db, conversation_id=conv.id, messages=messages, user_id=user_id
         ),

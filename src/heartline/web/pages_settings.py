@@ -17,6 +17,7 @@ from heartline.enums import RequestStatus
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
 from heartline.routing import service as routing_service
+from heartline.web import sla_view
 from heartline.web.deps import AdminUser
 from heartline.web.render import check_csrf, form_id, render
 
@@ -91,6 +92,7 @@ def _page(request: Request, db: Db, *, status: int = 200, **extra: Any) -> Respo
             "privacy_total": requests_total,
             "queues": routing_service.queue_settings(db),
             "teams": auth_service.team_names(db),
+            **sla_view.settings_context(db),
             "rules_text": extra.pop("rules_text", None) or yaml.safe_dump(dumped, sort_keys=False),
             "error": None,
             "saved": request.query_params.get("saved"),

@@ -130,11 +130,17 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def sla_state(conv: Any) -> dict[str, str]:
-    """How a conversation's response deadline stands. The clock stops at the first reply (or
-    at the resolve when nobody replied): then it says whether that was in time, and by how much
+def sla_state(conv: Any, clock: Any = None) -> dict[str, str]:
+    """How a conversation's response deadline stands. With its SLA clock (routing.sla's
+    ClockView: web/sla_view.py words it), the clock's own state; without one (conversations
+    older than the clocks), from the stored due time: the clock stops at the first reply (or
+    at the resolve when nobody replied), then says whether that was in time, and by how much
     it was late, never "overdue" in red. While it runs: overdue, due soon (under an hour) or
     fine, with a word."""
+    if clock is not None:
+        from heartline.web.sla_view import badge
+
+        return badge(clock)
     due = conv.sla_due_at
     if due is None:
         return {"css": "sla-none", "word": "no SLA"}
@@ -205,6 +211,19 @@ def condition_words(node: Any) -> str:
 
 
 TEMPLATES.env.filters["language_name"] = language_name
+
+
+def filesize(n: int) -> str:
+    """2048 -> "2 KB" (a file's size in words people read)."""
+    size = float(n)
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit != "MB" else f"{size:.1f} MB"
+        size /= 1024
+    return f"{size:.1f} MB"  # pragma: no cover - the loop returns
+
+
+TEMPLATES.env.filters["filesize"] = filesize
 TEMPLATES.env.globals.update(
     condition_words=condition_words,
     churn_probability=churn_probability,

@@ -13,6 +13,8 @@ from heartline.web import (
     pages_desk,
     pages_inbox,
     pages_live,
+    pages_mail,
+    pages_merge,
     pages_password,
     pages_playbook_edit,
     pages_playbooks,
@@ -35,6 +37,7 @@ for module in (
     pages_triage,
     pages_tasks,
     pages_desk,
+    pages_merge,
     pages_customer,
     pages_search,
     pages_review,
@@ -43,6 +46,7 @@ for module in (
     pages_playbook_edit,  # before pages_playbooks: /playbooks/new is not a key
     pages_playbooks,
     pages_settings,
+    pages_mail,
     pages_business_hours,
     pages_privacy,
 ):
