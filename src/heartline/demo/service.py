@@ -20,6 +20,7 @@ from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn, OrderIn
 from heartline.db import session_scope
+from heartline.demo.macros import seed_macros
 from heartline.demo.people import DEMO_PASSWORD, STAFF, TEAMS
 from heartline.demo.plan import DemoPlan, build_plan
 from heartline.demo.timeline import CustomerPlan
@@ -214,6 +215,8 @@ def build_demo_workspace(
     summary = write_plan(plan, console=console)
     _run_playbooks(plan.now, console)
     _assign_queues()
+    with session_scope() as session:  # the team's canned replies, kept by the manager
+        seed_macros(session, manager_email=next(s.email for s in STAFF if s.role == Role.MANAGER))
     if console is not None:
         print_summary(summary, console)
     return summary

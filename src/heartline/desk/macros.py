@@ -181,7 +181,7 @@ def delete_macro(session: Session, *, macro_id: int, actor: Principal) -> None:
 
 def _order_number(session: Session, *, conversation_id: int, customer_id: int) -> str:
     """The order a conversation is about (its newest message naming one), else the customer's
-    newest order; its shop number, or '#id' when the shop gave none."""
+    newest order; its shop number, or Heartline's id when the shop gave none."""
     order_ids = [
         i.order_id
         for i in interaction_service.conversation_interactions(
@@ -196,7 +196,7 @@ def _order_number(session: Session, *, conversation_id: int, customer_id: int) -
         if not orders:
             return ""
         order = orders[0]
-    return order.external_id or f"#{order.id}"
+    return order.external_id or str(order.id)
 
 
 def _first(name: str) -> str:
