@@ -13,50 +13,33 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
-from heartline.enums import ConversationStatus, Direction
+from heartline.enums import Direction
 from heartline.interactions.models import Conversation, Interaction
-from heartline.interactions.search_text import (
-    PREFIX_MIN,
-    Snippet,
-    pg_terms,
-    phone_digits,
-    snippet,
-    terms,
+from heartline.interactions.search_sql import (
+    SearchFilters,
+    conditions,
+    customer_ids,
+    is_pg,
+    message_ids,
+    sqlite_hits,
 )
+from heartline.interactions.search_text import Snippet, pg_terms, snippet, terms
 
 CUSTOMER_LIMIT = 10
 ORDER_LIMIT = 10
 # Message hits read, newest first, to fill one page of conversations: a conversation with many
-# matching messages uses several; a mood filter (checked in Python) skips some.
-HIT_WINDOW = 400
-HIT_WINDOW_FILTERED = 2000
+# matching messages uses several; a mood test (run by the caller, in Python) drops some.
+HIT_WINDOW = 200
+HIT_WINDOW_FILTERED = 500
+KEEP_CHUNK = 100  # messages handed to the caller's test at a time
 CUSTOMER_CONVERSATIONS = 50  # matched customers whose conversations are listed too
 
 Keep = Callable[[Sequence[int]], Collection[int]]
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """What narrows the conversations (customers and orders are found by the words alone)."""
-
-    status: ConversationStatus | None = None
-    queue: str | None = None
-    channel: str | None = None
-    assignee_id: int | None = None
-    unassigned: bool = False
-    since: datetime | None = None  # messages written at or after
-    until: datetime | None = None  # messages written before
-
-    @property
-    def any(self) -> bool:
-        """Whether any filter is set."""
-        return any(v not in (None, False) for v in self.__dict__.values())
 
 
 @dataclass(frozen=True)
@@ -110,104 +93,40 @@ class SearchResults:
     more_conversations: bool = False
 
 
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _fts_term(word: str, prefix_min: int) -> str:
-    return f'"{word}"*' if len(word) >= prefix_min else f'"{word}"'
-
-
-def _message_ids(session: Session, words: list[str]) -> Any:
-    """A subquery of the ids of messages containing every word (a prefix from 3 letters)."""
-    if _is_pg(session):
-        tsq = " & ".join(f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'" for w in words)
-        cond = literal_column("interactions.search_vector").op("@@")(
-            func.to_tsquery(literal_column("'simple'"), tsq)
-        )
-        return select(Interaction.id).where(cond).scalar_subquery()
-    match = " AND ".join(_fts_term(w, PREFIX_MIN) for w in words)
-    return (
-        text("SELECT rowid FROM search_messages WHERE search_messages MATCH :m")
-        .bindparams(m=match)
-        .columns(literal_column("rowid"))
-        .scalar_subquery()
-    )
-
-
-def _customer_ids(session: Session, query: str, words: list[str], limit: int) -> list[int]:
-    """Customers whose name/email/external id hold every word (as prefixes, in any order), or
-    whose phone holds the query's digits; best match first."""
-    digits = phone_digits(query)
-    if _is_pg(session):
-        parts = ["(" + " & ".join(f"'{w}':*AB" for w in words) + ")"]
-        if digits:
-            parts.append(f"'{digits}':*C")
-        sql = (
-            "SELECT id FROM customers, to_tsquery('simple', :q) query "
-            "WHERE search_vector @@ query ORDER BY ts_rank(search_vector, query) DESC, id LIMIT :n"
-        )
-        params: dict[str, object] = {"q": " | ".join(parts), "n": limit}
-    else:
-        parts = ["{name email ref} : (" + " AND ".join(_fts_term(w, 1) for w in words) + ")"]
-        if digits:
-            parts.append(f'phone : "{digits}"*')
-        sql = (
-            "SELECT rowid FROM search_customers WHERE search_customers MATCH :q "
-            "ORDER BY rank, rowid LIMIT :n"
-        )
-        params = {"q": " OR ".join(parts), "n": limit}
-    return [int(r[0]) for r in session.execute(text(sql), params)]
-
-
-def _conditions(filters: SearchFilters, *, at: Any) -> list[ColumnElement[bool]]:
-    """The conversation filters (and the date range on `at`) as SQL conditions."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.status is not None:
-        conditions.append(Conversation.status == filters.status.value)
-    if filters.queue:
-        conditions.append(Conversation.queue == filters.queue)
-    if filters.channel:
-        conditions.append(Conversation.channel == filters.channel)
-    if filters.unassigned:
-        conditions.append(Conversation.assignee_id.is_(None))
-    elif filters.assignee_id is not None:
-        conditions.append(Conversation.assignee_id == filters.assignee_id)
-    if filters.since is not None:
-        conditions.append(at >= filters.since)
-    if filters.until is not None:
-        conditions.append(at < filters.until)
-    return conditions
-
-
 def _message_hits(
     session: Session, words: list[str], filters: SearchFilters, keep: Keep | None, limit: int
 ) -> tuple[list[tuple[int, int, datetime]], bool]:
     """(interaction id, conversation id, written at) of the newest matching message of each
     conversation, newest first; and whether there are more conversations than `limit`."""
     window = HIT_WINDOW_FILTERED if keep is not None else HIT_WINDOW
-    stmt = (
-        select(Interaction.id, Interaction.conversation_id, Interaction.occurred_at)
-        .join(Conversation, Conversation.id == Interaction.conversation_id)
-        .where(Interaction.id.in_(_message_ids(session, words)))
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(window)
-    )
-    rows: list[tuple[int, int, datetime]] = [
-        (int(iid), int(cid or 0), at)
-        for iid, cid, at in session.execute(
-            stmt.where(*_conditions(filters, at=Interaction.occurred_at))
+    if is_pg(session):
+        stmt = (
+            select(Interaction.id, Interaction.conversation_id, Interaction.occurred_at)
+            .join(Conversation, Conversation.id == Interaction.conversation_id)
+            .where(Interaction.id.in_(message_ids(session, words)))
+            .where(*conditions(filters, at=Interaction.occurred_at))
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(window)
         )
-    ]
-    if keep is not None and rows:
-        kept = set(keep([r[0] for r in rows]))
-        rows = [r for r in rows if r[0] in kept]
+        result = session.execute(stmt)
+    else:
+        result = session.execute(sqlite_hits(words, filters, window))
+    rows = [(int(iid), int(cid or 0), at) for iid, cid, at in result]
+    rows.sort(key=lambda r: (r[2], r[0]), reverse=True)
     out: list[tuple[int, int, datetime]] = []
     seen: set[int] = set()
-    for iid, cid, at in rows:
-        if cid not in seen:
-            seen.add(cid)
-            out.append((iid, cid, at))
+    # The caller's test runs on a chunk at a time, newest first, until the page is full.
+    for start in range(0, len(rows), KEEP_CHUNK if keep is not None else len(rows) or 1):
+        chunk = rows[start : start + (KEEP_CHUNK if keep is not None else len(rows))]
+        if keep is not None:
+            kept = set(keep([r[0] for r in chunk if r[1] not in seen]))
+            chunk = [r for r in chunk if r[0] in kept]
+        for iid, cid, at in chunk:
+            if cid not in seen:
+                seen.add(cid)
+                out.append((iid, cid, at))
+        if len(out) > limit:
+            break
     return out[:limit], len(out) > limit
 
 
@@ -229,7 +148,7 @@ def _customer_conversations(
     convs: list[tuple[int, datetime]] = [
         (int(cid), at)
         for cid, at in session.execute(
-            stmt.where(*_conditions(filters, at=Conversation.last_activity_at))
+            stmt.where(*conditions(filters, at=Conversation.last_activity_at))
         )
     ]
     if not convs:
@@ -267,19 +186,19 @@ def search(
     out = SearchResults(query=query, terms=words)
     if not words:
         return out
-    index_words = pg_terms(query) if _is_pg(session) else words
-    customer_ids = _customer_ids(
+    index_words = pg_terms(query) if is_pg(session) else words
+    matched = customer_ids(
         session, query, index_words, max(CUSTOMER_LIMIT + 1, CUSTOMER_CONVERSATIONS)
     )
-    out.customers, out.more_customers = _customers(session, customer_ids, words)
+    out.customers, out.more_customers = _customers(session, matched, words)
     out.orders = _orders(session, query)
     hits, more = _message_hits(session, index_words, filters, keep, limit)
     rows: dict[int, tuple[int | None, str, datetime]] = {
         cid: (iid, "message", at) for iid, cid, at in hits
     }
-    if customer_ids:
+    if matched:
         for iid, cid, at in _customer_conversations(
-            session, customer_ids[:CUSTOMER_CONVERSATIONS], filters, keep, limit
+            session, matched[:CUSTOMER_CONVERSATIONS], filters, keep, limit
         ):
             rows.setdefault(cid, (iid, "customer", at))
     ranked = sorted(rows.items(), key=lambda kv: kv[1][2], reverse=True)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from heartline.enums import Channel, ConversationStatus
 from heartline.errors import AppError, ErrorCode
-from heartline.interactions.search import SearchFilters
+from heartline.interactions.search_sql import SearchFilters
 from heartline.interactions.search_text import terms
 
 MOODS = ("negative", "neutral", "positive")  # the feeling read in the message shown
