@@ -192,6 +192,9 @@ def test_survey_trends_need_enough_answers(db, web_as, customer):
     assert "<svg" in nps and "<title" in nps and "<desc" in nps and "<polyline" in nps
     # promoters 3 of 5, detractors 1 -> +40; the week before: 2 and 3 -> -20
     assert "+40" in nps and "-20" in nps.replace("−", "-")
+    # Day bars still plot surveys per week: a day rarely has enough answers.
+    daily = web_as("manager").get(f"/dashboard?from={d0}&to={d1}&bucket=day").text
+    assert "<polyline" in daily.split('id="trend-nps"')[1].split("</figure>")[0]
     rows = metrics_service.survey_trend(db, bucket="week", start=d0, end=d1)
     assert [r["nps_n"] for r in rows if r["nps_n"]] == [5, 5]
 

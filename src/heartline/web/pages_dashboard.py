@@ -19,7 +19,7 @@ from heartline.errors import AppError, ErrorCode
 from heartline.metrics import service as metrics_service
 from heartline.mood import service as mood_service
 from heartline.web.deps import ManagerUser
-from heartline.web.pages_reports import NO_TEAM, emotion_counts
+from heartline.web.pages_reports import NO_TEAM, emotion_counts, survey_bucket
 from heartline.web.render import render
 from heartline.web.report_filters import (
     bucket_label,
@@ -207,11 +207,12 @@ def _team_value(name: str, team_ids: dict[str, str]) -> str:
 
 
 def _survey_cards(db: Db, f: Filters) -> list[dict[str, Any]]:
-    """CSAT, NPS and CES trend lines over the range's bars, with answers per bar."""
+    """CSAT, NPS and CES trend lines over the range (weeks or months), with answers per point."""
+    bucket = survey_bucket(f.bucket)
     rows = metrics_service.survey_trend(
-        db, bucket=f.bucket, start=f.start, end=f.end, where=f.where()
+        db, bucket=bucket, start=f.start, end=f.end, where=f.where()
     )
-    return [trend_card(key, rows, f.bucket) for key in METRICS]
+    return [trend_card(key, rows, bucket) for key in METRICS]
 
 
 def _stories(db: Db, f: Filters) -> tuple[list[dict[str, Any]], dict[int, str]]:

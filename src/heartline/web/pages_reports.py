@@ -215,13 +215,14 @@ def sentiment_csv(db: Db, user: ManagerUser, f: DashQ) -> Response:
 
 @router.get("/reports/surveys.csv")
 def surveys_csv(db: Db, user: ManagerUser, f: DashQ) -> Response:
-    """CSAT, NPS and CES per bar with the number of answers behind each."""
+    """CSAT, NPS and CES per week (or month) with the number of answers behind each."""
+    bucket = survey_bucket(f.bucket)
     trend = metrics_service.survey_trend(
-        db, bucket=f.bucket, start=f.start, end=f.end, where=f.where()
+        db, bucket=bucket, start=f.start, end=f.end, where=f.where()
     )
     keys = ("csat", "csat_n", "nps", "nps_n", "ces", "ces_n")
     rows = (
-        (bucket_label(date.fromisoformat(r["bucket"]), f.bucket), r["first"].isoformat(),
+        (bucket_label(date.fromisoformat(r["bucket"]), bucket), r["first"].isoformat(),
          r["last"].isoformat(), *(r[k] for k in keys))
         for r in trend
     )  # fmt: skip
@@ -242,6 +243,11 @@ def breakdowns_csv(db: Db, user: ManagerUser, f: DashQ) -> Response:
     rows += [("emotion", e, n, "", "") for e, n in emotion_counts(db, f)]
     cols = ("breakdown", "value", "messages", "negative_percent", "average_valence")
     return csv_response("breakdowns", params(f), metrics_service.to_csv(cols, rows))
+
+
+def survey_bucket(bucket: str) -> str:
+    """Survey trends go per week at the finest: a day rarely has enough answers to plot."""
+    return "week" if bucket == "day" else bucket
 
 
 def emotion_counts(db: Db, f: Filters) -> list[tuple[str, int]]:

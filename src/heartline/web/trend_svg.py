@@ -67,6 +67,8 @@ def trend_card(key: str, rows: list[dict[str, Any]], bucket: str) -> dict[str, A
         "height": HEIGHT,
         "better": "higher" if higher_better else "lower",
         "min": metrics_service.MIN_ANSWERS,
+        "top": _fmt(key, hi),
+        "bottom": _fmt(key, lo),
     }
 
 
