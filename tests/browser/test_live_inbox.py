@@ -57,7 +57,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     ids: dict[str, Any] = dict(_seed(url))
     ids.update(_more(url, ids["conversation"]))
     env = {**os.environ, "HEARTLINE_DATABASE_URL": url, "HEARTLINE_DATA_DIR": str(tmp)}
-    with live_server(env, Path(tmp) / "server.log") as base:
+    with live_server(env, Path(tmp) / "server.log", wait_s=60) as base:
         yield Live(base, ids)
 
 

@@ -33,13 +33,14 @@ def one_poll(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(live, "LIFETIME_S", 0.0)
 
 
-def events(body: str) -> Events:
-    """(event name, data) of each event in a stream, in order."""
+def events(body: str, *, unread: bool = False) -> Events:
+    """(event name, data) of each event in a stream, in order (the unread count, sent by every
+    stream's first poll, only if asked)."""
     out = []
     for block in body.split("\n\n"):
         name = re.search(r"^event: (.+)$", block, re.M)
         data = re.search(r"^data: (.+)$", block, re.M)
-        if name and data:
+        if name and data and (unread or name.group(1) != "unread"):
             out.append((name.group(1), json.loads(data.group(1))))
     return out
 
@@ -286,3 +287,24 @@ def test_the_inbox_and_conversation_pages_carry_the_live_hooks(
     assert '<script src="/static/live.js" defer></script>' in inbox
     assert c.get("/static/live.js").status_code == 200
     assert c.get("/static/live.css").status_code == 200
+
+
+def test_the_stream_carries_the_unread_notifications_count(
+    web_as: Any, frustrated: dict[str, int], db: Session
+) -> None:
+    from heartline.notifications import service as notification_service
+
+    c = web_as("agent")
+    assert events(stream(c, "/live/inbox"), unread=True) == [
+        ("unread", {"count": 0, "more": False})
+    ]
+    me = auth_service.find_user(db, email="agent@example.com")
+    assert me is not None
+    notification_service.notify(
+        db, user_id=me.id, kind="mention", conversation_id=frustrated["conversation_id"],
+        text="Priya mentioned you",
+    )  # fmt: skip
+    db.commit()
+    got = dict(events(stream(c, f"/live/conversations/{frustrated['conversation_id']}"),
+                      unread=True))  # fmt: skip
+    assert got["unread"]["count"] == 1

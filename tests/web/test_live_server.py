@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     url = f"sqlite:///{tmp}/live.db"
     seeded = _seed(url)
     env = {**os.environ, "HEARTLINE_DATABASE_URL": url, "HEARTLINE_DATA_DIR": str(tmp)}
-    with live_server(env, Path(tmp) / "server.log") as base:
+    with live_server(env, Path(tmp) / "server.log", wait_s=60) as base:
         yield base, seeded
 
 
@@ -133,7 +133,7 @@ def test_stopping_the_server_ends_open_streams(tmp_path: Path) -> None:
     _seed(url)
     env = {**os.environ, "HEARTLINE_DATABASE_URL": url, "HEARTLINE_DATA_DIR": str(tmp_path)}
     lines: queue.Queue[str] = queue.Queue()
-    with live_server(env, tmp_path / "server.log") as base:
+    with live_server(env, tmp_path / "server.log", wait_s=60) as base:
         client = _signed_in(base)
         reader = threading.Thread(
             target=_read_stream, args=(client, "/live/inbox", lines), daemon=True

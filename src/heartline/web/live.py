@@ -10,6 +10,7 @@ and sends events the page acts on:
 - ``notify``: a customer wrote in a conversation assigned to the viewer.
 - ``thread``: someone else added a message to the conversation the viewer has open.
 - ``presence``: who else has that conversation open, and who is writing a reply.
+- ``unread``: the viewer's unread notifications (@mentions, SLA warnings), when it changes.
 
 The event id is the cursor (microseconds since 1970, UTC): a browser that reconnects sends it
 back as Last-Event-ID and misses nothing. The cursor stays OVERLAP behind the clock, so a change
@@ -38,6 +39,7 @@ from heartline.customers import service as customer_service
 from heartline.db import get_sessionmaker, utcnow
 from heartline.enums import Direction
 from heartline.interactions import service as interaction_service
+from heartline.notifications import service as notification_service
 from heartline.presence import service as presence_service
 
 POLL_S = 1.0  # the issue's bar: a new message in another agent's inbox within two seconds
@@ -112,6 +114,7 @@ class Feed:
     announced: set[int] = field(default_factory=set)  # message ids notified or shown
     presence: list[dict[str, str]] | None = None  # last presence sent (None: not yet)
     names: dict[int, str] = field(default_factory=dict)
+    unread: int | None = None  # last unread count sent (None: not yet)
 
     def matches(self, conv: interaction_service.ChangedConversation) -> bool:
         """Whether a conversation belongs in the inbox view this stream serves."""
@@ -185,6 +188,11 @@ def read_events(feed: Feed) -> list[str]:
         if feed.conversation_id is not None:
             presence = _presence_event(session, feed, now)
             events += [presence] if presence else []
+        unread = notification_service.unread_count(session, user_id=feed.user_id)
+        if unread != feed.unread:
+            more = feed.unread is not None and unread > feed.unread
+            events.append(sse("unread", {"count": unread, "more": more}))
+            feed.unread = unread
         session.rollback()
     feed.advance(changes.newest, now)
     if events:

@@ -9,6 +9,7 @@
   var NOTIFIED = "heartline-notified";
   var BEAT_MS = 10000;  // presence rows expire after 30 s on the server
   var REFRESH_GAP_MS = 1000;  // at most one inbox refetch a second, however busy the desk
+  var KEEP_MS = 15000;  // a changed row stays marked this long, through later refetches
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -70,6 +71,30 @@
     }
   }
 
+  function unread(data) {
+    var link = document.getElementById("nav-notifications");
+    if (link) {
+      var count = link.querySelector(".count");
+      if (!data.count && count) count.remove();
+      if (data.count) {
+        if (!count) {
+          link.appendChild(document.createTextNode(" "));
+          count = link.appendChild(el("span", "count"));
+        }
+        count.dataset.unread = data.count;
+        count.textContent = data.count;
+        count.appendChild(el("span", "sr-only", " unread"));
+      }
+    }
+    if (data.more) {
+      var note = el("p", "notice live-notice", "You have a new notification. ");
+      var see = el("a", "", "See it");
+      see.href = "/notifications";
+      note.appendChild(see);
+      noticeArea().appendChild(note);
+    }
+  }
+
   function setState(bar, state) {
     bar.dataset.state = state;
     var word = bar.querySelector(".live-word");
@@ -82,6 +107,7 @@
   function connect(url, handlers, bar) {
     var source = new EventSource(url);
     source.addEventListener("notify", function (e) { notify(JSON.parse(e.data)); });
+    source.addEventListener("unread", function (e) { unread(JSON.parse(e.data)); });
     Object.keys(handlers).forEach(function (name) {
       source.addEventListener(name, function (e) { handlers[name](JSON.parse(e.data)); });
     });
@@ -109,7 +135,7 @@
     return ids;
   }
 
-  function swapRows(doc, changed) {
+  function swapRows(doc, changed, recent) {
     var old = document.querySelector("table.inbox tbody");
     var fresh = doc.querySelector("table.inbox tbody");
     if (!old || !fresh) return 0;
@@ -123,10 +149,17 @@
     var marked = 0;
     fresh.querySelectorAll("a.conv-link[href^='/conversations/']").forEach(function (a) {
       var id = a.getAttribute("href").split("/")[2];
-      if (!changed[id]) return;
       var row = a.closest("tr");
-      row.classList.add(before[id] ? "live-updated" : "live-new");
-      row.dataset.live = before[id] ? "updated" : "new";
+      if (changed[id]) {
+        row.classList.add(before[id] ? "live-updated" : "live-new");
+        row.dataset.live = before[id] ? "updated" : "new";
+        recent[id] = { at: Date.now(), how: row.dataset.live };
+      } else if (recent[id] && Date.now() - recent[id].at < KEEP_MS) {
+        row.classList.add("live-kept");  // still marked, without the fading tint again
+        row.dataset.live = recent[id].how;
+      } else {
+        return;
+      }
       marked += 1;
     });
     var head = document.querySelector(".page-head h1"), newHead = doc.querySelector(".page-head h1");
@@ -139,7 +172,7 @@
   }
 
   function liveInbox(bar) {
-    var pending = {}, busy = false, last = 0, timer = null;
+    var pending = {}, recent = {}, busy = false, last = 0, timer = null;
     function refresh() {
       timer = null;
       if (busy) { timer = setTimeout(refresh, REFRESH_GAP_MS); return; }
@@ -153,7 +186,7 @@
           return r.text();
         })
         .then(function (html) {
-          var n = swapRows(new DOMParser().parseFromString(html, "text/html"), changed);
+          var n = swapRows(new DOMParser().parseFromString(html, "text/html"), changed, recent);
           if (n) bar.querySelector(".live-word").textContent = "Updated just now: " + n + (n === 1 ? " conversation" : " conversations") + " highlighted.";
         })
         .catch(function () { setState(bar, "stopped"); })
