@@ -192,8 +192,8 @@ def to_spec(state: Mapping[str, Any], types: Mapping[str, str]) -> Built:
     built = Built({})
     conditions = []
     for row, cond in enumerate(state["conditions"]):
-        if not cond["field"] and not cond["value"].strip():
-            continue  # a blank row
+        if not cond["field"]:
+            continue  # a blank row, or one whose field was set to "(none)": no condition
         kind = types.get(cond["field"], "text")
         value = parse_value(cond["value"], kind, cond["op"])
         conditions.append(
@@ -265,6 +265,8 @@ def place_errors(details: list[dict[str, Any]], built: Built) -> Errors:
     for d in details:
         path = str(d.get("field", "")).removeprefix("body.").removeprefix("body")
         message = _PLAIN.get(str(d.get("type")), str(d.get("message", "is not valid")))
+        if message.startswith("unknown field"):
+            message = "choose a field from the list"
         named = _NAMED.match(message)
         if not path and named:  # a whole-spec check names the field in its message
             path, message = named.group(1), named.group(2)

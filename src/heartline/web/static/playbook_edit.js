@@ -19,7 +19,7 @@
     if (op.selectedOptions[0] && op.selectedOptions[0].disabled) op.value = "";
     var takes = op.selectedOptions[0] ? op.selectedOptions[0].dataset.value : "one";
     var none = takes === "none";
-    value.disabled = none;
+    value.readOnly = none; // not disabled: a disabled box is left out of the form, and the rows would shift
     value.closest(".cond-row").classList.toggle("no-value", none);
     value.placeholder = takes === "list" ? "values, separated by commas" : "";
   }
