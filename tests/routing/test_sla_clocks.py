@@ -204,3 +204,61 @@ def test_bad_hours_are_a_422_naming_the_field_and_good_ones_are_audited(
     events, _ = privacy_service.audit_trail(db, entity="team", entity_id=team_id,
                                             action="team.hours_updated")  # fmt: skip
     assert len(events) == 1
+
+
+def test_imported_history_gets_clocks_stopped_at_its_resolve(db: Session) -> None:
+    from heartline.customers import service as customer_service
+    from heartline.customers.schemas import CustomerIn
+    from heartline.interactions.schemas import InteractionIn
+    from heartline.routing.models import SlaClock
+
+    cust = customer_service.upsert_customer(db, data=CustomerIn(external_id="hist")).obj
+    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def ingest(at: datetime, direction: str, conv: int | None = None) -> Any:
+        data = InteractionIn(customer_id=cust.id, channel="email", text="Hello there",
+                             occurred_at=at, direction=direction, conversation_id=conv)  # fmt: skip
+        return interaction_service.ingest_interaction(db, data=data).obj
+
+    asked = ingest(t0, "inbound")
+    late = ingest(t0 + 30 * H, "outbound", asked.conversation_id)  # 6 h past the 24 h
+    conv_id = asked.conversation_id
+    interaction_service.set_conversation_status(
+        db, conversation_id=conv_id, status=ConversationStatus.RESOLVED, at=t0 + 31 * H
+    )
+    db.commit()
+    routing_service.sla_on_messages(db, interaction_ids=[asked.id, late.id])
+    routing_service.sla_on_status(db, conversation_ids=[conv_id])  # the status event: no-op
+    db.commit()
+    clock = db.get(SlaClock, conv_id)
+    assert clock is not None and clock.reply_met is False and clock.resolve_met is True
+    assert clock.reply_stopped_at == t0 + 30 * H and clock.resolve_stopped_at == t0 + 31 * H
+    conv, view = _state(db, conv_id, t0 + 100 * H)
+    assert conv.sla_due_at is None and (view.state, view.clock) == ("met", "resolution")
+
+
+def test_the_api_sets_business_hours_and_reads_a_conversation_sla(
+    api: Any, api_as: Any, db: Session, sla_customer: None
+) -> None:
+    team_id = auth_service.get_or_create_team(db, name="Paris desk").id
+    db.commit()
+    admin, agent = api_as("admin"), api_as("agent")
+    url = f"/teams/{team_id}/business-hours"
+    assert agent.get(url).json() == {"team_id": team_id, "hours": None, "always_open": True}
+    hours = {"timezone": "Europe/Paris", "days": NINE_TO_FIVE}
+    assert agent.put(url, json=hours).status_code == 403
+    bad = admin.put(url, json={**hours, "timezone": "Nowhere/Land"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "timezone"
+    late = {"timezone": "UTC", "days": {"tue": {"start": "18:00", "end": "09:00"}}}
+    bad = admin.put(url, json=late)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "days.tue.end"
+    assert admin.put("/teams/999999/business-hours", json=hours).status_code == 422
+    ok = admin.put(url, json=hours).json()
+    assert ok["hours"]["days"]["mon"] == {"start": "09:00:00", "end": "17:00:00"}
+    assert admin.delete(url).json()["always_open"] is True
+
+    t0 = datetime.now(UTC).replace(microsecond=0) - 2 * H
+    conv_id = _write(api, t0)
+    sla = agent.get(f"/conversations/{conv_id}/sla").json()
+    assert sla["state"] == "running" and sla["clock"] == "first_reply"
+    assert sla["due_at"].startswith((t0 + 24 * H).strftime("%Y-%m-%dT%H:%M"))

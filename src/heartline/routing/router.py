@@ -230,3 +230,52 @@ def post_bulk(body: BulkIn, db: Db, principal: Worker) -> dict[str, Any]:
         "unchanged_ids": out.unchanged,
         "missing_ids": out.missing,
     }
+
+
+def _hours_out(db: Db, team_id: int) -> dict[str, Any]:
+    hours = service.team_hours(db).get(team_id)
+    return {"team_id": team_id, "hours": hours.model_dump(mode="json") if hours else None,
+            "always_open": hours is None}  # fmt: skip
+
+
+@router.get("/teams/{team_id}/business-hours")
+def get_team_hours(db: Db, _: Worker, team_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Any:
+    """A team's business hours, which its SLA clocks count in (none: 24x7)."""
+    return _hours_out(db, team_id)
+
+
+@router.put("/teams/{team_id}/business-hours")
+def put_team_hours(
+    db: Db, principal: Admin, team_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: Any = Body(...),
+) -> Any:  # fmt: skip
+    """Set a team's business hours (admin; 422 naming the field, e.g. timezone or
+    days.mon.end; audited as team.hours_updated)."""
+    service.set_team_hours(db, team_id=team_id, raw=body, actor=principal)
+    db.commit()
+    return _hours_out(db, team_id)
+
+
+@router.delete("/teams/{team_id}/business-hours")
+def delete_team_hours(
+    db: Db, principal: Admin, team_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Any:
+    """Take a team's business hours off: its SLA clocks count every hour (audited)."""
+    service.clear_team_hours(db, team_id=team_id, actor=principal)
+    db.commit()
+    return _hours_out(db, team_id)
+
+
+@router.get("/conversations/{conversation_id}/sla")
+def get_sla(
+    db: Db, _: Worker, conversation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> dict[str, Any]:
+    """How a conversation's SLA stands: state (running, at_risk, overdue, paused, met,
+    missed, stopped; none before its first customer message), which clock, due time."""
+    conv = interaction_service.get_conversation(db, conversation_id=conversation_id)
+    view = service.sla_views(db, conversations=[conv]).get(conv.id)
+    if view is None:
+        return {"conversation_id": conv.id, "state": "none", "clock": None, "due_at": None,
+                "seconds": 0}  # fmt: skip
+    return {"conversation_id": conv.id, "state": view.state, "clock": view.clock,
+            "due_at": view.due_at, "seconds": round(view.seconds)}  # fmt: skip

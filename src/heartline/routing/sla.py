@@ -117,10 +117,13 @@ def customer_wrote(
     bring the running reply due time closer if the priority went up. Idempotent."""
     hours = _calendar(session, conv)
     clock = _clock(session, conv.id)
-    if conv.status == ConversationStatus.PENDING and (
-        clock.paused_since is None or at >= clock.paused_since
+    if (
+        conv.status == ConversationStatus.PENDING
+        and clock.paused_since is not None
+        and at >= clock.paused_since
     ):
-        # Waiting on the customer ends when they write (Zendesk: pending -> open).
+        # Waiting on the customer ends when they write (Zendesk: pending -> open); a message
+        # from before the pause (imported history) leaves it pending.
         interaction_service.set_conversation_status(
             session, conversation_id=conv.id, status=ConversationStatus.OPEN
         )
@@ -187,21 +190,29 @@ def status_changed(session: Session, *, conv: Any, at: datetime) -> None:
 
 
 def on_messages(session: Session, *, interaction_ids: list[int], rules: RoutingRules) -> None:
-    """Run the clocks for new messages (the route stage): customers start, agents stop."""
+    """Run the clocks for new messages (the route stage): customers start, agents stop. A
+    conversation already resolved (imported history) gets its clocks too, stopped at its
+    resolve once all of the batch's messages have run, so history says met or missed."""
     messages = interaction_service.interactions_by_ids(session, ids=interaction_ids).values()
+    finished: dict[int, Any] = {}
     for m in sorted(messages, key=lambda m: (m.occurred_at, m.id)):
         if m.conversation_id is None:
             continue
         conv = interaction_service.get_conversation(session, conversation_id=m.conversation_id)
         if m.direction == Direction.INBOUND:
-            if conv.status not in DONE:
-                replied = conv.first_response_at is not None and conv.first_response_at < (
-                    m.occurred_at
-                )
-                customer_wrote(session, conv=conv, at=m.occurred_at, rules=rules,
-                               agent_replied=replied)  # fmt: skip
+            if conv.status in DONE:
+                if conv.resolved_at is not None and m.occurred_at > conv.resolved_at:
+                    continue  # written after the resolve, yet not reopening it: no clock
+                finished[conv.id] = conv
+            replied = conv.first_response_at is not None and conv.first_response_at < (
+                m.occurred_at
+            )
+            customer_wrote(session, conv=conv, at=m.occurred_at, rules=rules,
+                           agent_replied=replied)  # fmt: skip
         elif not (m.meta or {}).get("playbook"):  # automated messages are nobody's reply
             agent_replied(session, conv=conv, at=m.occurred_at)
+    for conv in finished.values():
+        status_changed(session, conv=conv, at=conv.resolved_at or utcnow())
     session.flush()
 
 
