@@ -22,7 +22,7 @@ from heartline.mailbox import imap as imap_module
 from heartline.mailbox import service as mailbox_service
 from heartline.mailbox.models import MailboxFolderState
 from heartline.mailbox.schemas import MailboxIn
-from tests.mailbox.conftest import Imap
+from tests.mailbox.dovecot import Imap
 from tests.mailbox.mails import mail
 
 

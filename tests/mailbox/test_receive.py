@@ -59,6 +59,14 @@ def test_a_bounce_is_automatic_and_a_mail_without_sender_is_refused() -> None:
         parse_mail(b"   ")
 
 
+def test_a_sender_address_that_is_not_valid_is_a_422_naming_the_message(db: Session) -> None:
+    from heartline.errors import AppError
+
+    with pytest.raises(AppError, match="message: the sender address") as caught:
+        mailbox_service.receive_raw(db, mail(sender="Joe <joe..x@example.com>"), source="t")
+    assert caught.value.details and caught.value.details[0]["field"] == "message"
+
+
 def test_the_thread_follows_in_reply_to_and_a_new_subject_opens_a_new_conversation(
     db: Session,
 ) -> None:

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from heartline import db as dbmod
 from heartline.config import get_settings
 from heartline.db import utcnow
+from heartline.errors import AppError
 from heartline.mailbox.models import Mailbox, MailboxFolderState
 from heartline.mailbox.parse import MailError, parse_mail
 from heartline.mailbox.receive import receive_parsed
@@ -26,6 +28,7 @@ from heartline.mailbox.secret import unseal
 
 log = logging.getLogger(__name__)
 FETCH_BATCH = 25
+IDLE_SLICE_S = 5.0
 
 
 @dataclass
@@ -86,8 +89,10 @@ def _new_uids(client: IMAPClient, last_uid: int) -> list[int]:
     return sorted(int(u) for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
 
 
-def _store(mailbox_id: int, uid: int, raw: bytes, result: PollResult) -> None:
-    """One mail and the folder's new high-water mark, in one transaction."""
+def _store(mailbox_id: int, mails: list[tuple[int, bytes]], result: PollResult) -> None:
+    """A fetched batch and the folder's new high-water mark, in one transaction (each mail in
+    its own savepoint: a mail that cannot be stored is reported and skipped, never blocking
+    the folder; a database failure rolls the whole batch back for the next poll)."""
     limit = get_settings().mail_attachment_max_bytes
     with dbmod.session_scope() as session:
         box = session.get(Mailbox, mailbox_id)
@@ -98,19 +103,23 @@ def _store(mailbox_id: int, uid: int, raw: bytes, result: PollResult) -> None:
             )
         )
         assert state is not None
-        try:
-            received = receive_parsed(
-                session, parse_mail(raw, max_attachment_bytes=limit), source=f"imap:{box.name}"
-            )
-        except MailError as exc:
-            result.unreadable.append(f"UID {uid}: {exc}")
-        else:
-            if received.status == "created":
-                result.created += 1
-                result.automated += received.automated is not None
+        for uid, raw in mails:
+            try:
+                with session.begin_nested():
+                    received = receive_parsed(
+                        session,
+                        parse_mail(raw, max_attachment_bytes=limit),
+                        source=f"imap:{box.name}",
+                    )
+            except (MailError, AppError) as exc:
+                result.unreadable.append(f"UID {uid}: {exc}")
             else:
-                result.duplicates += 1
-        state.last_uid = max(state.last_uid, uid)
+                if received.status == "created":
+                    result.created += 1
+                    result.automated += received.automated is not None
+                else:
+                    result.duplicates += 1
+            state.last_uid = max(state.last_uid, uid)
 
 
 def poll_mailbox(mailbox_id: int, client: IMAPClient | None = None) -> PollResult:
@@ -133,12 +142,12 @@ def poll_mailbox(mailbox_id: int, client: IMAPClient | None = None) -> PollResul
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
             fetched = client.fetch(batch, ["BODY.PEEK[]"])
-            for uid in batch:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
-                if raw is None:
-                    continue  # expunged meanwhile
-                result.fetched += 1
-                _store(box.id, uid, bytes(raw), result)
+            # A mail expunged meanwhile has no body: skipped.
+            mails = [
+                (u, bytes(fetched[u][b"BODY[]"])) for u in batch if b"BODY[]" in fetched.get(u, {})
+            ]
+            result.fetched += len(mails)
+            _store(box.id, mails, result)
     except Exception as exc:  # a dropped connection, a refused login...: the next poll resumes
         result.error = f"{type(exc).__name__}: {exc}"[:500]
         log.warning("mailbox %s: %s", name, result.error)
@@ -177,13 +186,18 @@ class Watcher:
 
     def _watch(self, mailbox_id: int) -> None:
         while not self._stop.is_set():
-            with dbmod.session_scope() as session:
-                box = session.get(Mailbox, mailbox_id)
-                if box is None or not box.enabled:
-                    self._threads.pop(mailbox_id, None)
-                    return
-            poll_mailbox(mailbox_id)
-            if not self._idle(mailbox_id):
+            try:
+                with dbmod.session_scope() as session:
+                    box = session.get(Mailbox, mailbox_id)
+                    if box is None or not box.enabled:
+                        self._threads.pop(mailbox_id, None)
+                        return
+                poll_mailbox(mailbox_id)
+                waited = self._idle(mailbox_id)
+            except Exception:  # the database away for a moment: try again next interval
+                log.exception("mailbox %s: watching failed", mailbox_id)
+                waited = False
+            if not waited:
                 self._stop.wait(self.interval_s)
 
     def _idle(self, mailbox_id: int) -> bool:
@@ -205,7 +219,11 @@ class Watcher:
             if int(info.get(b"UIDNEXT", 0)) - 1 > self._last_uid(box):
                 return True  # mail came between the poll and now: read it at once
             client.idle()
-            client.idle_check(timeout=self.interval_s)
+            deadline = time.monotonic() + self.interval_s
+            # In short slices, so that stop() is heard within IDLE_SLICE_S.
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if client.idle_check(timeout=IDLE_SLICE_S):
+                    break
             client.idle_done()
             return True
         except Exception:
@@ -251,6 +269,8 @@ class Watcher:
         threading.Thread(target=self._supervise, name="mailbox-watcher", daemon=True).start()
         return self
 
-    def stop(self) -> None:
-        """Ask the threads to stop (an IDLE wait ends within one interval)."""
+    def stop(self, timeout: float = 2 * 5.0) -> None:
+        """Stop watching and wait for the threads (an IDLE wait hears it within a slice)."""
         self._stop.set()
+        for thread in list(self._threads.values()):
+            thread.join(timeout)

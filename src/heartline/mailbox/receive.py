@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from heartline import files, pipeline
@@ -108,9 +109,12 @@ def receive_parsed(session: Session, mail: ParsedMail, *, source: str) -> Receiv
             existing.customer_id,
             (existing.meta or {}).get("automated"),
         )
-    customer_id = customer_service.customer_for_address(
-        session, email=mail.from_address, name=mail.from_name
-    )
+    try:
+        customer_id = customer_service.customer_for_address(
+            session, email=mail.from_address, name=mail.from_name
+        )
+    except ValidationError as exc:
+        raise MailError(f"the sender address {mail.from_address!r} is not valid") from exc
     conversation_id = _thread(session, mail, customer_id)
     now = utcnow()
     sent: datetime | None = mail.sent_at
@@ -159,10 +163,11 @@ def receive_raw(session: Session, raw: bytes, *, source: str) -> Received:
     limit = get_settings().mail_attachment_max_bytes
     try:
         mail = parse_mail(raw, max_attachment_bytes=limit)
+        with session.begin_nested():  # nothing half-stored when the mail is refused
+            return receive_parsed(session, mail, source=source)
     except MailError as exc:
         raise AppError(
             ErrorCode.VALIDATION_ERROR,
             f"message: {exc}",
             details=[{"field": "message", "message": str(exc), "type": "value_error"}],
         ) from exc
-    return receive_parsed(session, mail, source=source)
