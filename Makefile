@@ -67,8 +67,8 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(STAMP)
-	@for b in bench/bench_ingest.py bench/bench_memory.py bench/bench_metrics.py bench/bench_playbooks.py bench/bench_web.py; do \
+bench: $(STAMP) mailserver
+	@for b in bench/bench_ingest.py bench/bench_mailbox.py bench/bench_memory.py bench/bench_metrics.py bench/bench_playbooks.py bench/bench_web.py; do \
 		if [ -f $$b ]; then echo "== $$b"; $(BIN)/python $$b || exit 1; fi; done
 
 bench-ingest: $(STAMP)
