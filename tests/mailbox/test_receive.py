@@ -215,3 +215,18 @@ def test_erasing_the_customer_removes_their_attachment_files(db: Session, data_d
     counts = privacy_service.erase_customer(db, customer_id=got.customer_id, actor=None)
     assert not path.exists()
     assert counts["mail_attachments"] == 1 and counts["attachment_files"] == 1
+
+
+def test_an_integrator_can_mark_a_message_automated_through_the_api(api, customer) -> None:
+    r = api.post(
+        "/interactions",
+        json={
+            "customer_external_id": "cust-1",
+            "channel": "email",
+            "text": "Out of office until Monday. This is furious and terrible.",
+            "metadata": {"automated": "auto_reply"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    body = api.get(f"/interactions/{r.json()['id']}").json()
+    assert body["analysis_status"] == "skipped" and body["reading"] is None

@@ -188,6 +188,8 @@ def set_conversation_status(
 def needs_pipeline(result: UpsertResult[Interaction]) -> bool:
     """Whether an upserted message goes (back) through the pipeline: it changed, or it was
     stored earlier and never scored (a crash or a dead queue after the commit)."""
+    if (result.obj.meta or {}).get("automated"):
+        return False  # an auto-reply or bounce: kept, never read, routed or answered
     return result.status != "unchanged" or result.obj.analysis_status == AnalysisStatus.PENDING
 
 
