@@ -110,6 +110,8 @@ def test_at_risk_view_pending_pauses_and_resolve_stops(db, web_as, frustrated) -
         f"/conversations/{conv_id}/status", data={"status": "pending", "csrf": csrf_of(page.text)}
     )
     assert "⏸ paused · waiting on the customer" in c.get(f"/conversations/{conv_id}").text
+    customer_page = c.get(f"/customers/{frustrated['customer_id']}").text
+    assert "⏸ paused · waiting on the customer" in customer_page
     risky = c.get("/inbox?view=at_risk&status=all")
     assert f"/conversations/{conv_id}" not in risky.text  # a paused clock is not at risk
 

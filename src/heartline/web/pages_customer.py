@@ -13,6 +13,7 @@ from heartline.enums import Direction
 from heartline.interactions import service as interaction_service
 from heartline.mood import service as mood_service
 from heartline.privacy import service as privacy_service
+from heartline.web import sla_view
 from heartline.web.deps import AgentUser
 from heartline.web.render import render
 
@@ -75,6 +76,7 @@ def customer_page(
             "page": page,
             "pages": max(1, -(-total // PAGE)),
             "convs": convs,
+            "clocks": sla_view.clocks(db, convs),
             "conv_total": conv_total,
             "orders": orders,
             "mood": mood,
