@@ -308,3 +308,33 @@ def test_the_stream_carries_the_unread_notifications_count(
     got = dict(events(stream(c, f"/live/conversations/{frustrated['conversation_id']}"),
                       unread=True))  # fmt: skip
     assert got["unread"]["count"] == 1
+
+
+def test_streams_and_presence_beats_do_not_keep_an_idle_session_alive(
+    web_as: Any, frustrated: dict[str, int], db: Session
+) -> None:
+    from sqlalchemy import update
+
+    from heartline.auth.models import UserSession
+    from heartline.config import get_settings
+
+    conv = frustrated["conversation_id"]
+    c = web_as("agent")
+    csrf = csrf_of(c.get(f"/conversations/{conv}").text)
+    quiet = utcnow() - timedelta(minutes=30)
+    db.execute(update(UserSession).values(last_seen_at=quiet))
+    db.commit()
+    stream(c, "/live/inbox")
+    stream(c, f"/live/conversations/{conv}")
+    beat = c.post(f"/conversations/{conv}/presence", data={"state": "viewing", "csrf": csrf})
+    assert beat.status_code == 204
+    db.expire_all()
+    assert {s.last_seen_at for s in db.query(UserSession)} == {quiet}, "not counted as activity"
+    # Past the idle limit, the stream and the beats are refused like any page.
+    idle = utcnow() - timedelta(seconds=get_settings().session_max_age_s + 60)
+    db.execute(update(UserSession).values(last_seen_at=idle))
+    db.commit()
+    assert c.get("/live/inbox", headers={"Accept": "text/event-stream"}).status_code == 401
+    beat = c.post(f"/conversations/{conv}/presence", data={"state": "viewing", "csrf": csrf},
+                  headers={"Accept": "application/json"})  # fmt: skip
+    assert beat.status_code == 401

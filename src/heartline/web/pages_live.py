@@ -10,14 +10,16 @@ import anyio
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from heartline.api.deps import Db, session_user
+from heartline.api.deps import Db
+from heartline.auth import service as auth_service
+from heartline.config import get_settings
 from heartline.db import get_sessionmaker, utcnow
 from heartline.enums import ConversationStatus, Direction
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service as interaction_service
 from heartline.presence import service as presence_service
 from heartline.web import live
-from heartline.web.deps import AgentUser, user_can
+from heartline.web.deps import user_can
 from heartline.web.render import TEMPLATES, check_csrf, form_id
 
 router = APIRouter(include_in_schema=False)
@@ -52,11 +54,15 @@ def replies_since(db: Db, *, conversation_id: int, user_id: int, seen_last: str)
     ]
 
 
-def _stream_user(request: Request, conversation_id: int | None) -> int:
+def _agent_id(request: Request, conversation_id: int | None) -> int:
     """The signed-in agent's id (a short session: a stream holds no database connection
-    while it waits); 401/403/404 as the pages answer."""
+    while it waits); 401/403/404 as the pages answer. Streams and presence beats are not
+    activity: an open tab does not keep an idle session alive (afterwards they get a 401)."""
+    sid = request.session.get("sid") if "session" in request.scope else None
+    token = sid if isinstance(sid, str) else ""
     with get_sessionmaker()() as db:
-        user = session_user(request, db)
+        idle_s = get_settings().session_max_age_s
+        user = auth_service.resolve_session(db, token, idle_s=idle_s) if token else None
         if user is None:
             raise AppError(ErrorCode.UNAUTHORIZED, "please sign in")
         if not user_can(user, "work"):
@@ -64,7 +70,7 @@ def _stream_user(request: Request, conversation_id: int | None) -> int:
         if conversation_id is not None:
             interaction_service.get_conversation(db, conversation_id=conversation_id)
         user_id = user.id
-        db.commit()  # session_user may have touched last_seen_at
+        db.rollback()  # not activity: an open tab must not keep an idle session alive
     return user_id
 
 
@@ -91,7 +97,7 @@ async def live_inbox(
             f"status: one of {', '.join(sorted(STATUSES))} or all",
             details=[{"field": "status", "message": "unknown status", "type": "enum"}],
         )
-    user_id = await anyio.to_thread.run_sync(_stream_user, request, None)
+    user_id = await anyio.to_thread.run_sync(_agent_id, request, None)
     cursor = live.parse_cursor(request.headers.get("last-event-id"), since, now=utcnow())
     feed = live.Feed(
         user_id=user_id,
@@ -109,7 +115,7 @@ async def live_conversation(
 ) -> Response:
     """Events for an open conversation: who else is viewing or replying, new messages in it,
     and notifications for the viewer's other conversations."""
-    user_id = await anyio.to_thread.run_sync(_stream_user, request, conversation_id)
+    user_id = await anyio.to_thread.run_sync(_agent_id, request, conversation_id)
     cursor = live.parse_cursor(request.headers.get("last-event-id"), since, now=utcnow())
     return _respond(
         request, live.Feed(user_id=user_id, cursor=cursor, conversation_id=conversation_id)
@@ -121,15 +127,14 @@ def presence(
     request: Request,
     conversation_id: int,
     db: Db,
-    user: AgentUser,
     state: Annotated[str, Form()] = "viewing",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """The page's beat: viewing, replying (a draft is being written), or left."""
+    user_id = _agent_id(request, conversation_id)
     check_csrf(request, csrf)
-    interaction_service.get_conversation(db, conversation_id=conversation_id)
     if state == "left":
-        presence_service.clear(db, conversation_id=conversation_id, user_id=user.id)
+        presence_service.clear(db, conversation_id=conversation_id, user_id=user_id)
     else:
         try:
             kind = presence_service.PresenceState(state)
@@ -139,6 +144,6 @@ def presence(
                 "state: one of viewing, replying, left",
                 details=[{"field": "state", "message": "unknown state", "type": "enum"}],
             ) from None
-        presence_service.touch(db, conversation_id=conversation_id, user_id=user.id, state=kind)
+        presence_service.touch(db, conversation_id=conversation_id, user_id=user_id, state=kind)
     db.commit()
     return Response(status_code=204)

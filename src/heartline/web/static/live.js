@@ -175,6 +175,7 @@
     var pending = {}, recent = {}, busy = false, last = 0, timer = null;
     function refresh() {
       timer = null;
+      if (document.visibilityState === "hidden") return;  // caught up when the tab shows again
       if (busy) { timer = setTimeout(refresh, REFRESH_GAP_MS); return; }
       busy = true;
       var changed = pending;
@@ -201,6 +202,9 @@
       if (!relevant || timer) return;
       timer = setTimeout(refresh, Math.max(0, last + REFRESH_GAP_MS - Date.now()));
     }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && Object.keys(pending).length && !timer) refresh();
+    });
     connect(bar.dataset.live, { inbox: changedEvent }, bar);
   }
 
