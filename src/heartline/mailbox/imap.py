@@ -21,10 +21,10 @@ from heartline import db as dbmod
 from heartline.config import get_settings
 from heartline.db import utcnow
 from heartline.errors import AppError
-from heartline.mailbox.models import Mailbox, MailboxFolderState
+from heartline.mailbox.models import PASSWORD, Mailbox, MailboxFolderState
 from heartline.mailbox.parse import MailError, parse_mail
 from heartline.mailbox.receive import receive_parsed
-from heartline.mailbox.secret import unseal
+from heartline.sealed import unseal
 
 log = logging.getLogger(__name__)
 FETCH_BATCH = 25
@@ -58,7 +58,7 @@ def connect(box: Mailbox) -> IMAPClient:
     try:
         if box.security == "starttls":
             client.starttls(context)
-        client.login(box.username, unseal(box.password_encrypted))
+        client.login(box.username, unseal(box.password_encrypted, purpose=PASSWORD))
     except Exception:
         with contextlib.suppress(Exception):  # the connection may be gone already
             client.shutdown()

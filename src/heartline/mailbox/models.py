@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base, UTCDateTime, utcnow
 
+PASSWORD = "mailbox password"  # the purpose mailbox passwords are sealed under (sealed.py)
+
 
 class Mailbox(Base):
     """An IMAP mailbox Heartline reads (the password is stored encrypted)."""

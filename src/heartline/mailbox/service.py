@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from heartline.auth.service import Principal
 from heartline.errors import AppError, ErrorCode, not_found
 from heartline.mailbox.imap import PollResult, Watcher, poll_all, poll_mailbox
-from heartline.mailbox.models import MailAttachment, Mailbox
+from heartline.mailbox.models import PASSWORD, MailAttachment, Mailbox
 from heartline.mailbox.parse import MailError, ParsedMail, parse_mail
 from heartline.mailbox.receive import (
     Received,
@@ -21,8 +21,8 @@ from heartline.mailbox.receive import (
     receive_raw,
 )
 from heartline.mailbox.schemas import MailboxIn
-from heartline.mailbox.secret import seal
 from heartline.privacy import service as audit
+from heartline.sealed import seal
 
 __all__ = [
     "MailAttachment",
@@ -61,7 +61,7 @@ def add_mailbox(session: Session, *, data: MailboxIn, actor: Principal | None) -
         port=data.port,
         security=data.security,
         username=data.username,
-        password_encrypted=seal(data.password),
+        password_encrypted=seal(data.password, purpose=PASSWORD),
         folder=data.folder,
         enabled=data.enabled,
     )
