@@ -338,3 +338,17 @@ def test_streams_and_presence_beats_do_not_keep_an_idle_session_alive(
     beat = c.post(f"/conversations/{conv}/presence", data={"state": "viewing", "csrf": csrf},
                   headers={"Accept": "application/json"})  # fmt: skip
     assert beat.status_code == 401
+
+
+def test_messages_the_conversation_page_already_shows_are_not_news(
+    web_as: Any, api: Any, frustrated: dict[str, int], db: Session
+) -> None:
+    conv = frustrated["conversation_id"]
+    c = web_as("agent")
+    since = live.cursor_id(utcnow())
+    shown = _customer_writes(api, frustrated["customer_id"], conv, "First follow-up.")
+    page = c.get(f"/conversations/{conv}").text
+    assert f"&after={shown}" in page
+    later = _customer_writes(api, frustrated["customer_id"], conv, "Second follow-up.")
+    got = dict(events(stream(c, f"/live/conversations/{conv}?since={since}&after={shown}")))
+    assert [m["id"] for m in got["thread"]["messages"]] == [later]

@@ -107,6 +107,7 @@ class Feed:
     user_id: int
     cursor: datetime
     conversation_id: int | None = None  # a conversation page; None for the inbox
+    after_id: int = 0  # the newest message that page shows (older ones are not news there)
     queue: str | None = None
     status: str | None = "open"  # None: every status
     view: str = "all"  # all | mine | unassigned
@@ -209,7 +210,13 @@ def _message_events(
     """`thread` for new messages in the open conversation, `notify` for a customer's new
     message in any other conversation assigned to the viewer."""
     events: list[str] = []
-    here = [m for m in new if feed.conversation_id and m.conversation_id == feed.conversation_id]
+    here = [
+        m
+        for m in new
+        if feed.conversation_id
+        and m.conversation_id == feed.conversation_id
+        and m.id > feed.after_id
+    ]
     if here:
         items = [{"id": m.id, "direction": m.direction, "author": m.author} for m in here]
         events.append(sse("thread", {"messages": items}))

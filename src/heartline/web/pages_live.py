@@ -111,15 +111,14 @@ async def live_inbox(
 
 @router.get("/live/conversations/{conversation_id}")
 async def live_conversation(
-    request: Request, conversation_id: int, since: str | None = None
+    request: Request, conversation_id: int, since: str | None = None, after: int = Query(0, ge=0)
 ) -> Response:
     """Events for an open conversation: who else is viewing or replying, new messages in it,
     and notifications for the viewer's other conversations."""
     user_id = await anyio.to_thread.run_sync(_agent_id, request, conversation_id)
     cursor = live.parse_cursor(request.headers.get("last-event-id"), since, now=utcnow())
-    return _respond(
-        request, live.Feed(user_id=user_id, cursor=cursor, conversation_id=conversation_id)
-    )
+    feed = live.Feed(user_id, cursor, conversation_id=conversation_id, after_id=after)
+    return _respond(request, feed)
 
 
 @router.post("/conversations/{conversation_id}/presence")
