@@ -11,11 +11,14 @@ import re
 from datetime import date, timedelta
 from html import unescape
 
+from sqlalchemy import update
+
+from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn
 from heartline.db import utcnow
 from heartline.interactions import service as interaction_service
-from heartline.interactions.models import Interaction
+from heartline.interactions.models import Conversation, Interaction
 from heartline.interactions.schemas import SurveyIn
 from heartline.metrics import rollup
 from heartline.metrics import service as metrics_service
@@ -40,16 +43,23 @@ def _listed(client, href: str) -> int:
 
 def test_every_breakdown_row_and_bar_drills_to_as_many_messages(db, web_as, customer):
     f, rows = _seed_readings(db, customer["id"])
+    web_as("agent")  # Sam Agent works the billing queue
+    agent = auth_service.find_user(db, email="agent@example.com")
+    db.execute(update(Conversation).where(Conversation.queue == "billing").values(
+        assignee_id=agent.id))  # fmt: skip
+    rollup.rebuild_rollup(db)
+    db.commit()
     c = web_as("manager")
     for extra in ("", "&channel=email", "&bucket=week", "&queue=billing&category=audio"):
         html = c.get(f"/dashboard?from={f.start}&to={f.end}{extra}").text
         drills, bars = _links(html, "drill"), _links(html, "bar-link")
-        dims = {re.search(r"(queue|team|channel|category|language|emotion)=", h) for h, _ in drills}
-        assert len(dims) >= 2, extra
-        if not extra:
-            kinds = {m.group(1) for m in dims if m}
-            assert kinds >= {"queue", "team", "channel", "category", "emotion"}
+        kinds = {k for h, _ in drills for k in re.findall(r"[?&]([a-z]+)=", h)} - {"from", "to"}
+        assert len(drills) >= 5, extra
+        if not extra:  # every breakdown links to its own slice
+            assert kinds == {"queue", "team", "agent", "channel", "category", "emotion"}
             assert any("team=none" in h for h, _ in drills)  # the "(no team)" row
+            assert any("agent=none" in h for h, _ in drills)  # nobody assigned
+            assert f"agent={agent.id}" in html and "Sam Agent" in html
         assert bars and sum(n for _, n in bars) == sum(
             sum(d["data"]) for d in _chart_data(html)["emotions"]["datasets"]
         )

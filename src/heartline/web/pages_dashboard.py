@@ -19,7 +19,12 @@ from heartline.errors import AppError, ErrorCode
 from heartline.metrics import service as metrics_service
 from heartline.mood import service as mood_service
 from heartline.web.deps import ManagerUser
-from heartline.web.pages_reports import NO_TEAM, emotion_counts, survey_bucket
+from heartline.web.pages_reports import (
+    NO_TEAM,
+    agent_breakdown,
+    emotion_counts,
+    survey_bucket,
+)
 from heartline.web.render import render
 from heartline.web.report_filters import (
     bucket_label,
@@ -192,6 +197,7 @@ def _breakdowns(
             href = "/reports/messages?" + query(f, bucket=None, **{dim: value})
             out[dim].append({**r, "href": href,
                              "neg_href": href + "&sentiment=negative"})  # fmt: skip
+    out["agent"] = agent_breakdown(db, f)
     out["emotion"] = [
         {"key": e, "n": n, "href": "/reports/messages?" + query(f, bucket=None, emotion=e)}
         for e, n in emotion_counts(db, f)

@@ -240,9 +240,29 @@ def breakdowns_csv(db: Db, user: ManagerUser, f: DashQ) -> Response:
         for dim, items in stats.breakdowns.items()
         for r in items
     ]
+    rows += [
+        ("agent", r["key"], r["n"], round(100 * r["negative_share"], 1), round(r["valence"], 3))
+        for r in agent_breakdown(db, f)
+    ]
     rows += [("emotion", e, n, "", "") for e, n in emotion_counts(db, f)]
     cols = ("breakdown", "value", "messages", "negative_percent", "average_valence")
     return csv_response("breakdowns", params(f), metrics_service.to_csv(cols, rows))
+
+
+def agent_breakdown(db: Db, f: Filters) -> list[dict[str, Any]]:
+    """Messages per assigned agent in the range (by name; "Nobody assigned" for the rest),
+    most negative first, each with the links to its messages and its negative ones."""
+    pair = metrics_service.compare_periods(
+        db, split=f.t0, by="agent", start=f.t0, end=f.t1, where=f.where()
+    )
+    _, agents = _names(db)
+    out = []
+    for r in pair["now"]:
+        href = "/reports/messages?" + query(f, bucket=None, agent=r["key"] or "none")
+        out.append({"key": _who(r["key"], agents, "Nobody assigned"), "n": r["n"],
+                    "negative_share": r["negative_share"], "valence": r["avg_valence"],
+                    "href": href, "neg_href": href + "&sentiment=negative"})  # fmt: skip
+    return sorted(out, key=lambda r: (-r["negative_share"], -r["n"]))
 
 
 def survey_bucket(bucket: str) -> str:
