@@ -25,7 +25,7 @@ from heartline.interactions.search_sql import (
     conditions,
     customer_ids,
     is_pg,
-    message_ids,
+    pg_hits,
     sqlite_hits,
 )
 from heartline.interactions.search_text import Snippet, pg_terms, snippet, terms
@@ -99,18 +99,8 @@ def _message_hits(
     """(interaction id, conversation id, written at) of the newest matching message of each
     conversation, newest first; and whether there are more conversations than `limit`."""
     window = HIT_WINDOW_FILTERED if keep is not None else HIT_WINDOW
-    if is_pg(session):
-        stmt = (
-            select(Interaction.id, Interaction.conversation_id, Interaction.occurred_at)
-            .join(Conversation, Conversation.id == Interaction.conversation_id)
-            .where(Interaction.id.in_(message_ids(session, words)))
-            .where(*conditions(filters, at=Interaction.occurred_at))
-            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-            .limit(window)
-        )
-        result = session.execute(stmt)
-    else:
-        result = session.execute(sqlite_hits(words, filters, window))
+    stmt = pg_hits if is_pg(session) else sqlite_hits
+    result = session.execute(stmt(words, filters, window))
     rows = [(int(iid), int(cid or 0), at) for iid, cid, at in result]
     rows.sort(key=lambda r: (r[2], r[0]), reverse=True)
     out: list[tuple[int, int, datetime]] = []

@@ -47,20 +47,32 @@ def fts_term(word: str, prefix_min: int) -> str:
     return f'"{word}"*' if len(word) >= prefix_min else f'"{word}"'
 
 
-def message_ids(session: Session, words: list[str]) -> Any:
-    """A subquery of the ids of messages containing every word (a prefix from 3 letters)."""
-    if is_pg(session):
-        tsq = " & ".join(f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'" for w in words)
-        cond = literal_column("interactions.search_vector").op("@@")(
-            func.to_tsquery(literal_column("'simple'"), tsq)
+def pg_hits(words: list[str], filters: SearchFilters, window: int) -> Any:
+    """The newest matching messages that pass the filters. The matches are collected first
+    (a materialised CTE over the GIN index): the planner, misjudging how many match, would
+    otherwise walk the time index backwards testing every message (a third of a second for a
+    word that matches nothing at 100,000 messages)."""
+    tsq = " & ".join(f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'" for w in words)
+    matched = (
+        select(Interaction.id, Interaction.conversation_id, Interaction.occurred_at)
+        .where(
+            literal_column("interactions.search_vector").op("@@")(
+                func.to_tsquery(literal_column("'simple'"), tsq)
+            )
         )
-        return select(Interaction.id).where(cond).scalar_subquery()
-    match = " AND ".join(fts_term(w, PREFIX_MIN) for w in words)
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    stmt = select(matched.c.id, matched.c.conversation_id, matched.c.occurred_at)
+    asks = (filters.status, filters.queue, filters.channel, filters.assignee_id)
+    if filters.unassigned or any(v is not None for v in asks):
+        stmt = stmt.join(Conversation, Conversation.id == matched.c.conversation_id)
+    else:  # nothing to ask the conversations: sort the matches alone
+        stmt = stmt.where(matched.c.conversation_id.is_not(None))
     return (
-        text("SELECT rowid FROM search_messages WHERE search_messages MATCH :m")
-        .bindparams(m=match)
-        .columns(literal_column("rowid"))
-        .scalar_subquery()
+        stmt.where(*conditions(filters, at=matched.c.occurred_at))
+        .order_by(matched.c.occurred_at.desc(), matched.c.id.desc())
+        .limit(window)
     )
 
 
