@@ -23,8 +23,11 @@ _BY_OUTBOX = {
 
 
 def _outcome(run: PlaybookRun, msg: OutboxMessage | None, tasks: list[str]) -> str:
-    if run.status in (RunStatus.FIRED, RunStatus.AWAITING_APPROVAL) and msg is not None:
-        return _BY_OUTBOX.get(OutboxStatus(msg.status), str(msg.status))
+    acted = (RunStatus.FIRED, RunStatus.AWAITING_APPROVAL, RunStatus.DEFERRED)
+    if run.status in acted and msg is not None:
+        state = _BY_OUTBOX.get(OutboxStatus(msg.status), str(msg.status))
+        # A deferred message waits in the queue until quiet hours end, then goes out.
+        return "deferred" if state == "queued" and run.status == RunStatus.DEFERRED else state
     if run.status == RunStatus.FIRED:
         return "task_created" if tasks else "done"
     if run.status == RunStatus.AWAITING_APPROVAL:
