@@ -48,7 +48,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "HEARTLINE_PUBLIC_URL": PUBLIC,
     }  # fmt: skip
     try:
-        with live_server(env, Path(tmp) / "server.log") as base:
+        with live_server(env, Path(tmp) / "server.log", wait_s=60) as base:  # a busy machine
             yield Served(base, box)
     finally:
         smtp.stop()

@@ -6,10 +6,11 @@ its SHA-256 is stored, and a newer link voids the older ones. Using it sets the 
 (the usual policy), signs the person out everywhere and voids every other link.
 
 The sign-in page answers the same whether or not the email has an account: every request is
-counted (known or not), nothing differs but whether a mail goes out, and the mail is sent after
-the answer. Requests are throttled per email (past EMAIL_LIMIT the answer stays the same but no
-more mail goes out: no mail-bombing) and per network address (ADDRESS_LIMIT, then a 429).
-Deactivated people get no link.
+counted (known or not), and the page answers before `request` looks the email up (the web page
+runs it, and the mail, after the answer), so timing does not tell either. Requests are
+throttled per email (past EMAIL_LIMIT the answer stays the same but no more mail goes out: no
+mail-bombing) and per network address (ADDRESS_LIMIT, then a 429). Deactivated people get no
+link.
 """
 
 from __future__ import annotations
@@ -115,13 +116,20 @@ def request(
     what happened (for the audit trail, never for the page), the link to mail, the user id."""
     now = now or utcnow()
     email = email.strip().lower()[:320]
+    # Written before anything is read: on SQLite the transaction takes the write lock first
+    # (waiting its turn) instead of failing to upgrade a read when requests overlap.
+    mine = PasswordResetRequest(at=now, email=email, ip=ip[:64])
+    db.add(mine)
+    db.flush()
     recent = db.scalar(
         select(func.count())
         .select_from(PasswordResetRequest)
-        .where(PasswordResetRequest.email == email, PasswordResetRequest.at > now - WINDOW)
+        .where(
+            PasswordResetRequest.email == email,
+            PasswordResetRequest.at > now - WINDOW,
+            PasswordResetRequest.id != mine.id,
+        )
     )
-    db.add(PasswordResetRequest(at=now, email=email, ip=ip[:64]))
-    db.flush()
     user = db.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         return "unknown", None, None

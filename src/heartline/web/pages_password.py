@@ -14,6 +14,7 @@ from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.auth.service import Principal
 from heartline.channels.service import DeliveryError
+from heartline.db import session_scope
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
 from heartline.web.render import check_csrf, render
@@ -30,13 +31,22 @@ def _ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _send_in_background(link: auth_service.ResetLink) -> None:
-    # After the answer went out: a known email must not take longer to answer than an unknown
-    # one, and a mail server that is down must not show on the page either.
-    try:
-        auth_service.mail_link(link)
-    except (DeliveryError, OSError) as exc:
-        log.warning("password reset mail to user %s not sent: %s", link.user_id, exc)
+def _answer_in_background(email: str, ip: str) -> None:
+    # Everything that depends on whether the email has an account (the lookup, the link, the
+    # mail) runs after the answer went out, in its own transaction: the answer takes the same
+    # time for every email, and a mail server that is down does not show on the page either.
+    anonymous = Principal("system", 0, role=None, name=email)  # type: ignore[arg-type]
+    with session_scope() as db:
+        outcome, link, user_id = auth_service.request_reset(db, email=email, ip=ip)
+        privacy_service.record(
+            db, actor=anonymous, action="password.reset_requested", entity="user",
+            entity_id=user_id, details={"email": email, "ip": ip, "outcome": outcome},
+        )  # fmt: skip
+    if link is not None:
+        try:
+            auth_service.mail_link(link)
+        except (DeliveryError, OSError) as exc:
+            log.warning("password reset mail to user %s not sent: %s", link.user_id, exc)
 
 
 @router.get("/password/forgot", response_class=HTMLResponse)
@@ -55,10 +65,10 @@ def forgot(
 ) -> Response:
     """Mail a link if the email has an active account; the answer never says whether it does."""
     check_csrf(request, csrf)
-    ip, who = _ip(request), email.strip().lower()
-    anonymous = Principal("system", 0, role=None, name=who)  # type: ignore[arg-type]
+    ip, who = _ip(request), email.strip().lower()[:320]
     lock = auth_service.reset_throttle(db, ip=ip)
     if lock is not None:
+        anonymous = Principal("system", 0, role=None, name=who)  # type: ignore[arg-type]
         privacy_service.record(
             db, actor=anonymous, action="password.reset_throttled", entity="user",
             entity_id=None, details={"email": who, "ip": ip},
@@ -74,14 +84,8 @@ def forgot(
         )
         response.headers["Retry-After"] = str(lock.retry_after_s)
         return response
-    outcome, link, user_id = auth_service.request_reset(db, email=who, ip=ip)
-    privacy_service.record(
-        db, actor=anonymous, action="password.reset_requested", entity="user",
-        entity_id=user_id, details={"email": who, "ip": ip, "outcome": outcome},
-    )  # fmt: skip
-    db.commit()
-    if link is not None:
-        tasks.add_task(_send_in_background, link)
+    db.commit()  # this request's transaction ends before the background one begins
+    tasks.add_task(_answer_in_background, who, ip)
     return render(request, "password_forgot.html", {"sent": True, "error": None, "email": who})
 
 
