@@ -194,6 +194,10 @@ def list_conversations(
         pattern=r"^(me|none|[1-9][0-9]{0,9})$",
         description="`me` (the caller's), `none` (unassigned) or a user id",
     ),
+    tag: str | None = Query(None, max_length=80, description="Only those carrying this tag"),
+    snoozed: bool | None = Query(
+        None, description="`true` only snoozed ones, `false` only awake ones"
+    ),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> Page[ConversationOut]:
@@ -210,6 +214,8 @@ def list_conversations(
         customer_id=customer_id,
         assignee_id=assignee_id,
         unassigned=assignee == "none",
+        tag=service.normalise_tag(tag, field="query.tag") if tag is not None else None,
+        snoozed=snoozed,
         limit=limit,
         offset=offset,
     )
