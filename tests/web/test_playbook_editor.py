@@ -312,3 +312,16 @@ def test_a_rejected_draft_is_audited_and_not_sent(
     assert db.get(OutboxMessage, msg.id).status == "rejected"
     assert _audit(db, "outbox")[-1].action == "outbox.rejected"
     assert "rejected by Sam Manager" in c.get("/playbooks/ada_apology").text
+
+
+def test_a_run_on_a_customer_message_links_to_its_conversation(
+    web_as: Any, frustrated: dict[str, int], db: Session
+) -> None:
+    c = web_as("manager")
+    state = playbook_form.from_spec(_spec(trigger={"event": "interaction"}, enabled=True))
+    assert _post(c, "/playbooks/new", state).status_code == 303
+    playbook_service.run_event(db, event="interaction", ids=[frustrated["interaction_id"]])
+    db.commit()
+    page = c.get("/playbooks/ada_apology").text
+    assert f'href="/conversations/{frustrated["conversation_id"]}"' in page
+    assert f'href="/customers/{frustrated["customer_id"]}"' in page

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
+from heartline.interactions import service as interaction_service
 from heartline.playbooks import service as playbook_service
 from heartline.playbooks.schemas import OutboxStatus, PlaybookPatch
 from heartline.privacy import service as privacy_service
@@ -70,6 +71,21 @@ def _names(db: Db, ids: set[int]) -> dict[int, str]:
     }
 
 
+def _conversations(db: Db, runs: list[Any]) -> dict[int, int]:
+    """The conversation each run was about (conversation and message playbooks), by run id."""
+    refs = {r.run_id: (r.event_ref or "").partition(":") for r in runs}
+    messages = [int(n) for kind, _, n in refs.values() if kind == "interaction" and n.isdigit()]
+    of = interaction_service.conversation_ids_of(db, interaction_ids=messages) if messages else {}
+    out = {}
+    for run_id, (kind, _, n) in refs.items():
+        conv = int(n) if kind == "conversation" and n.isdigit() else None
+        if kind == "interaction" and n.isdigit():
+            conv = of.get(int(n))
+        if conv:
+            out[run_id] = conv
+    return out
+
+
 def _why(run: Any) -> str:
     last = run.reasons[-1] if run.reasons else ""
     if run.outcome in _EXPLAINED or last.startswith(("approved by", "rejected by")):
@@ -84,12 +100,13 @@ def playbook_page(request: Request, key: str, db: Db, user: ManagerUser) -> Resp
     runs = playbook_service.recent_runs(db, key=key, limit=50)
     drafts = playbook_service.list_messages(db, status=OutboxStatus.DRAFT, limit=500)[0]
     changed = {"approval": "Approval mode saved.", "state": "Saved."}
+    convs = _conversations(db, runs)
     return render(
         request,
         "playbook.html",
         {
             "pb": row,
-            "runs": [{"r": r, "why": _why(r)} for r in runs],
+            "runs": [{"r": r, "why": _why(r), "conv": convs.get(r.run_id)} for r in runs],
             "names": _names(db, {r.customer_id for r in runs}),
             "waiting": sum(1 for m in drafts if m.playbook_key == key),
             "outcome_words": OUTCOME_WORDS,
