@@ -217,6 +217,7 @@ def test_a_note_mentioning_priya_notifies_her_and_is_never_scored(
     )
     assert "Internal note" in thread and '<strong class="mention">@Priya</strong>' in thread
     assert "Notified: Priya Shah" in thread
+    assert "@priya" in page[page.index('id="note-mates"') :].split("</p>")[0]  # who to mention
     assert 'id="nav-notifications"' in page and "data-unread" not in page  # the author: none
 
     client.cookies.clear()
