@@ -272,3 +272,26 @@ def test_existing_rows_are_indexed_by_the_migration(backend: str, tmp_path: Path
     finally:
         engine.dispose()
         cleanup()
+
+
+def test_the_index_triggers_survive_every_later_migration(db: Session) -> None:
+    """SQLite drops a table's triggers when batch mode recreates it: a later migration that
+    recreates interactions or customers must recreate these (see migration 0014)."""
+    if db.get_bind().dialect.name == "postgresql":
+        names = db.scalars(
+            text(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE column_name = 'search_vector' ORDER BY table_name"
+            )
+        ).all()
+        assert names == ["customers", "interactions"]
+        return
+    triggers = db.scalars(
+        text("SELECT tbl_name || '.' || name FROM sqlite_master WHERE type = 'trigger' "
+             "AND name LIKE 'search_%' ORDER BY name")
+    ).all()  # fmt: skip
+    assert triggers == [
+        "customers.search_customers_delete", "customers.search_customers_insert",
+        "customers.search_customers_update", "interactions.search_messages_delete",
+        "interactions.search_messages_insert", "interactions.search_messages_update",
+    ]  # fmt: skip

@@ -17,6 +17,10 @@ in the same transaction:
 A phone number is indexed as every suffix of its digits, so any run of four or more of its
 digits finds it ("0958", "7946 0958", "+44 20 7946 0958").
 
+SQLite drops a table's triggers when batch mode recreates the table: a later migration that
+recreates interactions or customers must create these triggers again and rebuild the index
+(tests/interactions/test_search.py checks they exist at head).
+
 Existing rows are indexed here (the FTS tables are filled from the tables; the generated
 columns are computed when they are added).
 
