@@ -17,7 +17,11 @@ from heartline.interactions.schemas import InteractionIn
 
 def test_the_demo_team_gets_its_canned_replies_once(db: Session) -> None:
     auth_service.create_user(
-        db, email="boss@example.com", password="correct horse battery", role="manager", name="Morgan Reyes"
+        db,
+        email="boss@example.com",
+        password="correct horse battery",
+        role="manager",
+        name="Morgan Reyes",
     )
     cust = customer_service.upsert_customer(
         db, data=CustomerIn(external_id="c1", name="Lena Fischer", email="lena@example.com")
