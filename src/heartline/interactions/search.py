@@ -30,6 +30,16 @@ from heartline.interactions.search_sql import (
 )
 from heartline.interactions.search_text import Snippet, pg_terms, snippet, terms
 
+__all__ = [
+    "ConversationHit",
+    "CustomerHit",
+    "Keep",
+    "OrderHit",
+    "SearchFilters",
+    "SearchResults",
+    "search",
+]
+
 CUSTOMER_LIMIT = 10
 ORDER_LIMIT = 10
 # Message hits read, newest first, to fill one page of conversations: a conversation with many
