@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from heartline.demo import language
 from heartline.demo.people import CADENCE_DAYS, Profile, customer_payload, weighted
 from heartline.demo.scenes import (
+    CAUGHT_UP,
     ISSUE_INTENT,
     OPEN_WINDOW,
+    caught_up,
     complaint,
     contact_channel,
     hours,
@@ -25,6 +27,7 @@ from heartline.demo.scenes import (
     question,
     review,
     survey_after,
+    tl_slots,
 )
 from heartline.demo.timeline import CustomerPlan, OrderRef, Timeline
 
@@ -158,6 +161,11 @@ def _goodbye(tl: Timeline, order: OrderRef, at: datetime) -> None:
     )
     if tl.now - at > OPEN_WINDOW:  # a live desk: old goodbyes were handled
         tl.close(conv, "closed", at + timedelta(days=2))
+    elif tl.now - at > CAUGHT_UP:  # ... and recent ones answered: now waiting on the customer
+        kind = {"delayed": "apology_delay", "damaged": "apology_damaged"}.get(
+            order.outcome, "followup"
+        )
+        caught_up(tl, conv, at, kind, ch, tl_slots(tl, order), order)
 
 
 def simulate(rng: random.Random, profile: Profile, now: datetime) -> CustomerPlan:

@@ -3,10 +3,12 @@ question, praise, a review, a survey answer, an NPS score, each in the channel's
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from heartline.demo import language
-from heartline.demo.people import weighted
+from heartline.demo.people import AGENTS, weighted
 from heartline.demo.timeline import OrderRef, Timeline
 
 ISSUE_INTENT = {
@@ -28,6 +30,8 @@ REPLY_KIND = {
     "quality": "apology_damaged",
 }
 OPEN_WINDOW = timedelta(days=21)  # unresolved tickets older than this were closed unsolved
+# A follow-up older than this has been answered since (a live desk): it waits on the customer.
+CAUGHT_UP = timedelta(hours=20)
 
 
 def hours(h: float) -> timedelta:
@@ -136,7 +140,32 @@ def complaint(tl: Timeline, order: OrderRef, issue: str, handling: str, at: date
         say(tl, t, conv, follow, ch, slots, order)
         if tl.now - t > OPEN_WINDOW:
             tl.close(conv, "closed", t + timedelta(days=rng.uniform(5, 14)))
+        elif tl.now - t > CAUGHT_UP:
+            caught_up(tl, conv, t, reply, ch, slots, order, agent)
     return conv
+
+
+def caught_up(
+    tl: Timeline,
+    conv: str,
+    at: datetime,
+    kind: str,
+    ch: str,
+    slots: dict[str, Any],
+    order: OrderRef | None,
+    agent: str = "",
+) -> None:
+    """A live desk caught up with a message: a reply within two hours, then the conversation
+    waits on the customer (pending: its SLA clocks are paused). Its own dice (seeded by the
+    conversation), so the rest of the demo stays as it was."""
+    local = random.Random(conv)
+    if not agent:
+        agent = local.choice(AGENTS).name
+        slots = {**slots, "agent": agent.split()[0]}
+    t = at + hours(local.uniform(0.3, 2))
+    text = language.agent_text(local, kind, channel=ch, slots=slots)
+    tl.message(t, conv, text, channel=ch, intent=kind, outbound=True, order=order, agent=agent)
+    tl.close(conv, "pending", t + timedelta(minutes=10))
 
 
 def question(tl: Timeline, order: OrderRef | None, at: datetime) -> None:
@@ -212,6 +241,21 @@ def review(tl: Timeline, order: OrderRef, tone: str, at: datetime) -> None:
     )
     if tone != "negative" or tl.now - at > OPEN_WINDOW:
         tl.close(conv, "closed", at + hours(rng.uniform(2, 48)))
+    elif tl.now - at > CAUGHT_UP:
+        caught_up(tl, conv, at, "apology_damaged", "review", tl_slots(tl, order), order)
+
+
+def tl_slots(tl: Timeline, order: OrderRef | None) -> dict[str, Any]:
+    """Slots for a reply the desk wrote later, without touching the timeline's dice."""
+    ref = order
+    return {
+        "order": f"#{ref.number}" if ref else "my last order",
+        "product": ref.product if ref else "order",
+        "weekday": language.WEEKDAYS[(ref.promised_at if ref else tl.now).weekday()],
+        "days": 3,
+        "agent": "",
+        "first": tl.profile.first,
+    }
 
 
 def survey_after(

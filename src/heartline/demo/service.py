@@ -99,6 +99,26 @@ def _ensure_staff(session: Session) -> list[tuple[str, str, str, bool]]:
     return logins
 
 
+# Business hours the SLA clocks count in (settings shows them; a team without works 24x7):
+# the front line covers every day, the senior team office hours.
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TEAM_HOURS = {
+    "Frontline": {"timezone": "Europe/London",
+                  "days": {d: {"start": "08:00", "end": "20:00"} for d in WEEK}},
+    "Senior care": {"timezone": "Europe/London",
+                    "days": {d: {"start": "09:00", "end": "17:30"} for d in WEEK[:5]}},
+}  # fmt: skip
+
+
+def _team_hours(session: Session) -> None:
+    """Give the demo teams their business hours (before the history, so its clocks use them)."""
+    from heartline.routing import service as routing_service
+
+    for name, hours in TEAM_HOURS.items():
+        team_id = auth_service.get_or_create_team(session, name=name).id
+        routing_service.set_team_hours(session, team_id=team_id, raw=hours, actor=None)
+
+
 def _write_customer(
     session: Session, plan: CustomerPlan, ids: _BatchIds, staff: dict[str, int] | None = None
 ) -> None:
@@ -169,6 +189,7 @@ def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
     summary = DemoSummary(seed=plan.seed, now=plan.now)
     with session_scope() as session:
         summary.logins = _ensure_staff(session)
+        _team_hours(session)
         staff = {u.name: u.id for u in auth_service.list_users(session)}
     total = len(plan.customers)
     for n, batch in enumerate(_batches(plan.customers, BATCH_CUSTOMERS), start=1):
