@@ -66,7 +66,8 @@ def env(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Mailbox, int]) -> 
 def live(env: dict[str, str]) -> Iterator[Live]:
     """This module's own server (the test runs the scheduler against its database)."""
     ids = _seed(env["HEARTLINE_DATABASE_URL"])
-    with live_server(env, Path(env["HEARTLINE_DATA_DIR"]) / "server.log") as base:
+    log = Path(env["HEARTLINE_DATA_DIR"]) / "server.log"
+    with live_server(env, log, wait_s=60) as base:  # a busy machine starts it slowly
         yield Live(base, ids)
 
 
