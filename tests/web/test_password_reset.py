@@ -153,6 +153,16 @@ def test_unknown_and_deactivated_emails_get_the_same_answer_and_no_mail(
     assert sorted(outcomes) == ["inactive", "sent", "unknown"]
 
 
+def test_deactivation_ends_a_link_for_good(db: Session, client: TestClient) -> None:
+    user = auth_service.create_user(db, email="gia@example.com", password=PASSWORD, role="agent")
+    link = auth_service.issue_reset_link(db, user=user)
+    auth_service.update_user(db, user_id=user.id, is_active=False)
+    auth_service.update_user(db, user_id=user.id, is_active=True)  # reactivation revives none
+    db.commit()
+    parts = urlsplit(link.url)
+    assert _open(client, f"{parts.path}?{parts.query}").status_code == 410
+
+
 def test_an_expired_link_says_so_and_offers_a_new_one(
     db: Session, client: TestClient, mail: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -73,7 +73,7 @@ def issue(
             details=[{"field": "user", "message": "deactivated", "type": "value_error"}],
         )
     now = now or utcnow()
-    _void(db, user.id, now)
+    void(db, user.id, now)
     token = secrets.token_urlsafe(32)
     db.add(
         PasswordResetToken(
@@ -85,11 +85,12 @@ def issue(
     return ResetLink(user.id, user.email, user.name, link_url(token), now + RESET_TTL)
 
 
-def _void(db: Session, user_id: int, now: datetime) -> None:
+def void(db: Session, user_id: int, now: datetime | None = None) -> None:
+    """Every unused link of the user stops working (a newer link, deactivation)."""
     db.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
+        .values(used_at=now or utcnow())
     )
 
 
@@ -174,7 +175,7 @@ def holder(db: Session, *, token: str, now: datetime | None = None) -> User:
 def consume(db: Session, *, user: User, now: datetime | None = None) -> None:
     """After the new password is set: every link of the user stops working, the temporary
     password flag goes, and failed sign-ins are forgiven."""
-    _void(db, user.id, now or utcnow())
+    void(db, user.id, now or utcnow())
     user.must_change_password = False
     db.execute(
         delete(LoginAttempt).where(LoginAttempt.email == user.email, LoginAttempt.ok.is_(False))

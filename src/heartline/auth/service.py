@@ -374,8 +374,9 @@ def update_user(
     if active != user.is_active:
         changes["is_active"] = [user.is_active, active]
         user.is_active = active
-    if changes:  # new rights or none: sessions started under the old ones end now
+    if changes:  # new rights or none: sessions started under the old ones (and links) end now
         sessions.end_all(session, user.id)
+        reset_links.void(session, user.id)
     session.flush()
     return changes
 
