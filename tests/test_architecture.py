@@ -23,7 +23,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "heartline"
 
 DOMAINS = {
-    "assist", "auth", "channels", "customers", "demo", "desk", "emotion",
+    "alerts", "assist", "auth", "channels", "customers", "demo", "desk", "emotion",
     "interactions", "mailbox", "metrics", "mood", "notifications", "playbooks", "privacy", "routing",
 }  # fmt: skip
 PUBLIC = {"service", "schemas"}

@@ -1,5 +1,6 @@
 """Imports every domain's models so Base.metadata is complete (Alembic, tests)."""
 
+from heartline.alerts import models as alert_models  # noqa: F401  (team alerts)
 from heartline.auth import models as auth_models
 from heartline.customers import models as customer_models
 from heartline.db import Base

@@ -161,8 +161,15 @@ def test_a_celery_message_names_its_stage_and_an_old_index_message_still_runs(
     task = type("T", (), {"request": type("R", (), {"retries": 0})()})()
     tasks._run_stage(task, "interaction", "route", [5])
     tasks._run_stage(task, "interaction", 0, [5])
-    assert ran == ["route", "score"]
-    assert sent == [["interaction", "rollup", [5]], ["interaction", "remember", [5]]]
+    tasks._run_stage(task, "interaction", 4, [5])  # "rollup" when messages carried indexes
+    assert ran == ["route", "score", "rollup"]
+    assert sent == [
+        ["interaction", "alerts", [5]],
+        ["interaction", "remember", [5]],
+        ["interaction", "channel_outcomes", [5]],
+    ]
+    for event, names in tasks.LEGACY_ORDER.items():  # every frozen name is still a stage
+        assert set(names) <= {s.name for s in stages_mod.stages_for(event)}
 
 
 def test_celery_runner_with_a_real_worker(committed_db, backend, monkeypatch):

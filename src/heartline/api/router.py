@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from heartline.alerts.router import router as alerts_router
 from heartline.assist.router import router as assist_router
 from heartline.customers.router import router as customers_router
 from heartline.desk.router import router as desk_router
@@ -18,6 +19,7 @@ api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(customers_router)
 api_router.include_router(interactions_router)
 api_router.include_router(mailbox_router)
+api_router.include_router(alerts_router)
 api_router.include_router(assist_router)
 api_router.include_router(mood_router)
 api_router.include_router(routing_router)

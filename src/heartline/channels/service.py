@@ -7,9 +7,13 @@ import those domains; what they need to know about a customer comes in as `Reach
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
+
 from heartline.channels.base import Adapter, DeliveryError, OutboundMessage
 from heartline.channels.email import message_id
-from heartline.channels.netguard import Allow, UnsafeTarget, check_url
+from heartline.channels.netguard import Allow, UnsafeTarget, check_url, guarded_client
 from heartline.channels.registry import (
     MESSAGE_CHANNELS,
     ChannelChoice,
@@ -33,6 +37,7 @@ __all__ = [
     "choose_channel",
     "erase_local_copies",
     "message_id",
+    "post_json",
 ]
 
 
@@ -40,3 +45,12 @@ def check_webhook_target(url: str, *, resolve_host: bool = False) -> None:
     """UnsafeTarget unless `url` may be a webhook target under the admin's allow-list (by
     default offline: form and address literals; delivery checks the resolved address)."""
     check_url(url, Allow(get_settings().webhook_allow_list()), resolve_host=resolve_host)
+
+
+def post_json(url: str, body: Any, *, timeout: float = 5.0) -> httpx.Response:
+    """POST JSON to an admin-configured URL (team alerts) through the SSRF guard: UnsafeTarget
+    when the address is not allowed, httpx.HTTPError when it cannot be reached."""
+    allow = Allow(get_settings().webhook_allow_list())
+    check_url(url, allow)
+    with guarded_client(allow, timeout=timeout) as client:
+        return client.post(url, json=body)

@@ -81,6 +81,12 @@ def _sla_status(session: Session, ids: Sequence[int]) -> Sequence[int]:
     return sla_on_status(session, ids)
 
 
+def _alerts(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.alerts.tasks import alert_on_interactions
+
+    return alert_on_interactions(session, ids)
+
+
 def _rollup_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
     from heartline.metrics.tasks import rollup_interactions
 
@@ -129,6 +135,7 @@ PIPELINES: Final[Mapping[PipelineEvent, tuple[Stage, ...]]] = {
         # playbooks run, so nothing promotional goes out in the meantime
         Stage("privacy", _privacy_requests),
         Stage("route", _route),  # queue, priority, SLA
+        Stage("alerts", _alerts),  # team alerts: churn threat, angry VIP, privacy request
         Stage("rollup", _rollup_interactions),  # after routing, so slices see the queue/agent
         Stage("channel_outcomes", _channel_outcomes),  # replies/opt-outs close outbox loops
         Stage("playbooks", _playbooks(E.INTERACTION)),  # -> outbox ids

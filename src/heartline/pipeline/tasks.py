@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from heartline.pipeline.stages import next_stage, run_stage, stages_for
+from heartline.pipeline.stages import next_stage, run_stage
 from heartline.pipeline.worker import RECOVER, RUN_STAGE, celery_app
 
 __all__ = ["celery_app", "recover_task", "run_stage_task"]
@@ -18,10 +18,23 @@ def _recover() -> int:
     return recover()
 
 
+# The stages in the order they had while messages carried an index instead of a name: frozen,
+# so such a message still means the stage it meant, whatever the table becomes.
+LEGACY_ORDER: dict[str, tuple[str, ...]] = {
+    "interaction": (
+        "score", "remember", "privacy", "route", "rollup", "channel_outcomes", "playbooks",
+        "deliver",
+    ),
+    "survey": ("remember", "rollup", "playbooks", "deliver"),
+    "order": ("remember", "playbooks", "deliver"),
+    "conversation": ("remember", "rollup", "playbooks", "deliver"),
+}  # fmt: skip
+
+
 def _stage_name(event: str, stage: str | int) -> str:
     """Messages name their stage; a message queued before names existed carries an index."""
     if isinstance(stage, int):
-        return stages_for(event)[stage].name
+        return LEGACY_ORDER[event][stage]
     return stage
 
 

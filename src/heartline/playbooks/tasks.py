@@ -54,11 +54,14 @@ def scheduled_tick(now: datetime | None = None, *, deliver: bool = True) -> dict
             "recovered": len(report.recovered),
         }
     from heartline import maintenance
+    from heartline.alerts import service as alert_service
     from heartline.routing import service as routing_service
 
     # Every tick, not daily: a breach warning must come before the breach (routing.sla).
     with session_scope() as session:
-        summary["sla_warnings"] = len(routing_service.sla_warnings(session, now=now))
+        warnings = routing_service.sla_warnings(session, now=now)
+        summary["sla_warnings"] = len(warnings)
+        summary["sla_alerts"] = alert_service.alerts_for_sla(session, warnings)
     summary["maintenance"] = maintenance.run_due(now)
     return summary
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from heartline.web import (
+    pages_alerts,
     pages_assign,
     pages_auth,
     pages_business_hours,
@@ -47,6 +48,7 @@ for module in (
     pages_playbooks,
     pages_settings,
     pages_mail,
+    pages_alerts,
     pages_business_hours,
     pages_privacy,
 ):
