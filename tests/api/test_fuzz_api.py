@@ -10,9 +10,21 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from heartline.app import create_app
 
+# Raw mail for POST /mail/inbound: well-formed mails with generated headers and text, and
+# arbitrary bytes (which must be a 4xx, never a 500).
+_MAIL = st.builds(
+    lambda sender, subject, body: (
+        f"From: {sender}\r\nSubject: {subject}\r\nMessage-ID: <{abs(hash(body))}@f>\r\n\r\n{body}"
+    ).encode("utf-8", "surrogateescape"),
+    st.sampled_from(["a@example.com", "Ann <ann@example.org>", "not an address", ""]),
+    st.text(max_size=60).map(lambda t: t.replace("\r", " ").replace("\n", " ")),
+    st.text(max_size=400),
+)
+schemathesis.openapi.media_type("message/rfc822", st.one_of(_MAIL, st.binary(max_size=2000)))
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 _SEEN: collections.Counter[int] = collections.Counter()

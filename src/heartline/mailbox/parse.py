@@ -20,6 +20,7 @@ from mailparser_reply import EmailReplyParser
 # parser knows; the customers Heartline reads write in these.
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl"]
 _MSGID = re.compile(r"<[^<>\s]+>")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DAEMONS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply)@", re.IGNORECASE)
 
@@ -55,6 +56,11 @@ class ParsedMail:
 
 class MailError(ValueError):
     """The bytes are not a mail Heartline can take (said in words)."""
+
+
+def _clean(text: str) -> str:
+    """Without NUL and other C0 controls but tab and newlines (a database text never holds NUL)."""
+    return _CONTROLS.sub("", text)
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -126,7 +132,7 @@ def _attachments(mail: EmailMessage, max_bytes: int) -> list[Attachment]:
         name = part.get_filename() or f"attachment.{part.get_content_subtype() or 'bin'}"
         found.append(
             Attachment(
-                filename=name[:255],
+                filename=_clean(name)[:255] or "attachment",
                 content_type=part.get_content_type()[:120],
                 size=len(data),
                 payload=data if len(data) <= max_bytes else None,
@@ -160,13 +166,14 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024) -> P
     ids = message_ids(str(mail.get("Message-ID") or ""))
     message_id = ids[0] if ids else f"<{hashlib.sha256(raw).hexdigest()[:40]}@heartline.invalid>"
     full, _html = _body(mail)
+    full = _clean(full)
     automated, why = _automated(mail, address)
     return ParsedMail(
         message_id=message_id,
-        from_name=name.strip(),
+        from_name=_clean(name).strip(),
         from_address=address.strip().lower(),
         to=[a for _, a in getaddresses([str(mail.get("To") or "")]) if a],
-        subject=" ".join(str(mail.get("Subject") or "").split())[:500],
+        subject=" ".join(_clean(str(mail.get("Subject") or "")).split())[:500],
         sent_at=_sent_at(mail.get("Date")),
         in_reply_to=message_ids(str(mail.get("In-Reply-To") or "")),
         references=message_ids(str(mail.get("References") or "")),
