@@ -20,6 +20,7 @@ class Conversation(Base):
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
         Index("ix_conversations_snoozed", "snoozed_until"),
         Index("ix_conversations_updated_at", "updated_at"),  # the live inbox: what changed since
+        Index("ix_conversations_status_sla", "status", "sla_due_at"),  # inbox: SLA at risk
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

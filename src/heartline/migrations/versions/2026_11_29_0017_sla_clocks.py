@@ -61,9 +61,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_sla_clocks_reply_due", "sla_clocks", ["reply_due_at"])
     op.create_index("ix_sla_clocks_resolve_due", "sla_clocks", ["resolve_due_at"])
+    # The inbox's "SLA at risk" view and its count: open conversations due before a moment.
+    with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.create_index("ix_conversations_status_sla", ["status", "sla_due_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversations_status_sla")
     op.drop_index("ix_sla_clocks_resolve_due", table_name="sla_clocks")
     op.drop_index("ix_sla_clocks_reply_due", table_name="sla_clocks")
     op.drop_table("sla_clocks")
