@@ -24,7 +24,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "heartline"
 
 DOMAINS = {
     "alerts", "assist", "auth", "channels", "customers", "demo", "desk", "emotion",
-    "interactions", "mailbox", "metrics", "mood", "notifications", "playbooks", "privacy", "routing",
+    "helpdesk", "interactions", "mailbox", "metrics", "mood", "notifications", "playbooks",
+    "presence", "privacy", "routing", "shop",
 }  # fmt: skip
 PUBLIC = {"service", "schemas"}
 PUBLIC_EXTRA = {"emotion": {"taxonomy", "reading"}}  # the vocabulary and the typed Reading

@@ -24,8 +24,14 @@ SKIP = re.compile(r"^/(logout|static/|docs|redoc|openapi|api/|favicon)|\.(csv|js
 MAX_SHAPES = 60
 
 
+# Pages named by a key rather than a number: one of each is enough.
+KEYED = re.compile(r"^/(playbooks|dashboard/segments)/(?!new$)[^/]+")
+
+
 def shape(path: str) -> str:
-    """`/customers/12/feelings` -> `/customers/{n}/feelings`."""
+    """`/customers/12/feelings` -> `/customers/{n}/feelings`; `/playbooks/delay_recovery/edit`
+    -> `/playbooks/{key}/edit`."""
+    path = KEYED.sub(lambda m: f"/{m.group(1)}/{{key}}", path)
     return re.sub(r"/\d+(?=/|$)", "/{n}", path)
 
 
@@ -42,11 +48,18 @@ def violations(page: Any) -> list[str]:
     ]
 
 
+def overflow(page: Any) -> list[str]:
+    """A page wider than the window (the phone must not scroll sideways), as a violation."""
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return [f"page-overflow: the page is {wide} px wider than the window"] if wide > 1 else []
+
+
 def crawl(page: Any, base: str) -> dict[str, list[str]]:
-    """Visit one page per path shape reachable from the inbox; violations keyed by URL."""
+    """Visit one page per path shape reachable from the inbox (and the search page, reached
+    by a form); violations keyed by URL."""
     host = urlsplit(base).netloc
     seen: set[str] = set()
-    queue: deque[str] = deque([f"{base}/inbox"])
+    queue: deque[str] = deque([f"{base}/inbox", f"{base}/search?q=order"])
     report: dict[str, list[str]] = {}
     while queue and len(seen) < MAX_SHAPES:
         url = queue.popleft()
@@ -58,7 +71,7 @@ def crawl(page: Any, base: str) -> dict[str, list[str]]:
         response = page.goto(url)
         if response is None or "text/html" not in (response.headers.get("content-type") or ""):
             continue
-        report[url] = violations(page)
+        report[url] = violations(page) + overflow(page)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             target = urlsplit(urljoin(url, href))
             if target.netloc != host or SKIP.search(target.path):

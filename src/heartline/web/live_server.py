@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(env: dict[str, str], log_path: Path, wait_s: float = 15.0) -> Iterator[str]:
+def live_server(env: dict[str, str], log_path: Path, wait_s: float = 60.0) -> Iterator[str]:
     """Run the app with ``env`` until the block ends; yields its base URL once /healthz answers.
     The server's output goes to ``log_path`` and is quoted if it exits early."""
     port = free_port()
