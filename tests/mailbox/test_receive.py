@@ -230,3 +230,36 @@ def test_an_integrator_can_mark_a_message_automated_through_the_api(api, custome
     assert r.status_code == 201, r.text
     body = api.get(f"/interactions/{r.json()['id']}").json()
     assert body["analysis_status"] == "skipped" and body["reading"] is None
+
+
+def test_retention_deletes_old_mail_files_and_blanks_old_internal_notes(
+    db: Session, data_dir
+) -> None:
+    from datetime import timedelta
+
+    from heartline.auth import service as auth_service
+    from heartline.db import utcnow
+    from heartline.desk import service as desk_service
+    from heartline.privacy import service as privacy_service
+
+    got = mailbox_service.receive_raw(
+        db, mail(attachments=[("scan.pdf", "application/pdf", b"%PDF old scan")]), source="t"
+    )
+    agent = auth_service.create_user(
+        db, email="ann@shop.example", password="copper-fern-lantern-61", role="agent", name="Ann"
+    )
+    note, _ = desk_service.add_note(
+        db, conversation_id=got.conversation_id, body="She said her IBAN is DE89 3704",
+        author=auth_service.user_principal(agent),
+    )  # fmt: skip
+    [file] = mailbox_service.attachments_for(db, interaction_ids=[got.interaction_id])[
+        got.interaction_id
+    ]
+    path = mailbox_service.attachment_path(file)
+    assert path.exists()
+    later = utcnow() + timedelta(days=400)
+    assert privacy_service.expire_raw_text(db, older_than_days=365, now=later) >= 1
+    db.refresh(file)
+    db.refresh(note)
+    assert not path.exists() and file.stored is False and file.filename == "scan.pdf"
+    assert "IBAN" not in note.body

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, select
+from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from heartline import files as file_store
@@ -202,6 +202,33 @@ def erase_customer(
     return counts
 
 
+def _expire_notes_and_files(
+    session: Session, *, before: datetime, interaction_ids: list[int]
+) -> None:
+    """Retention reaches agents' internal notes (they quote customers) and the files that came
+    with the expiring mail: notes are blanked, files deleted (their details stay)."""
+    notes = Base.metadata.tables["notes"]
+    session.execute(
+        update(notes)
+        .where(notes.c.created_at < before, notes.c.body != EXPIRED_TEXT)
+        .values(body=EXPIRED_TEXT)
+    )
+    attachments = Base.metadata.tables["mail_attachments"]
+    for i in range(0, len(interaction_ids), 500):
+        chunk = interaction_ids[i : i + 500]
+        owned = (attachments.c.interaction_id.in_(chunk), attachments.c.stored.is_(True))
+        digests = set(session.scalars(select(attachments.c.sha256).where(*owned)))
+        if not digests:
+            continue
+        session.execute(update(attachments).where(*owned).values(stored=False))
+        still = session.scalars(
+            select(attachments.c.sha256).where(
+                attachments.c.sha256.in_(digests), attachments.c.stored.is_(True)
+            )
+        )
+        file_store.remove(file_store.ATTACHMENTS, digests - set(still))
+
+
 def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | None = None) -> int:
     """Blank the text of messages older than the retention period; readings are kept."""
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
@@ -213,6 +240,7 @@ def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | N
     for i in range(0, len(expiring), 500):
         mood_service.forget_text(session, interaction_ids=expiring[i : i + 500])
     interaction_service.blank_old_subjects(session, before=cutoff)
+    _expire_notes_and_files(session, before=cutoff, interaction_ids=expiring)
     if expiring:
         record(
             session,
