@@ -262,3 +262,12 @@ def test_the_api_sets_business_hours_and_reads_a_conversation_sla(
     sla = agent.get(f"/conversations/{conv_id}/sla").json()
     assert sla["state"] == "running" and sla["clock"] == "first_reply"
     assert sla["due_at"].startswith((t0 + 24 * H).strftime("%Y-%m-%dT%H:%M"))
+
+    # a survey comment answers our question: feedback, no reply clock
+    survey = {"customer_external_id": "sla-c1", "kind": "csat", "score": 2,
+              "comment": "The courier was rude."}  # fmt: skip
+    r = api.post("/surveys", json=survey)
+    assert r.status_code == 201, r.text
+    comment = api.get(f"/interactions/{r.json()['interaction_id']}").json()
+    state = agent.get(f"/conversations/{comment['conversation_id']}/sla").json()["state"]
+    assert state == "none"

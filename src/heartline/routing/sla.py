@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heartline.db import id_filter, utcnow
-from heartline.enums import ConversationStatus, Direction
+from heartline.enums import Channel, ConversationStatus, Direction
 from heartline.interactions import service as interaction_service
 from heartline.notifications import service as notification_service
 from heartline.routing.business_hours import BusinessHours, add_business, business_seconds
@@ -200,6 +200,8 @@ def on_messages(session: Session, *, interaction_ids: list[int], rules: RoutingR
             continue
         conv = interaction_service.get_conversation(session, conversation_id=m.conversation_id)
         if m.direction == Direction.INBOUND:
+            if m.channel == Channel.SURVEY:
+                continue  # a survey comment answers our question: feedback, not a request
             if conv.status in DONE:
                 if conv.resolved_at is not None and m.occurred_at > conv.resolved_at:
                     continue  # written after the resolve, yet not reopening it: no clock
