@@ -25,7 +25,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "heartline"
 DOMAINS = {
     "alerts", "assist", "auth", "channels", "customers", "demo", "desk", "emotion",
     "helpdesk", "interactions", "mailbox", "metrics", "mood", "notifications", "playbooks",
-    "presence", "privacy", "routing", "shop",
+    "presence", "privacy", "routing", "shop", "whatsapp",
 }  # fmt: skip
 PUBLIC = {"service", "schemas"}
 PUBLIC_EXTRA = {"emotion": {"taxonomy", "reading"}}  # the vocabulary and the typed Reading

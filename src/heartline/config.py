@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     sms_auth_token: str | None = None
     sms_from: str = "+10000000000"
     whatsapp_from: str | None = None
+    # WhatsApp Business Cloud API (channels/whatsapp.py): used for WhatsApp instead of the
+    # Twilio-style path when the phone number id and token are set; the app secret checks
+    # webhook signatures, the verify token answers Meta's subscription handshake.
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_token: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     # Signed outbound webhooks (HMAC-SHA256 of "timestamp.body").
     webhook_url: str | None = None
     # Signs outbound webhooks; generated into data_dir if unset (never the session secret).

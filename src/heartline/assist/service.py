@@ -27,6 +27,7 @@ from heartline.assist.workspace import (
 )
 from heartline.channels import service as channel_service
 from heartline.customers import service as customer_service
+from heartline.db import utcnow
 from heartline.emotion.taxonomy import NEGATIVE_CS
 from heartline.enums import Direction
 from heartline.errors import AppError, ErrorCode
@@ -39,7 +40,8 @@ __all__ = [
     "Filters", "ReadingStats", "ReplyAuthor", "SentReply", "Suggestion", "ToneResult",
     "agent_recent_feelings", "complaint_reason", "conversation_counts", "conversation_messages",
     "filter_options", "latest_customer_message", "latest_inbound", "message_intent",
-    "message_reason", "mood_of", "queue_load", "queue_names", "reading_stats", "send_reply",
+    "message_reason", "mood_of", "queue_load", "queue_names", "reading_stats", "reply_blocked",
+    "send_reply",
     "suggest_for_conversation", "tone_for_conversation",
 ]  # fmt: skip
 
@@ -210,6 +212,20 @@ def _thread(session: Session, reply: SentReply) -> tuple[str, dict[str, Any]]:
     return f"Re: {base}", thread
 
 
+def reply_blocked(session: Session, *, conversation_id: int) -> str | None:
+    """Why a reply cannot go out on this conversation's channel now, or None. WhatsApp (Cloud
+    API) takes free text only within 24 hours of the customer's last WhatsApp message."""
+    conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
+    if conv.channel != "whatsapp" or not channel_service.whatsapp_cloud_api():
+        return None
+    last = interaction_service.last_inbound_at(
+        session, customer_id=conv.customer_id, channel="whatsapp"
+    )
+    if last is not None and last > utcnow() - channel_service.WHATSAPP_WINDOW:
+        return None
+    return channel_service.WHATSAPP_OUTSIDE_WINDOW
+
+
 def send_reply(
     session: Session, *, conversation_id: int, user: ReplyAuthor, text: str
 ) -> tuple[SentReply, str]:
@@ -220,6 +236,13 @@ def send_reply(
             ErrorCode.VALIDATION_ERROR,
             "text: the reply is empty",
             details=[{"field": "text", "message": "required", "type": "missing"}],
+        )
+    blocked = reply_blocked(session, conversation_id=conversation_id)
+    if blocked:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            f"text: {blocked}",
+            details=[{"field": "text", "message": blocked, "type": "whatsapp_window"}],
         )
     conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
     result = interaction_service.ingest_interaction(

@@ -90,6 +90,7 @@ def choose_channel(
 
 def adapter_for(channel: str, settings: Settings | None = None) -> Adapter:
     """The configured sender for a channel (file sinks when nothing is configured)."""
+    from heartline.channels import whatsapp
     from heartline.channels.email import FileMailAdapter, SmtpAdapter
     from heartline.channels.sms import FileTextAdapter, TwilioStyleAdapter
     from heartline.channels.webhook import WebhookAdapter
@@ -97,6 +98,8 @@ def adapter_for(channel: str, settings: Settings | None = None) -> Adapter:
     settings = settings or get_settings()
     if channel == Channel.EMAIL:
         return SmtpAdapter(settings) if settings.smtp_host else FileMailAdapter(settings)
+    if channel == Channel.WHATSAPP and whatsapp.configured(settings):
+        return whatsapp.CloudApiAdapter(settings)
     if channel in (Channel.SMS, Channel.WHATSAPP):
         if settings.sms_provider_url:
             return TwilioStyleAdapter(settings, channel)

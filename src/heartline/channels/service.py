@@ -22,10 +22,18 @@ from heartline.channels.registry import (
     choose_channel,
     erase_local_copies,
 )
+from heartline.channels.whatsapp import OUTSIDE_WINDOW as WHATSAPP_OUTSIDE_WINDOW
+from heartline.channels.whatsapp import RETRYABLE_CODES as WHATSAPP_RETRYABLE
+from heartline.channels.whatsapp import WINDOW as WHATSAPP_WINDOW
+from heartline.channels.whatsapp import signature_ok as whatsapp_signature_ok
+from heartline.channels.whatsapp import wa_id
 from heartline.config import get_settings
 
 __all__ = [
     "MESSAGE_CHANNELS",
+    "WHATSAPP_OUTSIDE_WINDOW",
+    "WHATSAPP_RETRYABLE",
+    "WHATSAPP_WINDOW",
     "Adapter",
     "ChannelChoice",
     "DeliveryError",
@@ -38,6 +46,9 @@ __all__ = [
     "erase_local_copies",
     "message_id",
     "post_json",
+    "wa_id",
+    "whatsapp_cloud_api",
+    "whatsapp_signature_ok",
 ]
 
 
@@ -45,6 +56,13 @@ def check_webhook_target(url: str, *, resolve_host: bool = False) -> None:
     """UnsafeTarget unless `url` may be a webhook target under the admin's allow-list (by
     default offline: form and address literals; delivery checks the resolved address)."""
     check_url(url, Allow(get_settings().webhook_allow_list()), resolve_host=resolve_host)
+
+
+def whatsapp_cloud_api() -> bool:
+    """Whether WhatsApp goes through Meta's Cloud API (so its 24-hour window applies)."""
+    from heartline.channels.whatsapp import configured
+
+    return configured(get_settings())
 
 
 def post_json(url: str, body: Any, *, timeout: float = 5.0) -> httpx.Response:

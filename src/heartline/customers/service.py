@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,7 @@ __all__ = [
     "buyers_and_recent",
     "category_counts",
     "customer_for_address",
+    "customer_for_phone",
     "customer_ids",
     "customer_ids_with_orders",
     "customer_orders",
@@ -169,6 +171,30 @@ def customer_for_address(session: Session, *, email: str, name: str = "") -> int
     customer = Customer(
         **_customer_values(CustomerIn(name=name[:200] or address, email=address), partial=False)
     )
+    session.add(customer)
+    session.flush()
+    return customer.id
+
+
+def customer_for_phone(
+    session: Session, *, phone: str, name: str = "", preferred_channel: str | None = None
+) -> int:
+    """The customer with this phone number (spaces, dashes, dots and brackets ignored, so
+    '+44 20 7946-0000' is '442079460000'; the oldest if several share it), created with `name`
+    when none has it."""
+    digits = re.sub(r"\D", "", phone)
+    if not digits:
+        raise ValueError("a phone number needs digits")
+    bare: Any = Customer.phone
+    for sign in (" ", "-", "(", ")", "+", ".", "/"):
+        bare = func.replace(bare, sign, "")
+    found = session.scalar(select(Customer.id).where(bare == digits).order_by(Customer.id))
+    if found is not None:
+        return int(found)
+    data = CustomerIn(name=name[:200] or f"+{digits}", phone=f"+{digits}")
+    customer = Customer(**_customer_values(data, partial=False))
+    if preferred_channel:
+        customer.preferred_channel = preferred_channel
     session.add(customer)
     session.flush()
     return customer.id

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from heartline.db import utcnow
-from heartline.enums import AnalysisStatus, ConversationStatus
+from heartline.enums import AnalysisStatus, ConversationStatus, Direction
 from heartline.interactions.changes import (  # the live inbox's feed
     ChangedConversation,
     ChangedMessage,
@@ -80,6 +80,7 @@ from heartline.interactions.tags import (
 from heartline.interactions.threads import (  # threading mail by the messages it answers
     base_subject,
     conversation_answered,
+    conversation_by_external_id,
     interaction_by_external_id,
     open_conversation_by_subject,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "blank_old_subjects",
     "changes_since",
     "conversation_answered",
+    "conversation_by_external_id",
     "conversation_counts",
     "conversation_days",
     "conversation_ids_of",
@@ -133,6 +135,7 @@ __all__ = [
     "interactions_by_ids",
     "interactions_page",
     "is_snoozed",
+    "last_inbound_at",
     "latest_inbound_messages",
     "latest_survey_ids",
     "list_conversations",
@@ -253,6 +256,21 @@ def conversation_interactions(session: Session, *, conversation_id: int) -> list
             .where(Interaction.conversation_id == conversation_id)
             .order_by(Interaction.occurred_at, Interaction.id)
         )
+    )
+
+
+def last_inbound_at(session: Session, *, customer_id: int, channel: str) -> datetime | None:
+    """When the customer last wrote on this channel (WhatsApp's 24-hour window starts there);
+    walks ix_interactions_customer_time backwards from the newest message."""
+    return session.scalar(
+        select(Interaction.occurred_at)
+        .where(
+            Interaction.customer_id == customer_id,
+            Interaction.channel == channel,
+            Interaction.direction == Direction.INBOUND.value,
+        )
+        .order_by(Interaction.occurred_at.desc())
+        .limit(1)
     )
 
 

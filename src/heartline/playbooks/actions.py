@@ -144,8 +144,18 @@ def _queue_message(
             "channel_why": choice.why,
             "language": variant,
             "offer_code": (offer or {}).get("code"),
+            **_whatsapp_template(action, env),
         },
     )
+
+
+def _whatsapp_template(action: MessageAction, env: dict[str, Any]) -> dict[str, Any]:
+    """The approved template to send instead when WhatsApp's 24-hour window is closed."""
+    t = action.whatsapp_template
+    if t is None:
+        return {}
+    params = [templates.render(p, env) for p in t.parameters]
+    return {"whatsapp_template": {"name": t.name, "language": t.language, "parameters": params}}
 
 
 def _meta(r: _Run) -> dict[str, Any]:

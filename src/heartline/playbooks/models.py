@@ -63,6 +63,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_customer", "customer_id", "created_at"),
+        Index("ix_outbox_provider_message", "provider_message_id"),  # delivery callbacks
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +88,10 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    # What the provider reported after the send (WhatsApp: delivered, then read); never
+    # goes backwards.
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL")
     )

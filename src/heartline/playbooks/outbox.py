@@ -23,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -176,6 +177,23 @@ def _mark_failed(
     return msg.status == OutboxStatus.DEAD
 
 
+def _adapter_meta(
+    session: Session, msg: OutboxMessage, adapter: Adapter, now: datetime
+) -> dict[str, Any]:
+    """The row's meta, plus whether the customer wrote within the adapter's window (WhatsApp's
+    24 hours: free text may go only then, a template otherwise)."""
+    meta = dict(msg.meta or {})
+    window: timedelta | None = getattr(adapter, "window", None)
+    if window is not None and msg.customer_id is not None:
+        from heartline.interactions import service as interaction_service
+
+        last = interaction_service.last_inbound_at(
+            session, customer_id=msg.customer_id, channel=msg.channel
+        )
+        meta["whatsapp_window_open"] = last is not None and last > now - window
+    return meta
+
+
 def deliver_one(
     session: Session,
     *,
@@ -211,7 +229,7 @@ def deliver_one(
         recipient=msg.recipient,
         subject=msg.subject,
         body=body,
-        meta=dict(msg.meta or {}),
+        meta=_adapter_meta(session, msg, adapter, now),
     )
     try:
         provider_id = adapter.send(outbound, handover=handover)

@@ -106,6 +106,17 @@ class MessageVariant(InModel):
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
+class WhatsAppTemplate(InModel):
+    """An approved WhatsApp template: what goes out when the customer has not written on
+    WhatsApp in 24 hours. Parameters fill its {{1}}, {{2}}... and are templates themselves."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,512}$")]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")] = "en"
+    parameters: list[Annotated[str, StringConstraints(max_length=1024)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
 class MessageAction(InModel):
     """Send a message rendered from templates, on the customer's best channel."""
 
@@ -117,6 +128,7 @@ class MessageAction(InModel):
     # One variant per language (ISO 639-1): chosen by the customer's locale, then the language
     # of their latest message; subject and body above are the default for every other language.
     variants: dict[LanguageCode, MessageVariant] = Field(default_factory=dict, max_length=30)
+    whatsapp_template: WhatsAppTemplate | None = None
 
     def text_for(self, locale: str | None, language: str | None) -> tuple[str, str, str | None]:
         """(subject, body, variant language or None for the default) for this customer."""
@@ -222,6 +234,9 @@ class PlaybookSpec(InModel):
                     value = getattr(variant, name)
                     if value:
                         out.append((f"actions.{i}.variants.{code}.{name}", value))
+            template = getattr(action, "whatsapp_template", None)
+            for j, param in enumerate(template.parameters if template else []):
+                out.append((f"actions.{i}.whatsapp_template.parameters.{j}", param))
         return out
 
 
@@ -332,6 +347,8 @@ class OutboxOut(OutModel):
     next_attempt_at: datetime | None
     last_error: str | None
     provider_message_id: str | None
+    # What the provider reported after sending (WhatsApp): delivered or read.
+    delivery_status: str | None = None
     interaction_id: int | None
     metadata: dict[str, Any] = Field(validation_alias="meta")
     decided_by: str | None

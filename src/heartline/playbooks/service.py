@@ -46,6 +46,7 @@ from heartline.playbooks.catalog import (
 )
 from heartline.playbooks.conditions import CONTEXT_FACTS
 from heartline.playbooks.context import CustomerContext, with_event
+from heartline.playbooks.delivery import record_delivery_status
 from heartline.playbooks.models import OutboxMessage, Playbook
 from heartline.playbooks.outbox import deliver_reply
 from heartline.playbooks.records import UNCHANGED, complete_task, list_runs, list_tasks, update_task
@@ -83,6 +84,7 @@ __all__ = [
     "put_playbook",
     "recent_runs",
     "record_channel_outcomes",
+    "record_delivery_status",
     "reject",
     "reply_key",
     "requeue",

@@ -218,6 +218,13 @@ def reply(
              "replied_since": newer},
             status_code=422 if error else 409,
         )  # fmt: skip
+    blocked = assist_service.reply_blocked(db, conversation_id=conversation_id)
+    if blocked:  # WhatsApp's 24-hour window has closed: say so, keep the draft
+        ctx = _conversation_context(db, conversation_id, user.id)
+        error = f"Not sent: {blocked}. The customer last wrote on WhatsApp over a day ago."
+        return render(request, "conversation.html",
+                      {**ctx, "sent": None, "draft": text, "error": error,
+                       "replied_since": newer}, status_code=409)  # fmt: skip
     interaction, delivery = assist_service.send_reply(
         db, conversation_id=conversation_id, user=user, text=text
     )
