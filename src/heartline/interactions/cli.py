@@ -32,8 +32,14 @@ def _fail(message: str) -> NoReturn:
 
 
 def import_cmd(
-    kind: Annotated[str, typer.Argument(help="customers | orders | interactions | surveys")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="customers | orders | interactions | surveys | zendesk | freshdesk"
+            " | shopify-orders | woocommerce-orders | shopify-products | woocommerce-products"
+        ),
+    ],
+    file: Annotated[Path, typer.Argument(exists=True, readable=True)],
     fmt: Annotated[
         str | None, typer.Option("--format", help="csv | jsonl (default: by extension)")
     ] = None,
@@ -44,10 +50,25 @@ def import_cmd(
     score: Annotated[
         bool, typer.Option("--score/--no-score", help="Score messages while importing")
     ] = True,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Help-desk exports: read again from the start")
+    ] = False,
+    shop: Annotated[
+        str | None, typer.Option("--shop", help="Shop orders: the shop they are from")
+    ] = None,
 ) -> None:
-    """Import a CSV or JSONL file; bad rows are reported (line, field, reason), good rows stored."""
+    """Import a CSV or JSONL file, or a Zendesk/Freshdesk export (a folder or one file) as
+    silent history; bad rows are reported (line, field, reason), good rows stored."""
     from heartline.interactions.importers import KINDS, import_file
 
+    if kind in ("zendesk", "freshdesk"):
+        _import_helpdesk(kind, file, errors_out, batch_size, restart)
+        return
+    if kind.startswith(("shopify-", "woocommerce-")):
+        _import_shop(kind, file, errors_out, shop)
+        return
+    if file.is_dir():
+        _fail(f"{file} is a folder: {kind} imports read one CSV or JSONL file")
     if kind not in KINDS:
         _fail(f"kind must be one of: {', '.join(KINDS)}")
     if fmt not in (None, "csv", "jsonl"):
@@ -68,6 +89,55 @@ def import_cmd(
         bar.update(task, completed=size)
     sink.summarise(report.failed)
     out.print(_summary(kind, report))
+    if report.rows and report.stored == 0:
+        raise typer.Exit(1)
+
+
+def _import_helpdesk(
+    source: str, path: Path, errors_out: Path | None, batch_size: int, restart: bool
+) -> None:
+    """A help-desk export in, silently (no routing, alerts, playbooks or messages)."""
+    from heartline.helpdesk import service as helpdesk_service
+
+    with _ErrorSink(errors_out) as sink:
+        try:
+            report = helpdesk_service.run_import(
+                dbmod.get_sessionmaker(),
+                source=source,
+                path=path,
+                batch_size=batch_size,
+                restart=restart,
+                on_error=sink.add,  # type: ignore[arg-type]
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+    sink.summarise(report.failed)
+    out.print(_summary(source, report))  # type: ignore[arg-type]
+    out.print(
+        f"{report.tickets} tickets, {report.customers} customers, {report.ratings} ratings; "
+        f"{report.private_notes} private notes left out; "
+        f"{report.already_imported} records already imported by an earlier run"
+    )
+    if report.rows and report.stored == 0:
+        raise typer.Exit(1)
+
+
+def _import_shop(kind: str, path: Path, errors_out: Path | None, shop: str | None) -> None:
+    """A Shopify or WooCommerce order or product export in (orders go to the playbooks)."""
+    from heartline.shop import service as shop_service
+
+    if kind not in shop_service.IMPORT_KINDS:
+        _fail(f"kind must be one of: {', '.join(shop_service.IMPORT_KINDS)}")
+    with _ErrorSink(errors_out) as sink:
+        try:
+            report = shop_service.import_export(
+                dbmod.get_sessionmaker(), kind=kind, path=path, shop=shop,
+                on_error=sink.add,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except ValueError as exc:
+            _fail(str(exc))
+    sink.summarise(report.failed)
+    out.print(_summary(kind, report))  # type: ignore[arg-type]
     if report.rows and report.stored == 0:
         raise typer.Exit(1)
 
