@@ -145,7 +145,7 @@ def test_business_hours_in_settings_validated_and_audited(db, web_as) -> None:
     ok = c.post(f"/settings/teams/{team.id}/hours", data=good, follow_redirects=False)
     assert ok.status_code == 303
     page = c.get("/settings").text
-    assert "Mon 09:00-17:00" in page and "(Europe/Paris); 2 holiday(s)" in page
+    assert "Mon-Fri 09:00-17:00 (Europe/Paris); 2 holiday(s)" in page
     events, _ = privacy_service.audit_trail(db, entity="team", entity_id=team.id,
                                             action="team.hours_updated")  # fmt: skip
     assert len(events) == 1 and events[0].details["to"]["timezone"] == "Europe/Paris"

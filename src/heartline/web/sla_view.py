@@ -64,13 +64,22 @@ DAY_NAMES = {
 
 
 def hours_summary(hours: Any) -> str:
-    """'Mon 09:00-17:00, Tue ... (Europe/Paris); 2 holidays', or 24x7 without hours."""
+    """'Mon-Fri 09:00-17:00, Sat 10:00-14:00 (Europe/Paris); 2 holiday(s)', or 24x7."""
     if hours is None:
         return "24x7 (no business hours set: SLA clocks count every hour)"
+    runs: list[list[Any]] = []  # [first day, last day, hours] of consecutive equal days
+    for day in DAY_NAMES:
+        h = hours.days.get(day)
+        when = f"{h.start:%H:%M}-{h.end:%H:%M}" if h else None
+        if runs and runs[-1][2] == when:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, when])
     days = ", ".join(
-        f"{DAY_NAMES[d][:3]} {h.start:%H:%M}-{h.end:%H:%M}" for d, h in sorted(
-            hours.days.items(), key=lambda item: list(DAY_NAMES).index(item[0]))
-    )  # fmt: skip
+        f"{DAY_NAMES[a][:3]}{'' if a == b else '-' + DAY_NAMES[b][:3]} {when}"
+        for a, b, when in runs
+        if when
+    )
     extra = f"; {len(hours.holidays)} holiday(s)" if hours.holidays else ""
     return f"{days} ({hours.timezone}){extra}"
 
