@@ -133,6 +133,7 @@ def test_business_hours_in_settings_validated_and_audited(db, web_as) -> None:
     c = web_as("admin")
     page = c.get("/settings")
     assert "Paris desk</strong>: 24x7" in page.text and "Business hours" in page.text
+    assert "Next reply within" in page.text and "within 30 minutes of its due time" in page.text
     week = {f"{d}_{k}": v for d in ("mon", "tue", "wed", "thu", "fri")
             for k, v in (("start", "09:00"), ("end", "17:00"))}  # fmt: skip
     form = {"csrf": csrf_of(page.text), "timezone": "Mars/Olympus", **week}
