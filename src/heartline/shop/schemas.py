@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -15,8 +16,21 @@ from heartline.schemas import InModel, OutModel, UTCDatetime
 
 Platform = Literal["shopify", "woocommerce"]
 PLATFORMS: dict[str, str] = {"shopify": "Shopify", "woocommerce": "WooCommerce"}
+
+
+def _host(value: object) -> object:
+    """An address pasted whole (https://shop.example.com/) is taken as its host."""
+    if isinstance(value, str):
+        value = value.strip().lower()
+        if "//" in value:
+            value = urlsplit(value).netloc
+        value = value.rstrip("/")
+    return value
+
+
 Domain = Annotated[
     str,
+    BeforeValidator(_host),
     StringConstraints(
         strip_whitespace=True, to_lower=True, min_length=3, max_length=255,
         pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$",

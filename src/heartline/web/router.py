@@ -24,6 +24,7 @@ from heartline.web import (
     pages_review,
     pages_search,
     pages_settings,
+    pages_shops,
     pages_tasks,
     pages_triage,
 )
@@ -49,6 +50,7 @@ for module in (
     pages_settings,
     pages_mail,
     pages_alerts,
+    pages_shops,
     pages_business_hours,
     pages_privacy,
 ):
