@@ -20,9 +20,9 @@ from tests.whatsapp.conftest import Graph, graph, notification, signed  # noqa: 
 
 
 def test_a_reply_outside_the_window_is_refused_and_inside_it_goes_as_text(
-    graph: Graph,
+    graph: Graph,  # noqa: F811
     web_as: Any,
-    db: Session,  # noqa: F811
+    db: Session,
 ) -> None:
     cid = customer_service.upsert_customer(
         db, data=CustomerIn(external_id="wa-web", name="Maya Patel", phone="+447700900321")
@@ -54,3 +54,28 @@ def test_a_reply_outside_the_window_is_refused_and_inside_it_goes_as_text(
     assert r.status_code == 303 and "sent=sent" in r.headers["location"]
     assert graph.requests[-1]["type"] == "text"
     assert graph.requests[-1]["text"]["body"].startswith("Yes, it ships today.")
+
+
+def test_a_held_back_playbook_message_shows_why_on_the_playbooks_page(
+    graph: Graph,  # noqa: F811
+    web_as: Any,
+    db: Session,
+) -> None:
+    from heartline.playbooks import service as playbook_service
+
+    customer_service.upsert_customer(
+        db,
+        data=CustomerIn(external_id="wa-pb", name="Noor Haddad", phone="+447700900654", vip=True,
+                        consent={"channels": {"whatsapp": True}}),
+    )  # fmt: skip
+    spec = {"name": "VIP hello", "trigger": {"event": "schedule"},
+            "conditions": [{"field": "vip", "op": "truthy"}],
+            "actions": [{"type": "message", "channel": "whatsapp", "body": "Hello!"}]}  # fmt: skip
+    playbook_service.put_playbook(db, key="vip_hello_wa", data=spec)
+    playbook_service.run_scheduled(db, now=utcnow())
+    db.commit()
+    playbook_service.deliver(db)
+    page = html.unescape(web_as("manager").get("/playbooks/vip_hello_wa").text)
+    assert "Noor Haddad" in page
+    assert "outside WhatsApp's 24-hour window: needs an approved template" in page
+    assert graph.requests == []
