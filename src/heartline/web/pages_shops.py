@@ -26,6 +26,15 @@ WORDS = {
     "promise_days": "Delivery promise is a whole number of days from 1 to 365, or empty.",
 }
 
+TOPICS = {
+    "orders/create": "order placed", "orders/updated": "order changed",
+    "orders/cancelled": "order cancelled", "orders/fulfilled": "order sent",
+    "orders/partially_fulfilled": "part of an order sent", "orders/paid": "order paid",
+    "fulfillments/create": "parcel sent", "fulfillments/update": "parcel news",
+    "order.created": "order placed", "order.updated": "order changed",
+    "order.deleted": "order deleted", "order.restored": "order restored",
+}  # fmt: skip
+
 
 def _page(
     request: Request, db: Db, *, errors: dict[str, str] | None = None,
@@ -40,6 +49,7 @@ def _page(
             "shops": shops,
             "names": {s.id: f"{shop_service.PLATFORMS[s.platform]} {s.domain}" for s in shops},
             "platforms": shop_service.PLATFORMS,
+            "topics": TOPICS,
             "deliveries": shop_service.recent_deliveries(db, limit=30),
             "urls": {p: f"{base}/api/v1/webhooks/{p}" for p in shop_service.PLATFORMS},
             "errors": errors or {},
