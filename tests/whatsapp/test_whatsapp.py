@@ -327,3 +327,33 @@ def test_graph_api_errors_follow_the_outbox_rules(
     msg = _fire(db, cid, template=False)
     assert msg.status == status and words in (msg.last_error or "")
     assert len(graph.requests) == 1  # it did reach the server once
+
+
+def test_a_send_meta_never_answered_is_unconfirmed_never_resent_blindly(graph: Graph) -> None:
+    import socket
+    import threading
+
+    import httpx
+
+    from heartline.channels.base import DeliveryError, OutboundMessage
+    from heartline.channels.registry import adapter_for
+    from heartline.config import get_settings
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(silent.accept()[0]), daemon=True).start()
+    settings = get_settings().model_copy(
+        update={"whatsapp_api_base": f"http://127.0.0.1:{silent.getsockname()[1]}/v21.0"}
+    )
+    adapter = adapter_for("whatsapp", settings)
+    assert adapter.resend_safe is False  # Meta does not dedupe on our key
+    adapter.client = httpx.Client(timeout=0.5)  # type: ignore[attr-defined]
+    handed: list[bool] = []
+    message = OutboundMessage("k1", "whatsapp", "+447700900999", "", "hi",
+                              {"whatsapp_window_open": True})  # fmt: skip
+    with pytest.raises(DeliveryError) as failed:
+        adapter.send(message, handover=lambda: handed.append(True))
+    assert failed.value.unconfirmed and handed == [True]
+    silent.close()
