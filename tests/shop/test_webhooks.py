@@ -237,3 +237,24 @@ def test_woocommerce_ping_topics_and_statuses(
     bad["status"] = "shipped-by-owl"
     r = woo(client, bad, topic="order.updated", delivery="6")
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "status"
+
+
+def test_an_unusable_email_or_odd_name_does_not_refuse_the_order(
+    client: TestClient, db: Session, shops: dict[str, int]
+) -> None:
+    odd = shopify_order(placed=NOW, email="not an address")
+    odd["customer"]["first_name"] = "Nora\x00\x07"
+    r = shopify(client, odd)
+    assert r.status_code == 200, r.text
+    who = db.get(Customer, order_row(db, SHOP_ORDER).customer_id)
+    assert who is not None and who.name == "Nora New" and who.email is None
+    assert who.external_id == f"shopify:{SHOP}:customer:115310627314723954"
+    # the next order of that shop customer finds them by the shop's customer id
+    again = shopify_order(order_id=5, placed=NOW, email="nora.later@example.com")
+    assert shopify(client, again, delivery="next").status_code == 200
+    assert order_row(db, f"shopify:{SHOP}:5").customer_id == who.id
+    # no email and no customer: taken, recorded as not used, nothing stored
+    guest = shopify_order(order_id=6, placed=NOW, email="")
+    guest["customer"] = None
+    r = shopify(client, guest, delivery="guest")
+    assert r.status_code == 200 and r.json()["status"] == "ignored"

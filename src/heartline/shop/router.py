@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heartline.api.deps import Admin, Db
+from heartline.errors import AppError, ErrorCode
 from heartline.shop import service
 from heartline.shop.schemas import DeliveryOut, ShopIn, ShopOut
 
@@ -21,13 +23,19 @@ def _take(
 ) -> dict[str, object]:
     try:
         taken = receive(db, headers=headers, body=body)
+        db.commit()
     except service.Refused as exc:
         db.rollback()  # nothing of this delivery is kept, only the note for the admin
         if exc.shop_id is not None:
             service.note_refusal(db, shop_id=exc.shop_id, why=exc.message)
             db.commit()
         raise
-    db.commit()
+    except IntegrityError:  # the same delivery, or one for the same new order, stored meanwhile
+        db.rollback()
+        raise AppError(
+            ErrorCode.CONFLICT,
+            "another delivery for this order was stored at the same moment: send it again",
+        ) from None
     return {"status": taken.outcome, "topic": taken.topic, "order_id": taken.order_id}
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from heartline.shop.models import ShopOrderVersion, ShopProduct
 
 # A later status never gives way to an earlier one: a late "processing" update after
 # "delivered" (webhooks are not ordered) must not undo the delivery.
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 FINAL = {OrderStatus.DELIVERED, OrderStatus.RETURNED, OrderStatus.CANCELLED}
 
 
@@ -54,12 +56,29 @@ def category_for(
     return None
 
 
+def _usable_email(value: str | None) -> str | None:
+    """The order's email if it is an address at all (a shop may hold anything there): an
+    unusable one finds no customer rather than refusing the order."""
+    if not value:
+        return None
+    try:
+        return str(_EMAIL.validate_python(value.strip()))
+    except ValidationError:
+        return None
+
+
+def _clean(text: str, limit: int) -> str:
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
+
+
 def _customer_id(session: Session, order: ShopOrder) -> int | None:
+    order.email, order.name = _usable_email(order.email), _clean(order.name, 200)
+    order.phone = _clean(order.phone, 40) if order.phone else None
     if order.customer_ref:
         found = customer_service.find_customer(session, external_id=order.customer_ref)
         if found is not None:
             return found.id
-    if order.email and "@" in order.email:
+    if order.email:
         return customer_service.customer_for_address(session, email=order.email, name=order.name)
     if order.customer_ref:
         data = parse_item(
