@@ -64,8 +64,8 @@ def connect_shop(session: Session, *, data: ShopIn, actor: Principal | None) -> 
     )
     if row is None and data.secret is None:
         raise AppError(
-            ErrorCode.VALIDATION_ERROR, "secret: a new shop needs its webhook secret",
-            details=[{"field": "secret", "message": "required", "type": "missing"}],
+            ErrorCode.VALIDATION_ERROR, "body.secret: a new shop needs its webhook secret",
+            details=[{"field": "body.secret", "message": "required", "type": "missing"}],
         )  # fmt: skip
     created = row is None
     if row is None:

@@ -95,7 +95,7 @@ def connect(
         return _page(request, db, errors={field: WORDS.get(field, "Check this field.")},
                      form=form, status_code=422)  # fmt: skip
     except AppError as exc:
-        field = str(exc.details[0]["field"]) if exc.details else "domain"
+        field = str(exc.details[0]["field"]).removeprefix("body.") if exc.details else "domain"
         return _page(request, db, errors={field: WORDS.get(field, exc.message)}, form=form,
                      status_code=exc.http_status)  # fmt: skip
     db.commit()
