@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from heartline.playbooks.wa_template import WhatsAppTemplate
 from heartline.rules import OperatorName
 from heartline.schemas import InModel, OutModel
 
@@ -104,17 +105,6 @@ class MessageVariant(InModel):
 
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-
-
-class WhatsAppTemplate(InModel):
-    """An approved WhatsApp template: what goes out when the customer has not written on
-    WhatsApp in 24 hours. Parameters fill its {{1}}, {{2}}... and are templates themselves."""
-
-    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,512}$")]
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")] = "en"
-    parameters: list[Annotated[str, StringConstraints(max_length=1024)]] = Field(
-        default_factory=list, max_length=20
-    )
 
 
 class MessageAction(InModel):

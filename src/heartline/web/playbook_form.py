@@ -77,6 +77,10 @@ def _action_state(action: Mapping[str, Any]) -> dict[str, Any]:
             {"lang": code, "subject": v.get("subject", ""), "body": v.get("body", "")}
             for code, v in (action.get("variants") or {}).items()
         ]
+        template = action.get("whatsapp_template") or {}
+        out["wa_template"] = str(template.get("name", ""))
+        out["wa_language"] = str(template.get("language", ""))
+        out["wa_parameters"] = "\n".join(str(p) for p in template.get("parameters") or [])
     return out
 
 
@@ -128,6 +132,8 @@ def _actions_from_form(form: Any) -> list[dict[str, Any]]:
                 }
                 for j in range(min(_int(form.get(f"a{i}_variant_count")), MAX_VARIANTS + 1))
             ]
+            for name in ("wa_template", "wa_language", "wa_parameters"):
+                action[name] = str(form.get(f"a{i}_{name}", ""))
         out.append(action)
     return out
 
@@ -184,6 +190,13 @@ def _action_spec(action: Mapping[str, Any]) -> dict[str, Any]:
             for v in action.get("variants", [])
             if v["lang"] or v["body"].strip()
         }
+        if str(action.get("wa_template", "")).strip():  # WhatsApp outside its 24-hour window
+            params = str(action.get("wa_parameters", "")).splitlines()
+            out["whatsapp_template"] = {
+                "name": str(action["wa_template"]).strip(),
+                "language": str(action.get("wa_language", "")).strip() or "en",
+                "parameters": [p.strip() for p in params if p.strip()],
+            }
     return out
 
 
