@@ -258,3 +258,28 @@ def test_an_unusable_email_or_odd_name_does_not_refuse_the_order(
     guest["customer"] = None
     r = shopify(client, guest, delivery="guest")
     assert r.status_code == 200 and r.json()["status"] == "ignored"
+
+
+def test_a_carrier_event_marks_the_delivery(
+    client: TestClient, db: Session, shops: dict[str, int]
+) -> None:
+    placed = NOW - timedelta(days=3)
+    shopify(client, shopify_order(placed=placed), delivery="o1")
+    event = {
+        "id": 944956392, "fulfillment_id": 255858046, "order_id": 820982911946154508,
+        "status": "delivered", "message": "Delivered to the front door",
+        "happened_at": (NOW - timedelta(hours=5)).isoformat(), "city": "Lyon",
+        "created_at": (NOW - timedelta(hours=4)).isoformat(), "shop_id": 548380009,
+    }  # fmt: skip
+    r = shopify(client, event, topic="fulfillment_events/create", delivery="e1")
+    assert r.status_code == 200 and r.json()["status"] == "updated"
+    order = order_row(db, SHOP_ORDER)
+    assert order.status == "delivered" and order.delivered_at == NOW - timedelta(hours=5)
+    assert not order.is_late
+    del event["status"]
+    assert (
+        shopify(client, event, topic="fulfillment_events/create", delivery="e2").json()["error"][
+            "details"
+        ][0]["field"]
+        == "status"
+    )

@@ -134,6 +134,15 @@ class ShopifyFulfillmentEvent(ShopifyFulfillment):
     order_id: int
 
 
+class ShopifyTrackingEvent(_Payload):
+    """fulfillment_events/create: one carrier event (REST `FulfillmentEvent`) on an order."""
+
+    order_id: int
+    status: str = Field(min_length=1, max_length=40)
+    happened_at: When = None
+    created_at: When = None
+
+
 class WooBilling(_Payload):
     email: Text = None
     first_name: Text = None

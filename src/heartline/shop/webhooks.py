@@ -25,7 +25,13 @@ from heartline.errors import AppError, ErrorCode
 from heartline.sealed import unseal
 from heartline.shop import mapping
 from heartline.shop.models import SECRET, ShopConnection, ShopDelivery
-from heartline.shop.schemas import ShopifyFulfillmentEvent, ShopifyOrder, WooDeleted, WooOrder
+from heartline.shop.schemas import (
+    ShopifyFulfillmentEvent,
+    ShopifyOrder,
+    ShopifyTrackingEvent,
+    WooDeleted,
+    WooOrder,
+)
 from heartline.shop.store import Stored, apply_status, store_order
 
 SHOPIFY_ORDER_TOPICS = {"orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled",
@@ -142,8 +148,15 @@ def receive_shopify(session: Session, *, headers: Mapping[str, str], body: bytes
     if topic in SHOPIFY_ORDER_TOPICS:
         order = mapping.shopify_order(shop.domain, _parse(ShopifyOrder, data, shop.id))
         done = _store(session, shop, order)
-    elif topic in SHOPIFY_FULFILMENT_TOPICS:
-        event = _parse(ShopifyFulfillmentEvent, data, shop.id)
+    elif topic in SHOPIFY_FULFILMENT_TOPICS or topic == "fulfillment_events/create":
+        if topic == "fulfillment_events/create":  # a carrier event: its status is the shipment's
+            t = _parse(ShopifyTrackingEvent, data, shop.id)
+            event = ShopifyFulfillmentEvent(
+                order_id=t.order_id, shipment_status=t.status,
+                updated_at=t.happened_at or t.created_at,
+            )  # fmt: skip
+        else:
+            event = _parse(ShopifyFulfillmentEvent, data, shop.id)
         status, when = mapping.fulfilment_state([event])
         done = apply_status(
             session, external_id=f"shopify:{shop.domain}:{event.order_id}",

@@ -31,6 +31,7 @@ TOPICS = {
     "orders/cancelled": "order cancelled", "orders/fulfilled": "order sent",
     "orders/partially_fulfilled": "part of an order sent", "orders/paid": "order paid",
     "fulfillments/create": "parcel sent", "fulfillments/update": "parcel news",
+    "fulfillment_events/create": "carrier news",
     "order.created": "order placed", "order.updated": "order changed",
     "order.deleted": "order deleted", "order.restored": "order restored",
 }  # fmt: skip
