@@ -36,6 +36,7 @@ def test_a_reply_outside_the_window_is_refused_and_inside_it_goes_as_text(
     conv = old.conversation_id
     sam = web_as("agent")
     page = sam.get(f"/conversations/{conv}").text
+    assert 'id="wa-window"' in page, "the closed window is said before anyone types"
     form = {"text": "Yes, it ships today.", "csrf": csrf_of(page)}
     r = sam.post(f"/conversations/{conv}/reply", data=form, follow_redirects=False)
     assert r.status_code == 409
@@ -50,6 +51,7 @@ def test_a_reply_outside_the_window_is_refused_and_inside_it_goes_as_text(
                                           "timestamp": str(int(time.time())), "type": "text",
                                           "text": {"body": "Hello?"}}]))  # fmt: skip
     assert sam.post("/api/v1/webhooks/whatsapp", content=raw, headers=headers).status_code == 200
+    assert 'id="wa-window"' not in sam.get(f"/conversations/{conv}").text
     r = sam.post(f"/conversations/{conv}/reply", data=form, follow_redirects=False)
     assert r.status_code == 303 and "sent=sent" in r.headers["location"]
     assert graph.requests[-1]["type"] == "text"

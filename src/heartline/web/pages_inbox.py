@@ -137,6 +137,7 @@ def _conversation_context(
         "staff": auth_service.staff(db),
         "teams": auth_service.team_names(db),
         "sla_clock": sla_view.clocks(db, [conv]).get(conv.id),
+        "reply_blocked": assist_service.reply_blocked(db, conversation_id=conv.id),
         "attachments": mailbox_service.attachments_for(
             db, interaction_ids=[m.id for m in messages]
         ),
