@@ -32,15 +32,16 @@ def _days(n: float) -> timedelta:
 
 
 def delay_quiet(tl: Timeline) -> CustomerPlan:
-    """A monthly buyer whose last order was late, who wrote angrily, got nothing and went quiet."""
+    """A monthly buyer whose last order was late, who wrote angrily, got a cold answer and is going
+    quiet: this week's story, so the inbox shows it as live work, not a month-old relic."""
     now = tl.now
     since = now - _days(430)
-    history(tl, since=since, loyal=True, until=now - _days(45))
-    order = tl.order(now - _days(38), outcome="delayed", late_days=9)
+    history(tl, since=since, loyal=True, until=now - _days(40))
+    order = tl.order(now - _days(12), outcome="delayed", late_days=9)
     slots = tl.slots(order)
     conv = tl.conversation()
     tl.message(
-        now - _days(31),
+        now - _days(3),
         conv,
         f"Hi,\n\nMy order #{order.number} was supposed to arrive on {slots['weekday']} and it's "
         "still not here. I've ordered from you every month for over a year and this is not "
@@ -51,7 +52,7 @@ def delay_quiet(tl: Timeline) -> CustomerPlan:
         subject=f"Order #{order.number} is late",
     )
     tl.message(
-        now - _days(28),
+        now - _days(2.5),
         conv,
         language.AGENT["cold"][1],
         channel="email",
@@ -61,7 +62,7 @@ def delay_quiet(tl: Timeline) -> CustomerPlan:
         agent=tl.agent(),
     )
     tl.message(
-        now - _days(27),
+        now - _days(1.2),
         conv,
         f"Great, another delay. Still no sign of #{order.number} and "
         "nobody has actually answered me.",
@@ -70,7 +71,7 @@ def delay_quiet(tl: Timeline) -> CustomerPlan:
         order=order,
     )
     customer = customer_payload(tl.profile, customer_since=since, attributes={})
-    return tl.plan(customer, churned=True, churn_after=now - _days(27), bad=1, story="delay_quiet")
+    return tl.plan(customer, churned=True, churn_after=now - _days(1.2), bad=1, story="delay_quiet")
 
 
 def recovery(tl: Timeline) -> CustomerPlan:
