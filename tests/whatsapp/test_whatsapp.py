@@ -213,6 +213,10 @@ def test_outside_the_window_a_playbook_sends_its_approved_template(
                      "components": [{"type": "body", "parameters": [
                          {"type": "text", "text": "Maya"}, {"type": "text", "text": "VIP"}]}]},
     }  # fmt: skip
+    # The timeline says what the customer got: the template, not the text it stood in for.
+    assert msg.interaction_id is not None
+    sent = interaction_service.get_interaction(db, interaction_id=msg.interaction_id)
+    assert sent.text == "(WhatsApp template vip_thanks: Maya, VIP)"
 
 
 def test_outside_the_window_free_text_is_held_back_with_the_reason(

@@ -111,6 +111,15 @@ def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _sent_words(msg: OutboxMessage) -> str:
+    """What the customer got: the text, or the WhatsApp template sent in its place."""
+    template = (msg.meta or {}).get("whatsapp_template")
+    if (msg.meta or {}).get("sent_as") != "whatsapp_template" or not template:
+        return msg.body
+    filled = ", ".join(str(p) for p in template.get("parameters") or [])
+    return f"(WhatsApp template {template.get('name')}{f': {filled}' if filled else ''})"
+
+
 def _timeline(session: Session, msg: OutboxMessage, now: datetime) -> int | None:
     """Record the sent message as an outbound interaction on the customer's timeline."""
     if msg.channel not in MESSAGE_CHANNELS or msg.customer_id is None:
@@ -127,7 +136,7 @@ def _timeline(session: Session, msg: OutboxMessage, now: datetime) -> int | None
             direction=Direction.OUTBOUND,
             author=f"Heartline playbook: {msg.playbook_key}" if msg.playbook_key else "Heartline",
             subject=msg.subject[:500],
-            text=msg.body,
+            text=_sent_words(msg),
             occurred_at=now,
             metadata={
                 "playbook": msg.playbook_key,
@@ -238,6 +247,8 @@ def deliver_one(
         (report.dead if dead else report.retrying).append(msg.id)
         log.warning("outbox %s %s: %s", msg.id, "dead" if dead else "will retry", exc)
         return msg.status
+    if outbound.meta.get("whatsapp_window_open") is False:  # the adapter sent the template
+        msg.meta = {**(msg.meta or {}), "sent_as": "whatsapp_template"}
     _mark_sent(session, msg, provider_id, now)
     report.sent.append(msg.id)
     return OutboxStatus.SENT

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import IntegrityError
 
 from heartline.api.deps import Db
 from heartline.errors import AppError, ErrorCode
@@ -48,8 +49,14 @@ async def notify(request: Request, db: Db) -> ReceivedOut:
             ErrorCode.UNAUTHORIZED,
             "X-Hub-Signature-256: missing or not signed with the WhatsApp app secret",
         )
-    received = service.receive(db, service.parse(raw))
-    db.commit()
+    notification = service.parse(raw)
+    try:
+        received = service.receive(db, notification)
+        db.commit()
+    except IntegrityError:  # Meta delivered the same message twice at once: the other won
+        db.rollback()
+        received = service.receive(db, notification)  # now a duplicate
+        db.commit()
     return received
 
 
