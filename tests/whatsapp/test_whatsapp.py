@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -361,3 +363,49 @@ def test_a_send_meta_never_answered_is_unconfirmed_never_resent_blindly(graph: G
         adapter.send(message, handover=lambda: handed.append(True))
     assert failed.value.unconfirmed and handed == [True]
     silent.close()
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=10,
+)  # fmt: skip
+_FIELDS = st.dictionaries(
+    st.sampled_from(["from", "id", "timestamp", "type", "text", "image", "reaction", "status",
+                     "errors", "interactive", "location", "document"]),
+    _JSON | st.sampled_from(["447700900123", "text", "image", "failed", "read", "1700000000"]),
+    max_size=6,
+)  # fmt: skip
+
+
+_KINDS = ["text", "image", "document", "reaction", "button", "interactive", "location", "audio",
+          "unsupported"]  # fmt: skip
+_MESSAGE = st.builds(
+    lambda kind, wamid, body, extra: {"from": MAYA, "id": wamid, "timestamp": "1700000000",
+                                      "type": kind, kind: body, **extra},
+    st.sampled_from(_KINDS), st.text(min_size=1, max_size=30).map(lambda t: f"wamid.{t}"),
+    _JSON | st.fixed_dictionaries({}, optional={"body": st.text(max_size=30),
+                                                "id": st.text(max_size=5),
+                                                "caption": st.text(max_size=10),
+                                                "emoji": st.text(max_size=2)}),
+    st.just({}) | st.just({}) | _FIELDS,
+)  # fmt: skip
+_STATUS = st.builds(
+    lambda s, errors: {"id": "wamid.OUT1", "status": s, "timestamp": "1700000000",
+                       "errors": errors},
+    st.sampled_from(["sent", "delivered", "read", "failed", "deleted"]),
+    st.lists(st.fixed_dictionaries({"code": st.integers(0, 200_000)},
+                                   optional={"title": st.text(max_size=20)}), max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=60, derandomize=True, deadline=None,
+          suppress_health_check=list(HealthCheck), database=None)  # fmt: skip
+@given(messages=st.lists(_MESSAGE | _MESSAGE | _FIELDS, max_size=3),
+       statuses=st.lists(_STATUS | _FIELDS, max_size=2))  # fmt: skip
+def test_any_signed_body_is_taken_or_a_4xx_never_a_500(
+    wa: TestClient, messages: list[dict[str, Any]], statuses: list[dict[str, Any]]
+) -> None:
+    r = post(wa, notification(messages, statuses))
+    assert r.status_code in (200, 422), r.text
