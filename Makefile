@@ -68,7 +68,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP) mailserver
-	@for b in bench/bench_ingest.py bench/bench_mailbox.py bench/bench_memory.py bench/bench_metrics.py bench/bench_playbooks.py bench/bench_web.py; do \
+	@for b in bench/bench_ingest.py bench/bench_mailbox.py bench/bench_helpdesk.py bench/bench_memory.py bench/bench_metrics.py bench/bench_playbooks.py bench/bench_web.py; do \
 		if [ -f $$b ]; then echo "== $$b"; $(BIN)/python $$b || exit 1; fi; done
 
 bench-ingest: $(STAMP)

@@ -26,6 +26,11 @@ def interaction_by_external_id(session: Session, *, external_id: str) -> Interac
     return session.scalar(select(Interaction).where(Interaction.external_id == external_id))
 
 
+def conversation_by_external_id(session: Session, *, external_id: str) -> Conversation | None:
+    """The conversation stored under this external id (an imported ticket's), if any."""
+    return session.scalar(select(Conversation).where(Conversation.external_id == external_id))
+
+
 def conversation_answered(
     session: Session,
     *,
