@@ -19,7 +19,7 @@ from heartline.helpdesk import service as helpdesk
 from heartline.helpdesk.models import HelpdeskImport
 from heartline.interactions import service as interaction_service
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
-from heartline.mood.models import EmotionReading
+from heartline.mood.models import EmotionReading, MoodState
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -245,7 +245,11 @@ def test_an_interrupted_import_continues_after_the_last_committed_batch(
     db.expire_all()
     assert _count(db, Conversation) == 25
     assert _count(db, Interaction) == 25
-    assert db.scalar(select(HelpdeskImport.finished_at)) is not None
+    mark = db.scalar(select(HelpdeskImport))
+    assert mark is not None and mark.finished_at is not None and mark.remembered_at is not None
+    # the memory of every customer is recomputed once the resumed import ends, the ones the
+    # interrupted run stored included (seven requesters)
+    assert _count(db, MoodState) == 7
 
 
 def test_a_changed_file_is_a_new_import(db: Session, tmp_path: Path) -> None:

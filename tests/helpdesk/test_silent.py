@@ -103,6 +103,7 @@ def fast_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_engine()
 
 
+@pytest.mark.slow  # some minutes: 20,000 tickets stored and read under tracemalloc
 def test_twenty_thousand_tickets_in_bounded_memory(
     db: Session, tmp_path: Path, fast_engine: None, backend: str
 ) -> None:
@@ -110,7 +111,11 @@ def test_twenty_thousand_tickets_in_bounded_memory(
         pytest.skip("memory is the importer's, whatever the database: measured once")
     path = tmp_path / "tickets.json"
     _generate(path, 20_000)
-    size = path.stat().st_size
+    tracemalloc.start()  # what merely holding the parsed file would take, for comparison
+    whole = [json.loads(line) for line in path.open()]
+    _, whole_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del whole
     tracemalloc.start()
     try:
         report = helpdesk.run_import(
@@ -121,10 +126,10 @@ def test_twenty_thousand_tickets_in_bounded_memory(
         tracemalloc.stop()
     assert report.tickets == 20_000 and report.failed == 0
     assert _count(db, Conversation) == 20_000
-    # the whole file as Python dicts would be several times its size; a streamed import
-    # holds one batch (500 tickets) at a time
-    assert peak < size, (peak, size)
-    assert peak < 40 * 1024 * 1024
+    # A streamed import holds one batch (500 tickets) at a time: well under what the parsed
+    # file alone would take (about 43 MB here; the import peaked near 12 MB when written).
+    assert peak < whole_peak / 2, (peak, whole_peak)
+    assert peak < 32 * 1024 * 1024, peak
 
 
 def test_cli_imports_a_freshdesk_folder_and_reports_bad_rows(db: Session, tmp_path: Path) -> None:
