@@ -132,10 +132,11 @@ def store_ticket(session: Session, source: str, ticket: Ticket, pending: Pending
     interaction_service.set_conversation_status(
         session, conversation_id=conversation_id, status=status, at=ticket.updated_at
     )
-    interaction_service.replace_tags(
-        session, conversation_id=conversation_id, tags=_tags(ticket.tags)
-    )
     changed = any(s != "unchanged" for s in statuses)
+    if ticket.tags or "created" not in statuses[:1]:  # a new ticket without tags has none
+        interaction_service.replace_tags(
+            session, conversation_id=conversation_id, tags=_tags(ticket.tags)
+        )
     conv = interaction_service.get_conversation(session, conversation_id=conversation_id)
     pending.customers.add(conv.customer_id)
     if changed and status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
