@@ -80,6 +80,12 @@ def test_zendesk_export_folder_maps_people_tickets_comments_and_ratings(db: Sess
         ("survey:zendesk:rating:7001", "inbound", ""),
     ]
     assert thread[1].occurred_at == _at("2024-03-01T11:15:00")
+    assert thread[0].meta["ticket_details"] == {
+        "zendesk_status": "solved",
+        "priority": 3,
+        "via": "email",
+        "assignee": "Sam Agent",
+    }
     assert not any("stock batch" in m.text for m in thread)  # the private note stays out
     # the customers' own words are read; the agent's are not
     read = {r.interaction_id for r in db.scalars(select(EmotionReading))}

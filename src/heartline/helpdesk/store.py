@@ -107,7 +107,13 @@ def store_ticket(session: Session, source: str, ticket: Ticket, pending: Pending
     customer = _ensure_customer(session, source, ticket)
     statuses: list[str] = []
     conversation_id = 0
-    for message in ticket.messages:
+    # what Heartline has no column for (priority, the original status and channel, the
+    # assignee's name) travels with the ticket's first message
+    details = {k: v for k, v in ticket.meta.items() if v is not None}
+    for n, message in enumerate(ticket.messages):
+        meta = {"imported_from": source, "ticket": ticket.id, **message.meta}
+        if n == 0 and details:
+            meta["ticket_details"] = details
         data = parse_item(
             InteractionIn,
             {
@@ -120,7 +126,7 @@ def store_ticket(session: Session, source: str, ticket: Ticket, pending: Pending
                 "subject": ticket.subject,
                 "text": message.text,
                 "occurred_at": message.at,
-                "metadata": {"imported_from": source, "ticket": ticket.id, **message.meta},
+                "metadata": meta,
             },
         )
         result = interaction_service.ingest_interaction(session, data=data)
