@@ -77,7 +77,10 @@ def shoot(base: str) -> None:
         page.screenshot(path=str(OUT / "customer.png"))
         login("manager@heartline.local")
         page.goto(f"{base}/dashboard")
-        page.wait_for_function("window.heartlineCharts && window.heartlineCharts.emotions")
+        for _ in range(300):  # page.evaluate, not wait_for_function: the CSP forbids its eval()
+            if page.evaluate("() => !!(window.heartlineCharts && window.heartlineCharts.emotions)"):
+                break
+            time.sleep(0.1)
         page.wait_for_timeout(600)  # let the 300 ms chart animation finish
         page.screenshot(path=str(OUT / "dashboard.png"))
         browser.close()

@@ -4,6 +4,7 @@ committed data, served by uvicorn in a subprocess on a free loopback port."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,17 @@ def browser_page_factory(browser: Any) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+def wait_until(page: Any, expression: str, timeout_s: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is truthy. `page.wait_for_function` with a string
+    evaluates it with eval() inside the page, which the workspace's CSP forbids once it has to
+    poll; `page.evaluate` goes through the debugging protocol and is not subject to it."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true within {timeout_s} s: {expression}")
+        time.sleep(0.1)
 
 
 def login(page: Any, base: str, email: str) -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from heartline.web.live_server import CHROMIUM, live_server
-from tests.browser.conftest import PASSWORD, Live, _seed, login
+from tests.browser.conftest import PASSWORD, Live, _seed, login, wait_until
 
 pytestmark = pytest.mark.browser
 ISSUE_BAR_MS = 2000  # "appears in another agent's open inbox within two seconds"
@@ -124,9 +124,10 @@ def test_a_teammate_replying_is_shown_and_a_double_answer_is_held(
     sam.locator("#thread-news", has_text="Priya Shah replied.").wait_for(timeout=5000)
     # Leaving the page clears Priya's presence at once (no 30 s wait).
     priya.goto(f"{live.base}/inbox")
-    sam.wait_for_function(
+    wait_until(
+        sam,
         "() => !document.getElementById('presence-note').textContent.includes('Priya')",
-        timeout=5000,
+        timeout_s=5,
     )
 
     sam.get_by_role("button", name="Send reply").click()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Live, login
+from tests.browser.conftest import Live, login, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_manager_filters_drills_into_a_bar_and_exports_csv(page, live: Live):
     page.get_by_label("Bars", exact=True).select_option("day")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**channel=email**")
-    page.wait_for_function("window.heartlineCharts && window.heartlineCharts.emotions")
+    wait_until(page, "() => !!(window.heartlineCharts && window.heartlineCharts.emotions)")
     data = json.loads(page.locator("#chart-data").text_content() or "{}")["emotions"]
     totals = data["totals"]
     assert sum(totals) == 1  # the angry email; the calm chat is filtered out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, Live, login
+from tests.browser.conftest import PASSWORD, Live, login, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_agent_cannot_open_settings(page, live: Live):
 def test_manager_dashboard_draws_charts(page, live: Live):
     login(page, live.base, "manager@example.com")
     page.get_by_role("link", name="Dashboard").click()
-    page.wait_for_function("window.heartlineCharts && window.heartlineCharts.emotions")
+    wait_until(page, "() => !!(window.heartlineCharts && window.heartlineCharts.emotions)")
     drawn = page.evaluate("""() => {
         const chart = window.heartlineCharts.emotions;
         const c = document.getElementById('emotion-chart');

@@ -139,10 +139,10 @@ def test_the_pipeline_table_names_every_stage_once_per_event():
         assert names and len(names) == len(set(names)), event
         assert names[-2:] == ["playbooks", "deliver"]
     assert [s.name for s in stages_mod.stages_for("interaction")] == [
-        "score", "remember", "privacy", "route", "rollup", "channel_outcomes", "playbooks",
-        "deliver",
+        "score", "remember", "privacy", "route", "alerts", "rollup", "channel_outcomes",
+        "playbooks", "deliver",
     ]  # fmt: skip
-    assert stages_mod.next_stage("interaction", "route") == "rollup"
+    assert stages_mod.next_stage("interaction", "route") == "alerts"
     assert stages_mod.next_stage("order", "deliver") is None
     assert stages_mod.stages_for("nonsense") == ()
 
