@@ -37,7 +37,8 @@ def test_models_match_migrations(backend, tmp_path):
         migrate.upgrade(engine)
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"include_name": migrate.include_name}  # not the search index
+                conn,
+                opts={"include_name": migrate.include_name},  # not the search index
             )
             diff = compare_metadata(context, Base.metadata)
         assert diff == []

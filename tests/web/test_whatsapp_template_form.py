@@ -47,4 +47,5 @@ def test_a_manager_sets_a_template_on_the_form_and_a_bad_name_is_named(
     state["actions"][0]["wa_template"] = "Order On Its Way"
     bad = c.post("/playbooks/new", data=form_of(state, csrf_of(page.text)), follow_redirects=False)
     assert bad.status_code == 422
-    assert "whatsapp template name: lowercase letters, digits and _ only" in bad.text and 'value="Order On Its Way"' in bad.text
+    assert "whatsapp template name: lowercase letters, digits and _ only" in bad.text
+    assert 'value="Order On Its Way"' in bad.text

@@ -115,8 +115,13 @@ def _view_counts(db: Db, user_id: int) -> dict[str, int]:
     _, at_risk = interaction_service.list_conversations(
         db, status=ConversationStatus.OPEN, sla_due_before=sla_view.at_risk_before(db), limit=1
     )
-    return {"mine": mine, "unassigned": nobody, "tasks": tasks, "snoozed": asleep,
-            "at_risk": at_risk}
+    return {
+        "mine": mine,
+        "unassigned": nobody,
+        "tasks": tasks,
+        "snoozed": asleep,
+        "at_risk": at_risk,
+    }
 
 
 def _conversation_context(

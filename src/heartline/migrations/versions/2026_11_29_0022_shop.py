@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("shop_id", "delivery_id", name="uq_shop_deliveries_delivery"),
     )
-    op.create_index(
-        "ix_shop_deliveries_shop_created", "shop_deliveries", ["shop_id", "created_at"]
-    )
+    op.create_index("ix_shop_deliveries_shop_created", "shop_deliveries", ["shop_id", "created_at"])
     op.create_table(
         "shop_order_versions",
         sa.Column("external_id", sa.String(length=200), nullable=False),
