@@ -191,7 +191,8 @@ def test_survey_trends_need_enough_answers(db, web_as, customer):
     today = utcnow().replace(hour=10, minute=0, second=0, microsecond=0)
     _answers(db, customer["id"], "csat", [5, 4], today)  # two answers: no trend
     _answers(db, customer["id"], "nps", [10, 9, 9, 3, 8], today)
-    _answers(db, customer["id"], "nps", [10, 10, 6, 6, 6], today - timedelta(days=8))
+    # seven days back is always the ISO week before (eight crossed two weeks on a Monday)
+    _answers(db, customer["id"], "nps", [10, 10, 6, 6, 6], today - timedelta(days=7))
     rollup.rebuild_rollup(db)
     db.commit()
     d1, d0 = today.date(), today.date() - timedelta(days=13)

@@ -23,10 +23,10 @@ from heartline.errors import AppError
 from heartline.helpdesk import freshdesk, reader, store, zendesk
 from heartline.helpdesk.models import HelpdeskImport
 from heartline.helpdesk.schemas import SOURCES, BadRecord
+from heartline.importing import ImportReport, RowError
 from heartline.mood import service as mood_service
 
 REMEMBER_CHUNK = 200  # customers recomputed per commit at the end of a run
-MAX_KEPT_ERRORS = 1000  # more are counted (and passed to on_error), not kept in memory
 EXTENSIONS = (".json", ".ndjson", ".jsonl")
 ORGS = {"organizations", "companies"}
 PEOPLE = {"users", "contacts", "agents"}
@@ -34,32 +34,16 @@ MAPPERS: dict[str, ModuleType] = {"zendesk": zendesk, "freshdesk": freshdesk}
 
 
 @dataclass
-class RowError:
-    """Why one record was rejected: `line` in its file, `field` as `file:field`."""
+class HelpdeskReport(ImportReport):
+    """What an import did (the CSV importer's counts, plus what history adds; nothing is left to
+    recovery: history is scored in the import's own transaction)."""
 
-    line: int
-    field: str
-    message: str
-
-
-@dataclass
-class HelpdeskReport:
-    """What an import did (the CSV importer's counts, plus what history adds)."""
-
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    left_to_recovery: int = 0  # always 0: history is scored in the import's own transaction
     already_imported: int = 0  # records a checkpoint says an earlier run committed
     customers: int = 0
     tickets: int = 0
     ratings: int = 0
     private_notes: int = 0
     files: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -136,12 +120,8 @@ class Run:
         self.session.close()
 
     def reject(self, err: RowError) -> None:
-        """Count a rejected record; keep the first MAX_KEPT_ERRORS."""
-        self.report.failed += 1
-        if len(self.report.errors) < MAX_KEPT_ERRORS:
-            self.report.errors.append(err)
-        if self.on_error:
-            self.on_error(err)
+        """Count a rejected record (the report keeps the first thousand)."""
+        self.report.reject(err, self.on_error)
 
     def _checkpoint(self, kind: str, path: Path) -> HelpdeskImport:
         name = f"{kind}:{path.name}"[:300]

@@ -5,8 +5,9 @@ Streaming, resumable per file, idempotent by external ids; see importer.py and d
 
 from __future__ import annotations
 
-from heartline.helpdesk.importer import HelpdeskReport, RowError, plan, run_import
+from heartline.helpdesk.importer import HelpdeskReport, plan, run_import
 from heartline.helpdesk.schemas import SOURCES
 from heartline.helpdesk.store import SILENT_STAGES
+from heartline.importing import RowError
 
 __all__ = ["SILENT_STAGES", "SOURCES", "HelpdeskReport", "RowError", "plan", "run_import"]

@@ -20,7 +20,7 @@ from heartline import csvsafe
 from heartline import db as dbmod
 
 if TYPE_CHECKING:  # the importers load at run time, not when `heartline` starts
-    from heartline.interactions.importers import ImportReport, RowError
+    from heartline.importing import ImportReport, RowError
 
 err = Console(stderr=True)
 out = Console()
@@ -107,12 +107,12 @@ def _import_helpdesk(
                 path=path,
                 batch_size=batch_size,
                 restart=restart,
-                on_error=sink.add,  # type: ignore[arg-type]
+                on_error=sink.add,
             )
         except ValueError as exc:
             _fail(str(exc))
     sink.summarise(report.failed)
-    out.print(_summary(source, report))  # type: ignore[arg-type]
+    out.print(_summary(source, report))
     out.print(
         f"{report.tickets} tickets, {report.customers} customers, {report.ratings} ratings; "
         f"{report.private_notes} private notes left out; "
@@ -132,12 +132,12 @@ def _import_shop(kind: str, path: Path, errors_out: Path | None, shop: str | Non
         try:
             report = shop_service.import_export(
                 dbmod.get_sessionmaker(), kind=kind, path=path, shop=shop,
-                on_error=sink.add,  # type: ignore[arg-type]
+                on_error=sink.add,
             )  # fmt: skip
         except ValueError as exc:
             _fail(str(exc))
     sink.summarise(report.failed)
-    out.print(_summary(kind, report))  # type: ignore[arg-type]
+    out.print(_summary(kind, report))
     if report.rows and report.stored == 0:
         raise typer.Exit(1)
 

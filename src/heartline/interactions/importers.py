@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,41 +23,12 @@ from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn, OrderIn
 from heartline.enums import AnalysisStatus
 from heartline.errors import AppError
+from heartline.importing import ImportReport, RowError
 from heartline.interactions import service as interaction_service
 from heartline.interactions.schemas import InteractionIn, SurveyIn
 
 KINDS = ("customers", "orders", "interactions", "surveys")
-MAX_KEPT_ERRORS = 1000  # more are counted (and written to the error file), not kept in memory
 LIST_FIELDS = {"interests", "tags"}
-
-
-@dataclass
-class RowError:
-    """Why one row was rejected."""
-
-    line: int
-    field: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What an import did."""
-
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    # stored, but the queue was unreachable: the recovery job scores them later
-    left_to_recovery: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def stored(self) -> int:
-        """Rows that are in the database after the run."""
-        return self.created + self.updated + self.unchanged
 
 
 def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -208,11 +178,7 @@ class _Run:
         self.in_batch = 0
 
     def reject(self, err: RowError) -> None:
-        self.report.failed += 1
-        if len(self.report.errors) < MAX_KEPT_ERRORS:
-            self.report.errors.append(err)
-        if self.on_error:
-            self.on_error(err)
+        self.report.reject(err, self.on_error)
 
     def store(self, lineno: int, record: dict[str, Any] | None) -> bool:
         """Validate and upsert one row in its own savepoint; False if it was rejected."""

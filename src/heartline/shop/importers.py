@@ -8,7 +8,6 @@ line and reason and rolls back alone; the rest are stored, committed in batches.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from heartline.api.validation import parse_item
 from heartline.errors import AppError
+from heartline.importing import ImportReport, RowError
 from heartline.shop import csvrows, mapping
 from heartline.shop.models import ShopConnection, ShopProduct
 from heartline.shop.schemas import ShopifyOrder, WooOrder
@@ -28,35 +28,6 @@ IMPORT_KINDS = {
     "shopify-products": "Shopify products export (CSV)",
     "woocommerce-products": "WooCommerce products export (CSV)",
 }
-MAX_KEPT_ERRORS = 1000
-
-
-@dataclass
-class RowError:
-    """Why one row was rejected."""
-
-    line: int
-    field: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What an import did (the same counts as the CSV importer's)."""
-
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    left_to_recovery: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def stored(self) -> int:
-        """Rows that are in the database after the run."""
-        return self.created + self.updated + self.unchanged
 
 
 def _shop_for(session: Session, platform: str, shop: str | None) -> tuple[str, int | None]:
@@ -105,11 +76,7 @@ class _Run:
         self.in_batch = 0
 
     def reject(self, err: RowError) -> None:
-        self.report.failed += 1
-        if len(self.report.errors) < MAX_KEPT_ERRORS:
-            self.report.errors.append(err)
-        if self.on_error:
-            self.on_error(err)
+        self.report.reject(err, self.on_error)
 
     def done(self, status: str) -> None:
         status = "unchanged" if status == "ignored" else status

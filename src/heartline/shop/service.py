@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from heartline.auth.service import Principal
 from heartline.db import utcnow
 from heartline.errors import AppError, ErrorCode, not_found
+from heartline.importing import ImportReport, RowError
 from heartline.privacy import service as audit
 from heartline.sealed import seal
-from heartline.shop.importers import IMPORT_KINDS, ImportReport, RowError, import_export
+from heartline.shop.importers import IMPORT_KINDS, import_export
 from heartline.shop.models import SECRET, ShopConnection, ShopDelivery
 from heartline.shop.schemas import PLATFORMS, DeliveryOut, ShopIn, ShopOut
 from heartline.shop.webhooks import (
