@@ -133,6 +133,20 @@ def child_tables() -> list[tuple[Table, Any, str]]:
     return out
 
 
+def _remove_unheld_files(session: Session, digests: set[str]) -> int:
+    """Delete the stored attachment files no remaining stored attachment row holds (one file
+    serves every message that came with the same bytes); returns how many went."""
+    if not digests:
+        return 0
+    attachments = Base.metadata.tables["mail_attachments"]
+    held = session.scalars(
+        select(attachments.c.sha256).where(
+            attachments.c.sha256.in_(digests), attachments.c.stored.is_(True)
+        )
+    )
+    return file_store.remove(file_store.ATTACHMENTS, digests - set(held))
+
+
 def _attachment_files(session: Session, customer_id: int) -> set[str]:
     """The content hashes of the files that came with the customer's mail."""
     attachments = Base.metadata.tables["mail_attachments"]
@@ -182,14 +196,9 @@ def erase_customer(
         if result.rowcount:
             counts[table.name] = result.rowcount
     customer_service.delete_customer_row(session, customer_id=customer_id)
-    if kept_files:  # the files of their mail, unless another message has the same file
-        attachments = Base.metadata.tables["mail_attachments"]
-        shared = session.scalars(
-            select(attachments.c.sha256).where(attachments.c.sha256.in_(kept_files))
-        )
-        gone = file_store.remove(file_store.ATTACHMENTS, kept_files - set(shared))
-        if gone:
-            counts["attachment_files"] = gone
+    gone = _remove_unheld_files(session, kept_files)  # unless another message holds the file
+    if gone:
+        counts["attachment_files"] = gone
     session.expunge_all()
     record(
         session,
@@ -221,12 +230,7 @@ def _expire_notes_and_files(
         if not digests:
             continue
         session.execute(update(attachments).where(*owned).values(stored=False))
-        still = session.scalars(
-            select(attachments.c.sha256).where(
-                attachments.c.sha256.in_(digests), attachments.c.stored.is_(True)
-            )
-        )
-        file_store.remove(file_store.ATTACHMENTS, digests - set(still))
+        _remove_unheld_files(session, digests)
 
 
 def expire_raw_text(session: Session, *, older_than_days: int, now: datetime | None = None) -> int:
