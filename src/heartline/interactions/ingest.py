@@ -14,6 +14,7 @@ from heartline.enums import AnalysisStatus, ConversationStatus, Direction
 from heartline.errors import unknown_reference
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
 from heartline.interactions.schemas import InteractionIn, SurveyIn
+from heartline.interactions.threads import conversation_by_external_id, interaction_by_external_id
 from heartline.schemas import UpsertResult, apply_fields
 
 THREAD_WINDOW = timedelta(days=7)
@@ -44,7 +45,7 @@ def _resolve_conversation(
             )
         return conv
     if external_id is not None:
-        conv = session.scalar(select(Conversation).where(Conversation.external_id == external_id))
+        conv = conversation_by_external_id(session, external_id=external_id)
         if conv is not None:
             if conv.customer_id != customer_id:
                 raise unknown_reference(
@@ -110,9 +111,7 @@ def _ingest_interaction(
     occurred_at = data.occurred_at or utcnow()
     existing = None
     if data.external_id:
-        existing = session.scalar(
-            select(Interaction).where(Interaction.external_id == data.external_id)
-        )
+        existing = interaction_by_external_id(session, external_id=data.external_id)
     conv = _resolve_conversation(
         session,
         customer_id=customer_id,
