@@ -17,7 +17,6 @@ from rich.progress import (
 )
 
 from heartline import csvsafe
-from heartline import db as dbmod
 
 if TYPE_CHECKING:  # the importers load at run time, not when `heartline` starts
     from heartline.importing import ImportReport, RowError
@@ -59,6 +58,7 @@ def import_cmd(
 ) -> None:
     """Import a CSV or JSONL file, or a Zendesk/Freshdesk export (a folder or one file) as
     silent history; bad rows are reported (line, field, reason), good rows stored."""
+    from heartline import db as dbmod
     from heartline.interactions.importers import KINDS, import_file
 
     if kind in ("zendesk", "freshdesk"):
@@ -97,6 +97,7 @@ def _import_helpdesk(
     source: str, path: Path, errors_out: Path | None, batch_size: int, restart: bool
 ) -> None:
     """A help-desk export in, silently (no routing, alerts, playbooks or messages)."""
+    from heartline import db as dbmod
     from heartline.helpdesk import service as helpdesk_service
 
     with _ErrorSink(errors_out) as sink:
@@ -124,6 +125,7 @@ def _import_helpdesk(
 
 def _import_shop(kind: str, path: Path, errors_out: Path | None, shop: str | None) -> None:
     """A Shopify or WooCommerce order or product export in (orders go to the playbooks)."""
+    from heartline import db as dbmod
     from heartline.shop import service as shop_service
 
     if kind not in shop_service.IMPORT_KINDS:
