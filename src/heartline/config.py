@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     # celery: stages are queued to Celery workers (scale-out).
     pipeline_runner: Literal["inline", "celery"] = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
+    # The Celery queue pipeline tasks go to and workers read (`celery ... worker -Q <name>`);
+    # a separate name keeps one deployment's (or one test run's) work apart on a shared broker.
+    pipeline_queue: str = "celery"
+    # History imports (help-desk importers, `heartline model rescore`) on the celery runner split
+    # each batch into this many pipeline tasks by customer, so workers score them in parallel
+    # while one customer's messages stay in one task, in order.
+    history_partitions: int = Field(default=4, ge=1, le=64)
     # Bulk endpoints cap a request so one call cannot hold a transaction for minutes.
     bulk_max_items: int = 1000
     # Larger request bodies are refused with a 413 (a 1,000-item bulk call is about 1-5 MB).

@@ -7,6 +7,17 @@ Readings carry their conversation's queue, team and assignee as they are when th
 refreshed (the pipeline's rollup stage runs after routing; `refresh_recent` picks up later
 reassignments when a scheduler calls it). A reading tied to an order (directly or through its
 complaint) counts once in each product category of that order.
+
+One writer per day. A refresh deletes a day's rows and counts them again from the readings;
+two workers doing that at once under READ COMMITTED each delete only the rows their statement
+could see, then both insert, and the day counts twice (the over-count #15 measured). So on
+PostgreSQL a refresh first takes a transaction-scoped advisory lock per day it recounts, in
+ascending day order (two refreshes never wait on each other in a cycle), plus a shared lock
+on the whole rollup that `rebuild_rollup` takes exclusively. The second writer waits for the
+first to commit; its DELETE and INSERT ... SELECT, each a new statement with a new snapshot,
+then see the first writer's rows and every reading committed by then. SQLite has one writer
+per database already (a transaction whose snapshot is stale cannot write: it fails and the
+stage is retried).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -231,9 +243,47 @@ def _runs(days: Iterable[date], gap: int = MERGE_GAP_DAYS) -> list[tuple[date, d
     return runs
 
 
+# Advisory lock keys (PostgreSQL): (LOCK_SPACE, day ordinal) per day, (LOCK_SPACE, 0) for the
+# whole rollup. A refresh over more days than LOCK_MAX_DAYS takes the whole-rollup lock instead
+# (each advisory lock is an entry in the server's shared lock table).
+LOCK_SPACE = 0x48_4C_52_55  # "HLRU"
+LOCK_WHOLE = 0
+LOCK_MAX_DAYS = 400
+
+
+def _lock_days(session: Session, runs: list[tuple[date, date]]) -> None:
+    """Become the one writer of these day runs until the transaction ends (PostgreSQL)."""
+    if session.get_bind().dialect.name != "postgresql" or not runs:
+        return
+    days = [d0.toordinal() + i for d0, d1 in runs for i in range((d1 - d0).days)]
+    if len(days) > LOCK_MAX_DAYS:
+        _lock_whole(session)
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock_shared(:space, :whole)"),
+        {"space": LOCK_SPACE, "whole": LOCK_WHOLE},
+    )
+    # unnest yields the sorted array in order, so the locks are taken in ascending days
+    session.execute(
+        text("SELECT count(pg_advisory_xact_lock(:space, d)) FROM unnest(CAST(:days AS int[])) d"),
+        {"space": LOCK_SPACE, "days": sorted(set(days))},
+    )
+
+
+def _lock_whole(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :whole)"),
+            {"space": LOCK_SPACE, "whole": LOCK_WHOLE},
+        )
+
+
 def refresh_rollup(session: Session, *, days: Iterable[date]) -> None:
-    """Recompute every grain's rows of these UTC days from the readings (idempotent)."""
-    for d0, d1 in _runs(days):
+    """Recompute every grain's rows of these UTC days from the readings (idempotent, and safe
+    to run concurrently: one writer per day, see the module docstring)."""
+    runs = _runs(days)
+    _lock_days(session, runs)
+    for d0, d1 in runs:
         session.execute(delete(R).where(R.day >= d0, R.day < d1))
         _fill(session, d0, d1)
     session.flush()
@@ -247,6 +297,7 @@ def refresh_recent(session: Session, *, days: int = 7, now: datetime | None = No
 
 def rebuild_rollup(session: Session) -> int:
     """Rebuild the whole rollup in one pass (after a bulk load); returns rows written."""
+    _lock_whole(session)
     session.execute(delete(R))
     _fill(session, None, None)
     session.flush()

@@ -33,4 +33,6 @@ celery_app.conf.update(
     # recovery job re-submits the stored rows) instead of hanging the request.
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.3},
     broker_connection_timeout=2,
+    # Publishers and workers of one deployment share the configured queue name; `-Q` must match.
+    task_default_queue=get_settings().pipeline_queue,
 )
