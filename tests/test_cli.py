@@ -90,3 +90,48 @@ def test_db_users_tokens_and_import(run, tmp_path):
     assert (tmp_path / "err.csv").read_text().splitlines()[1].startswith("2,row,broken JSON")
     run("db", "downgrade", "base")
     assert run("db", "current").stdout.strip() == "(empty)"
+
+
+# What a start may not import: the database layer, the web framework, the emotion engine and
+# its numerics, the domain services. Each command imports what it needs when it runs.
+HEAVY_AT_START = (
+    "sqlalchemy", "alembic", "fastapi", "starlette", "pydantic", "pydantic_settings",
+    "numpy", "onnxruntime", "sklearn", "tokenizers", "yaml", "uvicorn", "celery",
+    "heartline.db", "heartline.config", "heartline.models", "heartline.emotion.neural",
+    "heartline.emotion.service", "heartline.mood.service", "heartline.interactions.service",
+    "heartline.customers.service", "heartline.demo.service", "heartline.app",
+)  # fmt: skip
+
+
+def _loaded_at_start(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(proc.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import heartline.cli",
+        # --help builds every command (typer reads each signature) and prints the list
+        "import sys; sys.argv = ['heartline', '--help']\n"
+        "from heartline.cli import app\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass",
+    ],
+)
+def test_cli_start_does_not_import_heavy_modules(code):
+    loaded = _loaded_at_start(code)
+    assert "heartline.cli" in loaded and "typer" in loaded  # the probe did load the CLI
+    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY_AT_START or m in HEAVY_AT_START)
+    assert heavy == []
+
+
+def test_version_and_a_command_that_needs_the_database(run):
+    from heartline import __version__
+
+    assert run("version").stdout.strip() == f"heartline {__version__}"
+    # the database loads inside the command: it still works end to end
+    run("db", "upgrade")
+    assert run("db", "current").stdout.strip() not in ("", "(empty)")

@@ -70,8 +70,9 @@ def _render_error(request: Request, err: AppError) -> Response:
     return JSONResponse(err.to_dict(), status_code=err.http_status)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application (routes, middleware, error handlers)."""
+def create_app(settings: Settings | None = None, demo_status: Path | None = None) -> FastAPI:
+    """Build the application (routes, middleware, error handlers); with `demo_status` (the
+    demo build's progress file, `heartline serve --demo`) pages say the demo is being built."""
     settings = settings or get_settings()
     app = FastAPIOffline(  # Swagger UI and ReDoc served from the package, no CDN
         favicon_url="/favicon.ico",
@@ -93,6 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    if demo_status is not None:
+        from heartline.web.building import DemoBuilding
+
+        app.add_middleware(DemoBuilding, status_file=demo_status)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

@@ -1,25 +1,46 @@
-"""The `heartline` command: serve, worker, db, import, users, tokens, demo, analyze, model, ..."""
+"""The `heartline` command: serve, worker, db, import, users, tokens, demo, analyze, model, ...
+
+Start-up stays light: this module and the domain CLI modules it registers import only typer
+and the standard library at module level; the database, the engine, numpy and the domain
+services load inside the command that needs them (`heartline --help` starts in well under a
+second; tests/test_cli.py checks what a start imports)."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated, NoReturn
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
-from heartline import db as dbmod
-from heartline import migrate
-from heartline.config import get_settings
+if TYPE_CHECKING:
+    from heartline.config import Settings
 
 app = typer.Typer(
     help="Heartline: the emotion-aware CRM.", no_args_is_help=True, add_completion=False
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-err = Console(stderr=True)
-out = Console()
+
+
+class _Consoles:
+    """rich consoles, made on first use (rich.console costs an import at start-up)."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+err: Any = _Consoles(stderr=True)
+out: Any = _Consoles(stderr=False)
 
 
 def _fail(message: str) -> NoReturn:
@@ -27,9 +48,20 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+@app.command()
+def version() -> None:
+    """Print Heartline's version."""
+    from heartline import __version__
+
+    typer.echo(f"heartline {__version__}")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Migrate the database up (default: to the newest revision)."""
+    from heartline import db as dbmod
+    from heartline import migrate
+
     migrate.upgrade(dbmod.get_engine(), revision)
     out.print(f"database at revision {migrate.current(dbmod.get_engine())}")
 
@@ -39,6 +71,9 @@ def db_downgrade(
     revision: str = typer.Argument(..., help="Target revision, or 'base' for empty"),
 ) -> None:
     """Migrate the database down."""
+    from heartline import db as dbmod
+    from heartline import migrate
+
     migrate.downgrade(dbmod.get_engine(), revision)
     out.print(f"database at revision {migrate.current(dbmod.get_engine())}")
 
@@ -46,6 +81,9 @@ def db_downgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's revision."""
+    from heartline import db as dbmod
+    from heartline import migrate
+
     out.print(migrate.current(dbmod.get_engine()) or "(empty)")
 
 
@@ -57,24 +95,26 @@ def serve(
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")
     ] = True,
     demo: Annotated[
-        bool, typer.Option(help="Load the demo workspace if the database is empty")
+        bool,
+        typer.Option(
+            help="Build the demo workspace if the database is empty (in the background: the "
+            "pages say it is being built until it is)"
+        ),
     ] = False,
 ) -> None:
     """Run the web app and API."""
     import uvicorn
+
+    from heartline import db as dbmod
+    from heartline import migrate
+    from heartline.config import get_settings
 
     settings = get_settings()
     if host:  # the listener decides the Secure-cookie default (Settings.secure_cookies)
         settings = settings.model_copy(update={"host": host})
     if migrate_first:
         migrate.upgrade(dbmod.get_engine())
-    if demo:
-        from heartline.demo import service as demo_service
-
-        with dbmod.session_scope() as session:
-            empty = demo_service.is_empty(session)
-        if empty:
-            demo_service.build_demo_workspace(console=out)
+    builder = _start_demo_build(settings) if demo else None
     from heartline.app import create_app
 
     out.print(
@@ -86,12 +126,27 @@ def serve(
     from heartline.mailbox.cli import start_watching  # inbound mail: IMAP polling and IDLE
 
     start_watching(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    try:
+        uvicorn.run(
+            create_app(settings, demo_status=builder.status_file if builder else None),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+        )
+    finally:
+        if builder is not None:
+            builder.stop()
+
+
+def _start_demo_build(settings: Settings) -> Any:
+    """Start the demo build beside the server when the database is empty (or an earlier
+    build was interrupted); None when there is nothing to build."""
+    from heartline import db as dbmod
+    from heartline.demo import service as demo_service
+
+    with dbmod.session_scope() as session:
+        empty = demo_service.is_empty(session)
+    return demo_service.start_if_needed(settings.data_dir, empty=empty)
 
 
 @app.command()
@@ -106,12 +161,31 @@ def worker(concurrency: Annotated[int, typer.Option(help="Worker processes")] = 
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same workspace)")] = 7,
     customers: Annotated[int, typer.Option(min=10, help="How many customers")] = 300,
+    status_file: Annotated[
+        str | None,
+        typer.Option(help="Write progress here as JSON (the server's 'being built' page)"),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="The workspace's 'now' (ISO time; default today 12:00 UTC)")
+    ] = None,
 ) -> None:
     """Build the deterministic demo workspace (migrates first)."""
+    from heartline import db as dbmod
+    from heartline import migrate
     from heartline.demo import service as demo_service
 
+    at = None
+    if now:
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError:
+            _fail(f"--now must be an ISO time, not {now!r}")
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
     migrate.upgrade(dbmod.get_engine())
-    demo_service.build_demo_workspace(seed=seed, customers=customers, console=out)
+    if status_file is None:
+        demo_service.build_demo_workspace(seed=seed, customers=customers, console=out, now=at)
+        return
+    demo_service.build_with_status(status_file, seed=seed, customers=customers, console=out, now=at)
 
 
 def _register_domain_commands() -> None:

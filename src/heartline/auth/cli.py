@@ -7,8 +7,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from heartline import db as dbmod
-
 err = Console(stderr=True)
 out = Console()
 
@@ -46,6 +44,7 @@ def users_create(
     team: Annotated[str | None, typer.Option(help="Team name (created if new)")] = None,
 ) -> None:
     """Create a web user."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
     from heartline.errors import AppError
 
@@ -70,6 +69,7 @@ def users_set(
     ] = None,
 ) -> None:
     """Change a user's role, or deactivate / reactivate them (audited)."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
     from heartline.errors import AppError
 
@@ -97,6 +97,7 @@ def users_reset_password(
 ) -> None:
     """Give a user a random temporary password (printed once, to be changed at the next
     sign-in) and sign them out everywhere."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
 
     with dbmod.session_scope() as session:
@@ -117,6 +118,7 @@ def users_send_reset_link(
 ) -> None:
     """Email a user a single-use link (30 minutes) to choose a new password (HEARTLINE_SMTP_*,
     HEARTLINE_PUBLIC_URL); their password stays until they use it."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
     from heartline.channels.service import DeliveryError
     from heartline.errors import AppError
@@ -139,6 +141,7 @@ def users_send_reset_link(
 @users_app.command("list")
 def users_list() -> None:
     """List users."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
 
     with dbmod.session_scope() as session:
@@ -154,6 +157,7 @@ def tokens_create(
     ] = "integration",
 ) -> None:
     """Create an API token; it is printed once, on the last line."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
     from heartline.errors import AppError
 
@@ -173,6 +177,7 @@ def tokens_create(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token by id."""
+    from heartline import db as dbmod
     from heartline.auth import service as auth_service
 
     with dbmod.session_scope() as session:

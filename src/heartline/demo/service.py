@@ -8,9 +8,10 @@ they would for live data.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from heartline.auth import service as auth_service
 from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn, OrderIn
 from heartline.db import session_scope
+from heartline.demo.background import read_status, run_with_status, start_if_needed, status_path
 from heartline.demo.macros import seed_macros
 from heartline.demo.people import DEMO_PASSWORD, STAFF, TEAMS
 from heartline.demo.plan import DemoPlan, build_plan
@@ -38,11 +40,16 @@ __all__ = [
     "DemoSummary",
     "build_demo_workspace",
     "build_plan",
+    "build_with_status",
     "is_empty",
     "print_summary",
+    "read_status",
+    "start_if_needed",
+    "status_path",
     "write_plan",
 ]
 
+Progress = Callable[[int, int, bool], None]  # customers done, customers planned, users exist
 BATCH_CUSTOMERS = 25  # ~250 messages per transaction: one scoring batch, short write locks
 
 
@@ -183,8 +190,11 @@ def _batches(items: Sequence[CustomerPlan], size: int) -> list[Sequence[Customer
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
-    """Write a plan through the services, batch by batch, feeding the pipeline after each."""
+def write_plan(
+    plan: DemoPlan, *, console: Any = None, progress: Progress | None = None
+) -> DemoSummary:
+    """Write a plan through the services, batch by batch, feeding the pipeline after each;
+    `progress(done, total, users_ready)` hears after the users and after every batch."""
     started = time.perf_counter()
     summary = DemoSummary(seed=plan.seed, now=plan.now)
     with session_scope() as session:
@@ -192,6 +202,8 @@ def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
         _team_hours(session)
         staff = {u.name: u.id for u in auth_service.list_users(session)}
     total = len(plan.customers)
+    if progress is not None:
+        progress(0, total, True)  # the users are committed: signing in works from now on
     for n, batch in enumerate(_batches(plan.customers, BATCH_CUSTOMERS), start=1):
         ids = _BatchIds()
         with session_scope() as session:
@@ -202,8 +214,10 @@ def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
         summary.interactions += len(ids.interactions)
         summary.surveys += len(ids.surveys)
         summary.resolved += len(ids.conversations)
+        done = min(n * BATCH_CUSTOMERS, total)
+        if progress is not None:
+            progress(done, total, True)
         if console is not None:
-            done = min(n * BATCH_CUSTOMERS, total)
             console.print(
                 f"  demo: {done}/{total} customers written and scored "
                 f"({time.perf_counter() - started:.1f} s)"
@@ -224,7 +238,12 @@ def write_plan(plan: DemoPlan, *, console: Any = None) -> DemoSummary:
 
 
 def build_demo_workspace(
-    *, seed: int = 7, customers: int = 300, console: Any = None, now: datetime | None = None
+    *,
+    seed: int = 7,
+    customers: int = 300,
+    console: Any = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> DemoSummary:
     """Build the deterministic demo workspace (default `now`: today at 12:00 UTC)."""
     plan = build_plan(seed=seed, customers=customers, now=now)
@@ -233,7 +252,7 @@ def build_demo_workspace(
             f"Building the Heartline demo workspace: {customers} customers, seed {seed}, "
             f"history up to {plan.now:%Y-%m-%d %H:%M} UTC"
         )
-    summary = write_plan(plan, console=console)
+    summary = write_plan(plan, console=console, progress=progress)
     _run_playbooks(plan.now, console)
     _assign_queues()
     with session_scope() as session:  # the team's canned replies, kept by the manager
@@ -275,6 +294,22 @@ def _run_playbooks(now: datetime, console: Any) -> None:
             f"  demo: playbooks queued {result.get('queued', 0)} messages and tasks "
             f"({', '.join(f'{k} {v}' for k, v in fired.items())})"
         )
+
+
+def build_with_status(
+    path: str | Path,
+    *,
+    seed: int = 7,
+    customers: int = 300,
+    console: Any = None,
+    now: datetime | None = None,
+) -> DemoSummary:
+    """build_demo_workspace, reporting progress in a JSON file (`heartline demo --status-file`,
+    which the server's "being built" page reads)."""
+    summary: DemoSummary = run_with_status(
+        path, build_demo_workspace, seed=seed, customers=customers, console=console, now=now
+    )
+    return summary
 
 
 def print_summary(summary: DemoSummary, console: Any) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from heartline import db as dbmod
-from heartline.config import Settings
-from heartline.errors import AppError
+if TYPE_CHECKING:
+    from heartline.config import Settings
+
 
 err = Console(stderr=True)
 out = Console()
@@ -41,6 +40,10 @@ def add(
     folder: Annotated[str, typer.Option(help="Folder to read")] = "INBOX",
 ) -> None:  # fmt: skip
     """Connect a mailbox (the password is stored encrypted)."""
+    from pydantic import ValidationError
+
+    from heartline import db as dbmod
+    from heartline.errors import AppError
     from heartline.mailbox import service
     from heartline.mailbox.schemas import MailboxIn
 
@@ -62,6 +65,7 @@ def add(
 @mailbox_app.command("list")
 def list_() -> None:
     """Connected mailboxes, when each was last read and its last problem."""
+    from heartline import db as dbmod
     from heartline.mailbox import service
 
     with dbmod.session_scope() as session:
@@ -97,6 +101,8 @@ def receive(
     path: Annotated[Path | None, typer.Argument(help="An .eml file (default: stdin)")] = None,
 ) -> None:  # fmt: skip
     """Take one raw mail (e.g. from a mail server's pipe transport)."""
+    from heartline import db as dbmod
+    from heartline.errors import AppError
     from heartline.mailbox import service
 
     raw = path.read_bytes() if path else sys.stdin.buffer.read()

@@ -7,13 +7,12 @@ import sys
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from heartline.interactions import service as interaction_service
-from heartline.mood import service as mood_service
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def pending_rescore(
@@ -28,6 +27,9 @@ def pending_rescore(
 ) -> list[int]:
     """The next batch of interactions whose reading is missing, from another model, or left
     unread in a language the engine now reads."""
+    from heartline.interactions import service as interaction_service
+    from heartline.mood import service as mood_service
+
     current = None
     if not everything:
         current = mood_service.current_readings(

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 from rich.console import Console
 
-from heartline import db as dbmod
-from heartline.config import Settings
-from heartline.errors import AppError
+if TYPE_CHECKING:
+    from heartline.config import Settings
+
 
 playbooks_app = typer.Typer(
     help="Proactive playbooks: list, preview, switch, run.", no_args_is_help=True
@@ -33,6 +32,7 @@ def _now(value: str | None) -> datetime | None:
 @playbooks_app.command("list")
 def list_cmd() -> None:
     """List playbooks with their trigger and switch."""
+    from heartline import db as dbmod
     from heartline.playbooks import service
 
     with dbmod.session_scope() as session:
@@ -47,6 +47,7 @@ def enable_cmd(
     key: str, off: Annotated[bool, typer.Option("--off", help="Disable")] = False
 ) -> None:
     """Switch a playbook on (or off with --off)."""
+    from heartline import db as dbmod
     from heartline.playbooks import service
     from heartline.playbooks.schemas import PlaybookPatch
 
@@ -58,6 +59,10 @@ def enable_cmd(
 @playbooks_app.command("load")
 def load_cmd(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Create or replace playbooks from a YAML file (one spec or a list)."""
+    import yaml
+
+    from heartline import db as dbmod
+    from heartline.errors import AppError
     from heartline.playbooks import service
 
     data = yaml.safe_load(file.read_text())
@@ -80,6 +85,7 @@ def preview_cmd(
     limit: Annotated[int, typer.Option(min=1)] = 10,
 ) -> None:
     """Dry run: who would this reach now, and with what text?"""
+    from heartline import db as dbmod
     from heartline.playbooks import service
 
     with dbmod.session_scope() as session:
@@ -104,6 +110,7 @@ def run_scheduled_cmd(
     deliver: Annotated[bool, typer.Option("--deliver/--no-deliver")] = True,
 ) -> None:
     """Run time-based playbooks over every customer once, then deliver what is due."""
+    from heartline import db as dbmod
     from heartline.playbooks import service
 
     at = _now(now)
@@ -122,6 +129,7 @@ def run_scheduled_cmd(
 @playbooks_app.command("deliver")
 def deliver_cmd(limit: Annotated[int, typer.Option(min=1)] = 1000) -> None:
     """Send due outbox messages now."""
+    from heartline import db as dbmod
     from heartline.playbooks import service
 
     with dbmod.session_scope() as session:

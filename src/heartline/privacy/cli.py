@@ -8,9 +8,6 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from heartline import db as dbmod
-from heartline.config import get_settings
-
 err = Console(stderr=True)
 out = Console()
 
@@ -35,6 +32,7 @@ def privacy_export(
     """Write everything held about one customer as JSON."""
     import json
 
+    from heartline import db as dbmod
     from heartline.errors import AppError
     from heartline.privacy import service as privacy_service
 
@@ -65,6 +63,7 @@ def privacy_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm the irreversible erasure")] = False,
 ) -> None:
     """Erase a customer and every row about them."""
+    from heartline import db as dbmod
     from heartline.errors import AppError
     from heartline.privacy import service as privacy_service
 
@@ -86,6 +85,8 @@ def privacy_expire(
     ] = None,
 ) -> None:
     """Blank the raw text of messages older than the retention period (readings stay)."""
+    from heartline import db as dbmod
+    from heartline.config import get_settings
     from heartline.privacy import service as privacy_service
 
     days = days or get_settings().retention_days
