@@ -10,7 +10,7 @@ export HEARTLINE_DATA_DIR ?= var
 .PHONY: run test lint format bench bench-emotion bench-ingest venv browser mailserver train-env demo clean help
 
 help:
-	@echo "make run          create .venv, migrate the SQLite db, load the demo, serve on $(HOST):$(PORT)"
+	@echo "make run          create .venv, migrate the SQLite db, serve on $(HOST):$(PORT) (the demo builds in the background)"
 	@echo "make test         create .venv and run the whole suite (set HEARTLINE_TEST_POSTGRES_URL for PostgreSQL)"
 	@echo "make lint         ruff + mypy --strict + the architecture check (boundaries, cycles, sizes)"
 	@echo "make bench        benchmarks (ingestion, memory, playbooks, web)"
@@ -20,7 +20,7 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade uv
-	$(BIN)/uv pip install -q -p $(BIN)/python -c requirements.lock -e '.[dev]'
+	$(BIN)/uv pip install -q --compile-bytecode -p $(BIN)/python -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
