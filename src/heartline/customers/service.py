@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from heartline.customers.merge import MERGED_FROM, merge_profile
 from heartline.customers.models import Customer, Order, OrderItem
+from heartline.customers.refs import find_order_ids, resolve_customer_ids  # batched ingest
 from heartline.customers.schemas import CustomerIn, CustomerRef, OrderIn
 from heartline.customers.snapshots import (
     CustomerSnapshot,
@@ -55,6 +56,7 @@ __all__ = [
     "find_customer",
     "find_customer_by_id",
     "find_order_id",
+    "find_order_ids",
     "get_customer",
     "get_order",
     "has_customers",
@@ -70,6 +72,7 @@ __all__ = [
     "orders_page",
     "pause_marketing",
     "resolve_customer_id",
+    "resolve_customer_ids",
     "resume_marketing",
     "upsert_customer",
     "upsert_order",

@@ -3,7 +3,8 @@ customer's open conversation on the same channel within THREAD_WINDOW); no commi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +15,13 @@ from heartline.enums import AnalysisStatus, ConversationStatus, Direction
 from heartline.errors import unknown_reference
 from heartline.interactions.models import Conversation, Interaction, SurveyResponse
 from heartline.interactions.schemas import InteractionIn, SurveyIn
-from heartline.interactions.threads import conversation_by_external_id, interaction_by_external_id
+from heartline.interactions.threads import (
+    THREAD_WINDOW,
+    ConvState,
+    conversation_by_external_id,
+    interaction_by_external_id,
+)
 from heartline.schemas import UpsertResult, apply_fields
-
-THREAD_WINDOW = timedelta(days=7)
-
 
 OPT_OUT_NOTE = "customer opted out of emotion analysis"
 AUTOMATED_NOTE = "automatic mail (auto-reply, bounce or list): not written by the customer"
@@ -72,7 +75,7 @@ def _resolve_conversation(
         external_id=external_id,
         customer_id=customer_id,
         channel=channel,
-        subject=subject or _headline(text),
+        subject=subject or headline(text),
         opened_at=at,
         last_activity_at=at,
     )
@@ -81,7 +84,8 @@ def _resolve_conversation(
     return conv
 
 
-def _headline(text: str, limit: int = 80) -> str:
+def headline(text: str, limit: int = 80) -> str:
+    """A new conversation's subject when the message has none: its first 80 characters."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
@@ -158,38 +162,63 @@ def _ingest_interaction(
     return UpsertResult(interaction, "created")
 
 
+def goes_to_pipeline(status: str, meta: dict[str, Any] | None, analysis_status: str) -> bool:
+    """Whether an upserted message goes (back) through the pipeline: it changed, or it was
+    stored earlier and never scored (a crash or a dead queue after the commit)."""
+    if (meta or {}).get("automated"):
+        return False  # an auto-reply or bounce: kept, never read, routed or answered
+    return status != "unchanged" or analysis_status == AnalysisStatus.PENDING
+
+
+def analysis_outcome(
+    *, consented: bool, direction: str, meta: dict[str, Any] | None
+) -> tuple[str, str | None]:
+    """(analysis_status, analysis_note) for a new or re-written message: queued for scoring,
+    or why it will never be scored (consent, direction, an automatic mail)."""
+    if not consented:
+        return AnalysisStatus.SKIPPED, OPT_OUT_NOTE
+    if direction == Direction.OUTBOUND:
+        # We analyse how customers feel, not our own agents' words.
+        return AnalysisStatus.SKIPPED, "outbound message"
+    if (meta or {}).get("automated"):
+        # An auto-reply, bounce or list mail: no person's feeling to read.
+        return AnalysisStatus.SKIPPED, AUTOMATED_NOTE
+    return AnalysisStatus.PENDING, None
+
+
 def _mark_for_analysis(session: Session, interaction: Interaction) -> None:
     """Queue for scoring, or record why it will never be scored (consent, direction)."""
-    if not customer_service.analysis_consented(session, customer_id=interaction.customer_id):
-        interaction.analysis_status = AnalysisStatus.SKIPPED
-        interaction.analysis_note = OPT_OUT_NOTE
-    elif interaction.direction == Direction.OUTBOUND:
-        # We analyse how customers feel, not our own agents' words.
-        interaction.analysis_status = AnalysisStatus.SKIPPED
-        interaction.analysis_note = "outbound message"
-    elif (interaction.meta or {}).get("automated"):
-        # An auto-reply, bounce or list mail: no person's feeling to read.
-        interaction.analysis_status = AnalysisStatus.SKIPPED
-        interaction.analysis_note = AUTOMATED_NOTE
-    else:
-        interaction.analysis_status = AnalysisStatus.PENDING
-        interaction.analysis_note = None
+    consented = customer_service.analysis_consented(session, customer_id=interaction.customer_id)
+    interaction.analysis_status, interaction.analysis_note = analysis_outcome(
+        consented=consented, direction=interaction.direction, meta=interaction.meta
+    )
 
 
 def _touch_conversation(conv: Conversation, interaction: Interaction) -> None:
-    conv.last_activity_at = max(
-        conv.last_activity_at or interaction.occurred_at, interaction.occurred_at
+    touch_conversation(
+        conv,
+        at=interaction.occurred_at,
+        direction=interaction.direction,
+        automated=bool((interaction.meta or {}).get("automated")),
     )
-    if (interaction.meta or {}).get("automated"):
+
+
+def touch_conversation(
+    conv: Conversation | ConvState, *, at: datetime, direction: str, automated: bool
+) -> None:
+    """What a new message does to its conversation (the row path's ORM object, or the batch
+    path's ConvState): activity, the customer's last word, reopening, snooze, first reply."""
+    conv.last_activity_at = max(conv.last_activity_at or at, at)
+    if automated:
         return  # an out-of-office reply neither reopens, wakes nor restarts a clock
-    if interaction.direction == Direction.INBOUND:
-        conv.last_inbound_at = interaction.occurred_at
+    if direction == Direction.INBOUND:
+        conv.last_inbound_at = at
         conv.snoozed_until = None  # the customer wrote again: a snooze ends at once
         if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
             conv.status = ConversationStatus.OPEN
             conv.resolved_at = None
     elif conv.first_response_at is None:
-        conv.first_response_at = interaction.occurred_at
+        conv.first_response_at = at
 
 
 def ingest_survey(

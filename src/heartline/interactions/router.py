@@ -15,6 +15,7 @@ from heartline.customers import service as customer_service
 from heartline.enums import AnalysisStatus, ConversationStatus, PipelineEvent
 from heartline.errors import AppError, ErrorCode
 from heartline.interactions import service
+from heartline.interactions.batch import ingest_interactions
 from heartline.interactions.schemas import (
     ConversationOut,
     InteractionIn,
@@ -71,34 +72,40 @@ def bulk_interactions(body: BulkInteractions, db: Db, _: Ingester) -> BulkResult
             ],
         )
     out = BulkResult()
+    errors: dict[int, AppError] = {}
+    items: list[InteractionIn] = []
+    indexes: list[int] = []
+    for index, raw in enumerate(body.items):
+        try:
+            items.append(parse_item(InteractionIn, raw, ("body", "items", index)))
+            indexes.append(index)
+        except AppError as exc:
+            errors[index] = exc
+    outcomes = ingest_interactions(
+        db, items=items, field_prefixes=[f"body.items.{i}." for i in indexes]
+    )  # set-wise; a bad item fails alone (batch.py)
+    by_index = dict(zip(indexes, outcomes, strict=True))
     to_score: list[int] = []
     for index, raw in enumerate(body.items):
-        prefix = ("body", "items", index)
-        try:
-            data = parse_item(InteractionIn, raw, prefix)
-            with db.begin_nested():  # a failing item rolls back alone
-                result = service.ingest_interaction(
-                    db, data=data, field_prefix=f"body.items.{index}."
-                )
-        except AppError as exc:
+        outcome = by_index.get(index)
+        error = errors.get(index) or (outcome.error if outcome else None)
+        if error is not None or outcome is None or outcome.status is None:
             out.failed += 1
             out.results.append(
                 BulkItemResult(
-                    index=index, status="error", external_id=_ext(raw), error=exc.to_dict()["error"]
+                    index=index, status="error", external_id=_ext(raw),
+                    error=error.to_dict()["error"] if error else None,
                 )
-            )
+            )  # fmt: skip
             continue
-        setattr(out, result.status, getattr(out, result.status) + 1)
+        setattr(out, outcome.status, getattr(out, outcome.status) + 1)
         out.results.append(
             BulkItemResult(
-                index=index,
-                status=result.status,
-                id=result.obj.id,
-                external_id=result.obj.external_id,
+                index=index, status=outcome.status, id=outcome.id, external_id=outcome.external_id
             )
         )
-        if service.needs_pipeline(result):
-            to_score.append(result.obj.id)
+        if outcome.submit and outcome.id is not None:
+            to_score.append(outcome.id)
     db.commit()
     pipeline.submit(db, PipelineEvent.INTERACTION, to_score)
     return out

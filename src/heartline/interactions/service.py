@@ -18,7 +18,7 @@ from heartline.interactions.changes import (  # the live inbox's feed
 )
 from heartline.interactions.ingest import (
     OPT_OUT_NOTE,
-    THREAD_WINDOW,
+    goes_to_pipeline,
     ingest_interaction,
     ingest_survey,
 )
@@ -78,6 +78,7 @@ from heartline.interactions.tags import (
     tags_of,
 )
 from heartline.interactions.threads import (  # threading mail by the messages it answers
+    THREAD_WINDOW,
     base_subject,
     conversation_answered,
     conversation_by_external_id,
@@ -191,9 +192,7 @@ def set_conversation_status(
 def needs_pipeline(result: UpsertResult[Interaction]) -> bool:
     """Whether an upserted message goes (back) through the pipeline: it changed, or it was
     stored earlier and never scored (a crash or a dead queue after the commit)."""
-    if (result.obj.meta or {}).get("automated"):
-        return False  # an auto-reply or bounce: kept, never read, routed or answered
-    return result.status != "unchanged" or result.obj.analysis_status == AnalysisStatus.PENDING
+    return goes_to_pipeline(result.status, result.obj.meta, result.obj.analysis_status)
 
 
 def stuck_ids(
