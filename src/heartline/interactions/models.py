@@ -21,6 +21,8 @@ class Conversation(Base):
         Index("ix_conversations_snoozed", "snoozed_until"),
         Index("ix_conversations_updated_at", "updated_at"),  # the live inbox: what changed since
         Index("ix_conversations_status_sla", "status", "sla_due_at"),  # inbox: SLA at risk
+        # threading: a customer's newest conversation on a channel (migration 0026)
+        Index("ix_conversations_thread", "customer_id", "channel", "last_activity_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
