@@ -25,6 +25,13 @@ err = Console(stderr=True)
 out = Console()
 
 
+def _sessions() -> Any:
+    """The session factory (heartline.db loads when a command runs, not at start-up)."""
+    from heartline import db as dbmod
+
+    return dbmod.get_sessionmaker()
+
+
 def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
@@ -58,7 +65,6 @@ def import_cmd(
 ) -> None:
     """Import a CSV or JSONL file, or a Zendesk/Freshdesk export (a folder or one file) as
     silent history; bad rows are reported (line, field, reason), good rows stored."""
-    from heartline import db as dbmod
     from heartline.interactions.importers import KINDS, import_file
 
     if kind in ("zendesk", "freshdesk"):
@@ -77,7 +83,7 @@ def import_cmd(
     with _ErrorSink(errors_out) as sink, _progress() as bar:
         task = bar.add_task(f"importing {kind}", total=size)
         report = import_file(
-            dbmod.get_sessionmaker(),
+            _sessions(),
             kind=kind,
             path=file,
             fmt=fmt,
@@ -97,13 +103,12 @@ def _import_helpdesk(
     source: str, path: Path, errors_out: Path | None, batch_size: int, restart: bool
 ) -> None:
     """A help-desk export in, silently (no routing, alerts, playbooks or messages)."""
-    from heartline import db as dbmod
     from heartline.helpdesk import service as helpdesk_service
 
     with _ErrorSink(errors_out) as sink:
         try:
             report = helpdesk_service.run_import(
-                dbmod.get_sessionmaker(),
+                _sessions(),
                 source=source,
                 path=path,
                 batch_size=batch_size,
@@ -125,7 +130,6 @@ def _import_helpdesk(
 
 def _import_shop(kind: str, path: Path, errors_out: Path | None, shop: str | None) -> None:
     """A Shopify or WooCommerce order or product export in (orders go to the playbooks)."""
-    from heartline import db as dbmod
     from heartline.shop import service as shop_service
 
     if kind not in shop_service.IMPORT_KINDS:
@@ -133,7 +137,7 @@ def _import_shop(kind: str, path: Path, errors_out: Path | None, shop: str | Non
     with _ErrorSink(errors_out) as sink:
         try:
             report = shop_service.import_export(
-                dbmod.get_sessionmaker(), kind=kind, path=path, shop=shop,
+                _sessions(), kind=kind, path=path, shop=shop,
                 on_error=sink.add,
             )  # fmt: skip
         except ValueError as exc:
