@@ -25,7 +25,9 @@ class _Message(Protocol):
 
 def _out(session: Session, rows: Sequence[_Message]) -> list[InteractionOut]:
     """The messages as API/page items, each with its reading (one query for all readings)."""
-    readings = mood_service.readings_for(session, interaction_ids=[r.id for r in rows])
+    readings = mood_service.readings_for(
+        session, interaction_ids=[r.id for r in rows], explain=True
+    )  # a person reads them: evidence scored in bulk is computed now (mood/readings.py)
     out = []
     for row in rows:
         item = InteractionOut.model_validate(row)

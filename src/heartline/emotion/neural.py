@@ -75,6 +75,10 @@ def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 class NeuralEngine:
     """int8 MiniLM multi-task model behind the EmotionEngine interface."""
 
+    # Occlusion evidence costs several inferences per message: bulk scoring defers it to when
+    # a person opens the message (emotion/evidence_lazy.py).
+    lazy_evidence = True
+
     def __init__(
         self,
         assets: Path = ASSETS,

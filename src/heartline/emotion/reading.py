@@ -73,3 +73,11 @@ def unscored(model: str, language: str, reason: str) -> Reading:
         valence=0.0, evidence=[], needs_review=True, review_reasons=[reason],
         language=language, model=model, sentences=[],
     )  # fmt: skip
+
+
+# Evidence deferred by bulk scoring, explained when a person opens the message: the marker a
+# stored reading's data carries meanwhile, and the batched explanation (emotion/evidence_lazy).
+from heartline.emotion.evidence_lazy import PENDING as EVIDENCE_PENDING  # noqa: E402
+from heartline.emotion.evidence_lazy import explain_many as explain_evidence  # noqa: E402
+
+__all__ = ["EVIDENCE_PENDING", "REVIEW_REASONS", "Reading", "explain_evidence", "unscored"]

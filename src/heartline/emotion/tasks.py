@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
+from heartline.emotion import evidence_lazy
+from heartline.emotion.engine import EmotionEngine
+from heartline.emotion.reading import Reading
 from heartline.enums import AnalysisStatus, Direction
 from heartline.interactions import service as interaction_service
 from heartline.interactions.service import OPT_OUT_NOTE
@@ -48,11 +51,14 @@ def score_interactions(session: Session, ids: Sequence[int], *, force: bool = Fa
             pending.append(interaction_id)
     todo = [rows[i] for i in pending]
     engine = get_engine()
+    # Bulk batches defer occlusion evidence to when a person opens the message (several
+    # inferences per message; evidence_lazy.py); live messages are explained now.
+    lazy = evidence_lazy.deferred(engine, len(todo))
     scored: list[int] = []
     for start in range(0, len(todo), SCORE_BATCH):
         chunk = todo[start : start + SCORE_BATCH]
         try:
-            readings = engine.analyze_many([i.text for i in chunk])
+            readings = _analyze(engine, [i.text for i in chunk], with_evidence=not lazy)
         except Exception:  # a broken engine must not lose the messages: mark and move on
             log.exception("emotion engine failed on %d interactions", len(chunk))
             interaction_service.set_analysis_outcome(
@@ -61,9 +67,18 @@ def score_interactions(session: Session, ids: Sequence[int], *, force: bool = Fa
                 note="emotion engine error (will retry on rescore)",
             )
             continue
-        for interaction, reading in zip(chunk, readings, strict=True):
-            mood_service.store_reading(session, interaction=interaction, reading=reading)
-            interaction_service.set_analysis_outcome([interaction], status=AnalysisStatus.SCORED)
-            scored.append(interaction.id)
+        # one set-wise write per chunk: a multi-row insert, reason rows, one status update
+        mood_service.store_readings(
+            session, scored=list(zip(chunk, readings, strict=True)), evidence_pending=lazy
+        )
+        interaction_service.set_analysis_outcome(chunk, status=AnalysisStatus.SCORED)
+        scored.extend(i.id for i in chunk)
     session.flush()
     return scored
+
+
+def _analyze(engine: EmotionEngine, texts: list[str], *, with_evidence: bool) -> list[Reading]:
+    if with_evidence:
+        return engine.analyze_many(texts)
+    # both shipped engines take with_evidence; the Protocol keeps the common core only
+    return engine.analyze_many(texts, with_evidence=False)  # type: ignore[call-arg]

@@ -127,26 +127,30 @@ def _recovery_values(c: Complaint, points: Sequence[Point]) -> dict[str, Any] | 
 
 
 def refresh_recoveries(
-    session: Session, customer_id: int, points: Sequence[Point], comps: Sequence[Complaint]
+    session: Session,
+    customer_id: int,
+    points: Sequence[Point],
+    comps: Sequence[Complaint],
+    existing: Sequence[RecoveryStory] | None = None,
 ) -> None:
-    """A resolved negative episode followed by a positive reading becomes a recovery story."""
+    """A resolved negative episode followed by a positive reading becomes a recovery story
+    (``existing``: the customer's stored stories, when the caller read them already)."""
     by_conv: dict[Any, Complaint] = {}
     for c in comps:
         if c.resolved_at is not None:
             by_conv[c.conversation_id or f"i{c.interaction_id}"] = c  # the episode's last complaint
-    existing = {
-        s.negative_interaction_id: s
-        for s in session.scalars(
-            select(RecoveryStory).where(RecoveryStory.customer_id == customer_id)
+    if existing is None:
+        existing = list(
+            session.scalars(select(RecoveryStory).where(RecoveryStory.customer_id == customer_id))
         )
-    }
+    stored = {s.negative_interaction_id: s for s in existing}
     keep: set[int] = set()
     for c in by_conv.values():
         values = _recovery_values(c, points)
         if values is None:
             continue
         keep.add(c.interaction_id)
-        story = existing.get(c.interaction_id)
+        story = stored.get(c.interaction_id)
         if story is None:
             session.add(
                 RecoveryStory(
@@ -156,7 +160,7 @@ def refresh_recoveries(
         else:
             for k, v in values.items():
                 setattr(story, k, v)
-    stale = [i for i in existing if i not in keep]
+    stale = [i for i in stored if i not in keep]
     if stale:  # a correction can undo a recovery (e.g. the "happy" message was sarcasm)
         session.execute(
             delete(RecoveryStory).where(RecoveryStory.negative_interaction_id.in_(stale))

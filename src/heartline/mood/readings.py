@@ -3,21 +3,31 @@ other domain through mood.service (with their reviewers' corrections applied).""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
+from sqlalchemy import insert as insert_rows
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from heartline.db import utcnow
-from heartline.emotion.reading import Reading
+from heartline.emotion.reading import EVIDENCE_PENDING as PENDING
+from heartline.emotion.reading import Reading, explain_evidence
 from heartline.emotion.taxonomy import HOLD_MARKETING_INTENTS
 from heartline.enums import ConversationStatus
 from heartline.interactions import service as interaction_service
 from heartline.mood import review
-from heartline.mood.models import Complaint, EmotionReading
+from heartline.mood.models import Complaint, EmotionReading, ReadingReviewReason
 from heartline.mood.points import INTENT_MIN_CONFIDENCE
+
+log = logging.getLogger(__name__)
+# Rows per multi-row INSERT: 14 columns each stays far below SQLite's bound on parameters.
+INSERT_CHUNK = 200
 
 
 class ScoredMessage(Protocol):
@@ -33,14 +43,11 @@ class ScoredMessage(Protocol):
     def channel(self) -> str: ...
 
 
-def store_reading(
-    session: Session, *, interaction: ScoredMessage, reading: Reading
-) -> EmotionReading:
-    """Insert or replace the reading of one interaction (idempotent: one row per interaction)."""
-    row = session.scalar(
-        select(EmotionReading).where(EmotionReading.interaction_id == interaction.id)
-    )
-    values = {
+def _values(interaction: ScoredMessage, reading: Reading, pending: bool) -> dict[str, Any]:
+    data = reading.to_dict()
+    if pending:
+        data[PENDING] = True
+    return {
         "customer_id": interaction.customer_id,
         "occurred_at": interaction.occurred_at,
         "channel": interaction.channel,
@@ -53,31 +60,169 @@ def store_reading(
         "confidence": float(reading.confidence),
         "sarcasm": float(reading.sarcasm),
         "needs_review": bool(reading.needs_review),
-        "data": reading.to_dict(),
+        "data": data,
     }
-    new = row is None
-    if row is None:
-        row = EmotionReading(interaction_id=interaction.id, **values)
-        session.add(row)
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-        session.flush()
-        review.reapply(session, row)  # a reviewer's correction outlives a re-score
+
+
+def _insert_new(session: Session, values: list[dict[str, Any]]) -> dict[int, int]:
+    """Insert readings in one statement per chunk; {interaction_id: reading id} of the rows
+    this call inserted. A row another worker inserted meanwhile is skipped (ON CONFLICT DO
+    NOTHING on the unique interaction id), never a key violation: the caller updates it."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = EmotionReading.__table__
+    assert isinstance(table, Table)
+    now = utcnow()
+    out: dict[int, int] = {}
+    for start in range(0, len(values), INSERT_CHUNK):
+        rows = [
+            {**v, "created_at": now, "updated_at": now}
+            for v in values[start : start + INSERT_CHUNK]
+        ]
+        stmt = (
+            insert(table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["interaction_id"])
+            .returning(table.c.interaction_id, table.c.id)
+        )
+        out.update({int(i): int(r) for i, r in session.execute(stmt)})
+    return out
+
+
+def store_readings(
+    session: Session,
+    *,
+    scored: Sequence[tuple[ScoredMessage, Reading]],
+    evidence_pending: bool = False,
+) -> dict[int, int]:
+    """Insert or replace the readings of many interactions in a few statements (idempotent:
+    one row per interaction; safe when two workers store the same message at once).
+
+    ``evidence_pending`` marks readings scored without evidence (explained when opened).
+    Returns {interaction_id: reading id}."""
+    if not scored:
+        return {}
+    by_id = {m.id: (m, r) for m, r in scored}
+    ids = sorted(by_id)  # one order for every writer: concurrent batches never deadlock
+    had = {
+        int(i): int(r)
+        for i, r in session.execute(
+            select(EmotionReading.interaction_id, EmotionReading.id).where(
+                EmotionReading.interaction_id.in_(ids)
+            )
+        )
+    }
+    fresh = [i for i in ids if i not in had]
+    inserted = _insert_new(
+        session, [{"interaction_id": i, **_values(*by_id[i], evidence_pending)} for i in fresh]
+    )
+    _add_reasons(session, {inserted[i]: by_id[i][1].review_reasons for i in inserted})
+    again = [i for i in ids if i not in inserted]  # stored before (a re-score), or just now
+    if again:
+        for row in session.scalars(
+            select(EmotionReading)
+            .where(EmotionReading.interaction_id.in_(again))
+            .order_by(EmotionReading.interaction_id)
+        ):
+            _replace(session, row, _values(*by_id[row.interaction_id], evidence_pending))
+            inserted[row.interaction_id] = row.id
     session.flush()
-    review.sync_reasons(session, row, new=new)
+    return inserted
+
+
+def _add_reasons(session: Session, reasons: dict[int, list[str]]) -> None:
+    """Reason rows of readings just inserted (nothing to compare with)."""
+    rows = [
+        {"reading_id": rid, "reason": r}
+        for rid, found in reasons.items()
+        for r in review.reasons_of({"review_reasons": found})
+    ]
+    if rows:
+        session.execute(insert_rows(ReadingReviewReason), rows)
+
+
+def _replace(session: Session, row: EmotionReading, values: dict[str, Any]) -> None:
+    """A re-score of a stored reading: new values, the reviewer's correction re-applied."""
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush()
+    review.reapply(session, row)  # a reviewer's correction outlives a re-score
+    review.sync_reasons(session, row)
+
+
+def store_reading(
+    session: Session, *, interaction: ScoredMessage, reading: Reading
+) -> EmotionReading:
+    """Insert or replace the reading of one interaction (idempotent: one row per interaction)."""
+    rid = store_readings(session, scored=[(interaction, reading)])[interaction.id]
+    row = session.get(EmotionReading, rid)
+    assert row is not None
     return row
 
 
-def readings_for(session: Session, *, interaction_ids: Sequence[int]) -> dict[int, EmotionReading]:
-    """Readings keyed by interaction id (missing ids are simply absent)."""
+def readings_for(
+    session: Session, *, interaction_ids: Sequence[int], explain: bool = False
+) -> dict[int, EmotionReading]:
+    """Readings keyed by interaction id (missing ids are simply absent). With ``explain``
+    (a person is about to read them), readings scored in bulk get their evidence now."""
     if not interaction_ids:
         return {}
     rows = session.scalars(
         select(EmotionReading).where(EmotionReading.interaction_id.in_(list(interaction_ids)))
     )
-    return {r.interaction_id: r for r in rows}
+    out = {r.interaction_id: r for r in rows}
+    if explain:
+        explain_pending(session, readings=list(out.values()))
+    return out
+
+
+def explain_pending(session: Session, *, readings: Sequence[EmotionReading]) -> int:
+    """Compute the evidence of readings scored without it (bulk scoring defers it; see
+    emotion/evidence_lazy.py), show it on these rows and store it in its own short
+    transaction, so a page that only reads keeps it too. Returns how many were explained."""
+    from heartline.emotion import get_engine
+
+    todo = [r for r in readings if (r.data or {}).get(PENDING)]
+    if not todo:
+        return 0
+    texts = interaction_service.interactions_by_ids(session, ids=[r.interaction_id for r in todo])
+    todo = [r for r in todo if r.interaction_id in texts]
+    found = explain_evidence(
+        get_engine(), [(texts[r.interaction_id].text, dict(r.data or {})) for r in todo]
+    )
+    done: dict[int, list[dict[str, Any]]] = {}
+    for row, evidence in zip(todo, found, strict=True):
+        data = dict(row.data or {})
+        corrected = (data.get("review") or {}).get("sentiment")
+        if evidence is None or (corrected and corrected != data.get("sentiment")):
+            evidence = []  # no words for a label the reading no longer states
+        data["evidence"] = evidence
+        data.pop(PENDING, None)
+        set_committed_value(row, "data", data)  # the caller sees it without writing
+        done[row.id] = evidence
+    _keep_evidence(done)
+    return len(done)
+
+
+def _keep_evidence(done: dict[int, list[dict[str, Any]]]) -> None:
+    """Store computed evidence on rows still waiting for it (a re-score in the meantime
+    made a new reading, which is left alone)."""
+    from heartline.db import session_scope
+
+    try:
+        with session_scope() as own:
+            for row in own.scalars(
+                select(EmotionReading)
+                .where(EmotionReading.id.in_(sorted(done)))
+                .order_by(EmotionReading.id)
+                .with_for_update()
+            ):
+                data = dict(row.data or {})
+                if data.pop(PENDING, None):
+                    data["evidence"] = done[row.id]
+                    row.data = data
+    except Exception:  # shown anyway; stored the next time someone opens it
+        log.warning("could not store evidence of %d readings", len(done), exc_info=True)
 
 
 def reading_for(session: Session, *, interaction_id: int) -> EmotionReading | None:

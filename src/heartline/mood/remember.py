@@ -3,6 +3,7 @@ suspected sarcasm flagged for review, and complaint episodes closed by a resolut
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from heartline.enums import Direction
 from heartline.interactions import service as interaction_service
 from heartline.mood import complaints, review
 from heartline.mood.models import Complaint, EmotionReading
-from heartline.mood.readings import reading_for
+from heartline.mood.readings import readings_for
 
 # Short positive messages about a complaint topic ("Great, another delay.") are often sarcasm
 # the engine missed: send them to a reviewer rather than trusting the positive reading.
@@ -64,12 +65,48 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
     interaction = interaction_service.find_interaction(session, interaction_id=interaction_id)
     if interaction is None:
         return None
-    row = reading_for(session, interaction_id=interaction_id)
-    existing = complaint_for(session, interaction_id=interaction_id)
+    return remember_messages(session, interactions=[interaction]).get(interaction_id)
+
+
+def remember_messages(
+    session: Session,
+    *,
+    interactions: Sequence[Any],
+    orders: dict[int, list[Any]] | None = None,
+) -> dict[int, int]:
+    """``remember_interaction`` for a batch: readings and complaints read in one query each,
+    a customer's orders once (``orders``: read already, by customer), one flush at the end.
+    Returns {interaction id: customer id whose mood should be updated}."""
+    ids = [i.id for i in interactions]
+    readings = readings_for(session, interaction_ids=ids)
+    existing = complaints_for(session, interaction_ids=ids)
+    orders = {} if orders is None else orders
+    out: dict[int, int] = {}
+    with session.no_autoflush:  # one flush for the batch: the complaints go in one insert
+        for interaction in interactions:
+            cid = _remember_one(
+                session,
+                interaction,
+                readings.get(interaction.id),
+                existing.get(interaction.id),
+                orders,
+            )
+            if cid is not None:
+                out[interaction.id] = cid
+    session.flush()
+    return out
+
+
+def _remember_one(
+    session: Session,
+    interaction: Any,
+    row: EmotionReading | None,
+    existing: Complaint | None,
+    orders: dict[int, list[Any]],
+) -> int | None:
     if row is None:
         if existing is not None:
             session.delete(existing)
-            session.flush()
         return interaction.customer_id if interaction.direction == Direction.INBOUND else None
     data_in = row.data or {}
     result = complaints.classify_with_intent(
@@ -80,15 +117,15 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
     if not _is_complaint(row):
         if existing is not None:  # e.g. a correction turned it positive
             session.delete(existing)
-        session.flush()
-        return interaction.customer_id
-    orders = customer_service.customer_orders(
-        session, customer_id=interaction.customer_id, limit=50
-    )
+        return int(interaction.customer_id)
+    if interaction.customer_id not in orders:
+        orders[interaction.customer_id] = customer_service.customer_orders(
+            session, customer_id=interaction.customer_id, limit=500
+        )
     order_id, how = complaints.link_order(
         text=interaction.text,
         reason=result.reason,
-        orders=orders,
+        orders=orders[interaction.customer_id][:50],
         at=interaction.occurred_at,
         explicit_order_id=interaction.order_id,
     )
@@ -102,8 +139,8 @@ def remember_interaction(session: Session, *, interaction_id: int) -> int | None
         "evidence": complaints.explain(result, how),
         "occurred_at": interaction.occurred_at,
     }
-    _upsert_complaint(session, interaction_id, existing, values)
-    return interaction.customer_id
+    _upsert_complaint(session, interaction.id, existing, values)
+    return int(interaction.customer_id)
 
 
 def _upsert_complaint(
@@ -115,7 +152,43 @@ def _upsert_complaint(
         for key, value in values.items():
             if getattr(existing, key) != value:
                 setattr(existing, key, value)
-    session.flush()
+
+
+def complaints_for(session: Session, *, interaction_ids: Sequence[int]) -> dict[int, Complaint]:
+    """The complaints of these messages, keyed by interaction id (one query)."""
+    ids = list(interaction_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(select(Complaint).where(Complaint.interaction_id.in_(ids)))
+    return {c.interaction_id: c for c in rows}
+
+
+def previous_negatives(
+    session: Session, *, messages: Sequence[tuple[int, int, datetime]]
+) -> dict[int, datetime | None]:
+    """For each message (interaction id, customer id, at): when its customer's last negative
+    episode before it occurred (``previous_negative`` for a batch, one query)."""
+    if not messages:
+        return {}
+    latest = max(at for _, _, at in messages)
+    rows = session.execute(
+        select(Complaint.customer_id, Complaint.interaction_id, Complaint.occurred_at)
+        .where(
+            Complaint.customer_id.in_(sorted({c for _, c, _ in messages})),
+            Complaint.occurred_at <= latest,
+        )
+        .order_by(Complaint.occurred_at.desc(), Complaint.id.desc())
+    ).all()
+    by_customer: dict[int, list[tuple[int, datetime]]] = {}
+    for cid, iid, at in rows:
+        by_customer.setdefault(cid, []).append((iid, at))
+    out: dict[int, datetime | None] = {}
+    for iid, cid, at in messages:
+        out[iid] = next(
+            (when for other, when in by_customer.get(cid, ()) if when <= at and other != iid),
+            None,
+        )
+    return out
 
 
 def previous_negative(

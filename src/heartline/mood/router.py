@@ -17,6 +17,7 @@ from heartline.mood import review as review_service
 from heartline.mood import segments as segment_service
 from heartline.mood import service
 from heartline.mood.filters import SEGMENT_FACTS
+from heartline.mood.readings import explain_pending
 from heartline.mood.schemas import (
     MemberOut,
     MoodOut,
@@ -164,6 +165,7 @@ def review_queue(
 ) -> Page[ReviewItem]:
     """Readings flagged for a human (likely sarcasm, low confidence, unsupported language)."""
     rows, total = review_service.queue(db, limit=limit, offset=offset, reason=reason)
+    explain_pending(db, readings=[r for r, _ in rows])  # a reviewer reads them: evidence now
     items = [
         ReviewItem(
             reading_id=r.id,

@@ -18,6 +18,7 @@ from heartline.errors import AppError, ErrorCode, not_found
 from heartline.interactions import service as interaction_service
 from heartline.mood import churn, filters, state
 from heartline.mood.models import MoodState, Segment, SegmentMember
+from heartline.mood.prefetch import Prefetch
 
 
 class MemberCustomer(Protocol):
@@ -112,17 +113,13 @@ def facts(
     customer_id: int,
     now: datetime | None = None,
     mood: MoodState | None = None,
+    pre: Prefetch | None = None,
 ) -> dict[str, Any]:
     """What segment and routing filters see about a customer (`mood`: a state computed but
-    not stored, instead of the stored one)."""
+    not stored, instead of the stored one; `pre`: what the batch read already)."""
     now = now or utcnow()
-    customer = customer_service.get_customer(session, customer_id=customer_id)
-    state = mood if mood is not None else session.get(MoodState, customer_id)
-    orders = [
-        o
-        for o in customer_service.customer_orders(session, customer_id=customer_id, limit=500)
-        if o.status != OrderStatus.CANCELLED
-    ]
+    customer, state, all_orders = _sources(session, customer_id, mood, pre)
+    orders = [o for o in all_orders if o.status != OrderStatus.CANCELLED]
     last_neg = state.last_negative if state else None
     out: dict[str, Any] = {
         "mood.label": state.label if state and state.readings_count else None,
@@ -142,20 +139,46 @@ def facts(
         "orders.count": len(orders),
         "orders.days_since_last": _days(now, orders[0].placed_at) if orders else None,
         "orders.total_spent": float(sum(o.total for o in orders)),
-        "channel": _last_channel(session, customer_id),
+        "channel": pre.last_channel.get(customer_id)
+        if pre is not None
+        else _last_channel(session, customer_id),
         "preferred_channel": customer.preferred_channel,
         "tags": list(customer.tags or []),
         "interests": list(customer.interests or []),
         "vip": bool(customer.vip),
         "region": customer.region,
     }
-    last_score = {
-        s.kind: s.score
-        for s in interaction_service.survey_answers(session, customer_id=customer_id)
-    }  # oldest first, so the newest answer of each kind wins
+    answers = (
+        pre.surveys.get(customer_id, [])
+        if pre is not None
+        else interaction_service.survey_answers(session, customer_id=customer_id)
+    )
+    last_score = {s.kind: s.score for s in answers}  # oldest first: the newest of a kind wins
     for kind in ("nps", "csat"):
         out[f"survey.last_{kind}"] = last_score.get(kind)
     return out
+
+
+def _sources(
+    session: Session, customer_id: int, mood: MoodState | None, pre: Prefetch | None
+) -> tuple[Any, MoodState | None, list[Any]]:
+    """The customer, their mood state and orders: from the batch's prefetch when given."""
+    if pre is not None and customer_id in pre.customers:
+        customer = pre.customers[customer_id]
+    else:
+        customer = customer_service.get_customer(session, customer_id=customer_id)
+    state = mood
+    if state is None:
+        state = (
+            pre.states.get(customer_id) if pre is not None else session.get(MoodState, customer_id)
+        )
+    if pre is not None and customer_id in pre.orders:
+        return customer, state, pre.orders[customer_id]
+    return (
+        customer,
+        state,
+        customer_service.customer_orders(session, customer_id=customer_id, limit=500),
+    )
 
 
 def _last_channel(session: Session, customer_id: int) -> str | None:
@@ -210,29 +233,44 @@ def refresh(
     customer_ids: Sequence[int],
     now: datetime | None = None,
     segments: Iterable[Segment] | None = None,
+    pre: Prefetch | None = None,
 ) -> None:
-    """Re-evaluate segment membership of these customers (idempotent)."""
-    segs = list(segments) if segments is not None else all_segments(session)
+    """Re-evaluate segment membership of these customers (idempotent; ``pre``: what the
+    batch read about them, memberships included)."""
+    if segments is not None:
+        segs = list(segments)
+    elif pre is not None and pre.segments is not None:
+        segs = pre.segments
+    else:
+        segs = all_segments(session)
+    keys = [s.key for s in segs]
+    since = now or utcnow()
+    gone_rows: list[tuple[int, set[str]]] = []
     for cid in customer_ids:
-        f = facts(session, customer_id=cid, now=now)
-        current = set(
-            session.scalars(
-                select(SegmentMember.segment_key).where(
-                    SegmentMember.customer_id == cid,
-                    SegmentMember.segment_key.in_([s.key for s in segs]),
+        f = facts(session, customer_id=cid, now=now, pre=pre)
+        if pre is not None:
+            current = pre.members.get(cid, set()) & set(keys)
+        else:
+            current = set(
+                session.scalars(
+                    select(SegmentMember.segment_key).where(
+                        SegmentMember.customer_id == cid, SegmentMember.segment_key.in_(keys)
+                    )
                 )
+            )
+        wanted = {s.key for s in segs if filters.evaluate(s.definition, f)}
+        for key in sorted(wanted - current):
+            session.add(SegmentMember(segment_key=key, customer_id=cid, since=since))
+        if current - wanted:
+            gone_rows.append((cid, current - wanted))
+        if pre is not None:
+            pre.members[cid] = (pre.members.get(cid, set()) - (current - wanted)) | wanted
+    for cid, gone in gone_rows:
+        session.execute(
+            delete(SegmentMember).where(
+                SegmentMember.customer_id == cid, SegmentMember.segment_key.in_(gone)
             )
         )
-        wanted = {s.key for s in segs if filters.evaluate(s.definition, f)}
-        for key in wanted - current:
-            session.add(SegmentMember(segment_key=key, customer_id=cid, since=now or utcnow()))
-        gone = current - wanted
-        if gone:
-            session.execute(
-                delete(SegmentMember).where(
-                    SegmentMember.customer_id == cid, SegmentMember.segment_key.in_(gone)
-                )
-            )
     session.flush()
 
 

@@ -3,18 +3,29 @@
 The stable API for other domains (playbooks, routing, web, metrics, privacy); keyword-only,
 session passed in, no commits. Reads never write; the pipeline's REMEMBER stage does.
     store_reading(session, *, interaction, reading) -> EmotionReading
-    readings_for(session, *, interaction_ids) -> {interaction_id: EmotionReading}
+    store_readings(session, *, scored=[(interaction, reading)], evidence_pending=False)
+        -> {interaction_id: reading id}     (set-wise, safe under concurrent workers)
+    readings_for(session, *, interaction_ids, explain=False) -> {interaction_id: EmotionReading}
+        (explain: a person reads them; evidence deferred by bulk scoring is computed now)
     delete_reading(session, *, interaction_id) -> None
     interactions_with_reading(*, needs_review=None, language=None) -> select of interaction ids
     current_readings(*, model_ids, languages) -> select of interaction ids needing no re-score
     remember_interaction(session, *, interaction_id) -> customer_id | None
     update_customer(session, *, customer_id, now=None) -> MoodState   (mood + churn + segments)
+    update_customers(session, *, customer_ids, now=None) -> {customer_id: MoodState}  (set-wise)
+    remember_batch(session, *, interactions) -> {customer ids}   (the REMEMBER stage, set-wise)
     get_mood(session, *, customer_id) -> MoodState       (stored, else computed and not stored)
     mood_view(session, *, customer_id) -> dict                         (the API's mood payload)
     mood_snapshots(session, *, customer_ids) -> {customer_id: MoodSnapshot}   (bulk, typed)
     churn_risk(session, *, customer_id) -> (score 0-1, [reason dicts with weight])
     churn_level(score) -> high | medium | low;  churn_probability(score);  CHURN_HIGH
     complaint_for(session, *, interaction_id) -> Complaint | None
+    complaints_for(session, *, interaction_ids) -> {interaction_id: Complaint}
+    lock_customers(session, *, customer_ids) -> int
+        (their state until commit, PostgreSQL advisory locks in id order; see mood/locks.py)
+    moods_of(session, *, customer_ids) -> {customer_id: MoodState}   (get_mood for a batch)
+    previous_negatives(session, *, messages=[(interaction_id, customer_id, at)])
+        -> {interaction_id: when the customer's previous negative episode occurred | None}
     previous_negative(session, *, customer_id, before, exclude_interaction_id) -> Complaint | None
     resolve_conversation(session, *, conversation_id, resolved_at) -> customer_id | None
     recovery_stories(session, *, customer_id=None, since=None, limit=50) -> [RecoveryStory]
@@ -44,14 +55,17 @@ Built-in segment keys: highly_satisfied, delighted, recently_frustrated, at_risk
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from heartline.mood import churn, segments, state
+from heartline.db import utcnow
+from heartline.mood import churn, prefetch, segments, state
 from heartline.mood.episodes import complaint_reason_counts, episodes_recovered
+from heartline.mood.locks import lock_customers
 from heartline.mood.models import (
     Complaint,
     EmotionReading,
@@ -71,13 +85,17 @@ from heartline.mood.readings import (
     latest_reading,
     readings_for,
     store_reading,
+    store_readings,
 )
 from heartline.mood.remember import (
     SARCASM_SUSPECT_MAX_WORDS,
     SARCASM_SUSPECT_MIN_EVIDENCE,
     complaint_for,
+    complaints_for,
     previous_negative,
+    previous_negatives,
     remember_interaction,
+    remember_messages,
     resolve_conversation,
 )
 from heartline.mood.review import corrections as review_corrections
@@ -117,6 +135,7 @@ __all__ = [
     "churn_risk",
     "complaint_for",
     "complaint_reason_counts",
+    "complaints_for",
     "current_readings",
     "customer_segments",
     "daily_refresh",
@@ -134,12 +153,17 @@ __all__ = [
     "latest_review",
     "list_interactions",
     "list_segments",
+    "lock_customers",
     "mood_snapshots",
     "mood_view",
+    "moods_of",
     "previous_negative",
+    "previous_negatives",
     "readings_for",
     "recovery_stories",
+    "remember_batch",
     "remember_interaction",
+    "remember_messages",
     "resolve_conversation",
     "review_corrections",
     "review_queue",
@@ -148,9 +172,11 @@ __all__ = [
     "segment_member_counts",
     "segment_members",
     "store_reading",
+    "store_readings",
     "story_view",
     "timeline",
     "update_customer",
+    "update_customers",
 ]
 
 SEGMENT_KEYS = tuple(segments.BUILTIN)
@@ -181,6 +207,40 @@ def update_customer(
     mood = state.recompute(session, customer_id=customer_id, now=now)
     segments.refresh(session, customer_ids=[customer_id], now=now)
     return mood
+
+
+def update_customers(
+    session: Session,
+    *,
+    customer_ids: Sequence[int],
+    now: datetime | None = None,
+    orders: dict[int, list[Any]] | None = None,
+) -> dict[int, MoodState]:
+    """``update_customer`` for a batch, reading set-wise (mood/prefetch.py): the same states
+    and memberships, in a few statements per customer instead of dozens."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    pre = prefetch.load(session, customer_ids=ids, now=now or utcnow(), orders=orders)
+    pre.segments = segments.all_segments(session)
+    out = {cid: state.recompute(session, customer_id=cid, pre=pre) for cid in ids}
+    session.flush()
+    segments.refresh(session, customer_ids=ids, now=now, pre=pre)
+    return out
+
+
+def remember_batch(session: Session, *, interactions: Sequence[Any]) -> set[int]:
+    """The REMEMBER stage over a batch of messages: complaint reasons, then each customer's
+    mood, churn and segments once. Returns the customers updated."""
+    orders: dict[int, list[Any]] = {}
+    customers = set(remember_messages(session, interactions=interactions, orders=orders).values())
+    update_customers(session, customer_ids=sorted(customers), orders=orders)
+    return customers
+
+
+def moods_of(session: Session, *, customer_ids: Sequence[int]) -> dict[int, MoodState]:
+    """Each customer's stored mood state (computed, not stored, where there is none yet)."""
+    return state.moods_of(session, customer_ids=customer_ids)
 
 
 def customer_segments(session: Session, *, customer_id: int) -> list[str]:

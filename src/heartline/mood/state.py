@@ -22,6 +22,7 @@ from heartline.interactions import service as interaction_service
 from heartline.mood import churn, episodes, trajectory
 from heartline.mood.models import Complaint, MoodState
 from heartline.mood.points import Point, load_points, older_point
+from heartline.mood.prefetch import Prefetch
 from heartline.mood.trajectory import Survey
 
 
@@ -35,7 +36,19 @@ class _Inputs:
     conv_status: dict[int, str]
 
 
-def _inputs(session: Session, customer_id: int, now: datetime) -> _Inputs:
+def _inputs(session: Session, customer_id: int, now: datetime, pre: Prefetch | None) -> _Inputs:
+    if pre is not None:  # the batch read it all at once (mood/prefetch.py)
+        surveys = [
+            (s.kind, s.score, s.responded_at)
+            for s in pre.surveys.get(customer_id, [])
+            if s.responded_at <= now
+        ]
+        return _Inputs(
+            pre.points.get(customer_id, []),
+            surveys,
+            pre.complaints.get(customer_id, []),
+            pre.conv_status,
+        )
     points = load_points(session, customer_id, now)
     surveys = [
         (s.kind, s.score, s.responded_at)
@@ -85,10 +98,15 @@ def _churn(
     open_issues: int,
     baseline: float | None,
     now: datetime,
+    pre: Prefetch | None = None,
 ) -> tuple[float, list[dict[str, Any]]]:
     """The churn risk and its reasons, from orders, feelings, open issues and surveys."""
     points = inputs.points
-    orders = customer_service.customer_orders(session, customer_id=customer_id, limit=500)
+    orders = (
+        pre.orders[customer_id]
+        if pre is not None and customer_id in pre.orders
+        else customer_service.customer_orders(session, customer_id=customer_id, limit=500)
+    )
     return churn.score(
         churn.ChurnInputs(
             order_times=[o.placed_at for o in orders if o.status != OrderStatus.CANCELLED],
@@ -108,20 +126,32 @@ def _churn(
 
 
 def recompute(
-    session: Session, *, customer_id: int, now: datetime | None = None, persist: bool = True
+    session: Session,
+    *,
+    customer_id: int,
+    now: datetime | None = None,
+    persist: bool = True,
+    pre: Prefetch | None = None,
 ) -> MoodState:
     """Rebuild one customer's mood state, churn risk and recovery stories.
 
     With ``persist=False`` nothing is written: the state is computed on a detached row (and
-    recovery stories are left as they are), for reads that must not write."""
-    now = now or utcnow()
+    recovery stories are left as they are), for reads that must not write. ``pre``: what the
+    batch already read about its customers (mood/prefetch.py; its ``now`` is used)."""
+    now = pre.now if pre is not None else (now or utcnow())
     half_life = get_settings().mood_half_life_days
-    inputs = _inputs(session, customer_id, now)
+    inputs = _inputs(session, customer_id, now, pre)
     points = inputs.points
-    stored = session.get(MoodState, customer_id) if persist else None
+    stored = None
+    if persist:
+        stored = (
+            pre.states.get(customer_id) if pre is not None else session.get(MoodState, customer_id)
+        )
     state = stored or MoodState(customer_id=customer_id)
     if persist and state not in session:
         session.add(state)
+        if pre is not None:
+            pre.states[customer_id] = state
     baseline = trajectory.baseline(points, inputs.surveys, now, half_life)
     _feelings(state, points, baseline, now)
     open_by_conv = episodes.open_by_conversation(inputs.complaints, inputs.conv_status, now)
@@ -130,7 +160,13 @@ def recompute(
         session, inputs.complaints, points, inputs.conv_status
     )
     if persist:
-        episodes.refresh_recoveries(session, customer_id, points, inputs.complaints)
+        episodes.refresh_recoveries(
+            session,
+            customer_id,
+            points,
+            inputs.complaints,
+            existing=pre.stories.get(customer_id, []) if pre is not None else None,
+        )
     state.churn_risk, state.churn_reasons = _churn(
         session,
         customer_id,
@@ -139,15 +175,32 @@ def recompute(
         open_issues=len(open_by_conv),
         baseline=baseline,
         now=now,
+        pre=pre,
     )
     latest = points[-1] if points else None
     older = older_point(session, customer_id, now) if latest is None else None
     usually = trajectory.usually(baseline)
     state.summary = summary(state, usually=usually, latest=latest, older=older)
     state.updated_at = utcnow()
-    if persist:
+    if persist and pre is None:  # a batch flushes once, after its last customer
         session.flush()
     return state
+
+
+def moods_of(session: Session, *, customer_ids: Sequence[int]) -> dict[int, MoodState]:
+    """Each customer's stored mood state (one query); computed and not stored for a customer
+    the pipeline has not reached yet (``get_mood`` for a batch)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    out = {
+        m.customer_id: m
+        for m in session.scalars(select(MoodState).where(MoodState.customer_id.in_(ids)))
+    }
+    for cid in ids:
+        if cid not in out:
+            out[cid] = recompute(session, customer_id=cid, persist=False)
+    return out
 
 
 def summary(

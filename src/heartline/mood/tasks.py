@@ -15,18 +15,24 @@ from heartline.mood import service as mood_service
 
 
 def _update(session: Session, customer_ids: set[int]) -> None:
-    for cid in sorted(customer_ids):
-        mood_service.update_customer(session, customer_id=cid)
+    # locked first (PostgreSQL), in id order: workers sharing customers take turns
+    mood_service.lock_customers(session, customer_ids=customer_ids)
+    mood_service.update_customers(session, customer_ids=sorted(customer_ids))
 
 
 def remember_interactions(session: Session, ids: Sequence[int]) -> Sequence[int]:
-    """Complaint reasons for the messages, then their customers' mood, churn and segments."""
-    customers: set[int] = set()
-    for iid in ids:
-        cid = mood_service.remember_interaction(session, interaction_id=iid)
-        if cid is not None:
-            customers.add(cid)
-    _update(session, customers)
+    """Complaint reasons for the messages, then their customers' mood, churn and segments,
+    set-wise over the batch.
+
+    The batch's customers are locked first (PostgreSQL, in id order; mood/locks.py), so two
+    workers whose batches share a customer take turns and the later one reads what the
+    earlier committed. A customer's state is recomputed from every stored reading, so the
+    order in which their messages are remembered does not matter: an older message
+    remembered after a newer one gives the same state as in time order."""
+    found = interaction_service.interactions_by_ids(session, ids=ids)
+    messages = [found[i] for i in dict.fromkeys(ids) if i in found]
+    mood_service.lock_customers(session, customer_ids=[m.customer_id for m in messages])
+    mood_service.remember_batch(session, interactions=messages)
     return ids
 
 
@@ -44,8 +50,10 @@ def remember_orders(session: Session, ids: Sequence[int]) -> Sequence[int]:
 
 def remember_conversations(session: Session, ids: Sequence[int]) -> Sequence[int]:
     """A resolution closes the conversation's complaints (and may complete a recovery)."""
+    convs = interaction_service.conversations_by_ids(session, ids=ids)
+    mood_service.lock_customers(session, customer_ids=[c.customer_id for c in convs])
     customers: set[int] = set()
-    for conv in interaction_service.conversations_by_ids(session, ids=ids):
+    for conv in convs:
         if (
             conv.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
             and conv.resolved_at is not None

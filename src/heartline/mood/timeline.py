@@ -18,7 +18,7 @@ from heartline.mood.readings import interactions_with_reading, readings_for
 
 def with_readings(session: Session, rows: Sequence[Any]) -> list[InteractionOut]:
     """Interactions (rows of the interactions domain) as API items, each with its reading."""
-    readings = readings_for(session, interaction_ids=[r.id for r in rows])
+    readings = readings_for(session, interaction_ids=[r.id for r in rows], explain=True)
     out = []
     for row in rows:
         item = InteractionOut.model_validate(row)

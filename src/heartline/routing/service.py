@@ -6,7 +6,7 @@ HEARTLINE_ROUTING_RULES_PATH, else the shipped default_rules.yaml.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ __all__ = [
     "clear_team_hours",
     "decide",
     "facts",
+    "facts_of",
     "get_rules",
     "load_file",
     "put_rules",
@@ -80,6 +81,7 @@ __all__ = [
     "remove_tag",
     "reset_rules",
     "route_interaction",
+    "route_messages",
     "set_availability",
     "set_queue",
     "set_tags",
@@ -168,39 +170,57 @@ def reset_rules(session: Session) -> None:
 def facts(session: Session, *, interaction_id: int) -> RoutingFacts | None:
     """What routing rules see about one inbound message (None for other messages)."""
     interaction = interaction_service.get_interaction(session, interaction_id=interaction_id)
-    if interaction.direction != Direction.INBOUND or interaction.conversation_id is None:
-        return None
-    complaint = mood_service.complaint_for(session, interaction_id=interaction_id)
-    customer = customer_service.get_customer(session, customer_id=interaction.customer_id)
-    mood = mood_service.get_mood(session, customer_id=customer.id)
-    prev = mood_service.previous_negative(
+    return facts_of(session, messages=[interaction]).get(interaction_id)
+
+
+def facts_of(session: Session, *, messages: Sequence[Any]) -> dict[int, RoutingFacts]:
+    """What routing rules see about each inbound message of a batch, read set-wise: the
+    complaints, customers, moods, earlier negative episodes and readings in one query each.
+    Other messages (outbound, outside a conversation, customer gone) are absent."""
+    inbound = [
+        m for m in messages if m.direction == Direction.INBOUND and m.conversation_id is not None
+    ]
+    if not inbound:
+        return {}
+    ids = [m.id for m in inbound]
+    complaints = mood_service.complaints_for(session, interaction_ids=ids)
+    customers = {
+        c.id: c
+        for c in customer_service.list_customers_by_ids(
+            session, ids={m.customer_id for m in inbound}
+        )
+    }
+    moods = mood_service.moods_of(session, customer_ids=sorted(customers))
+    prev = mood_service.previous_negatives(
         session,
-        customer_id=customer.id,
-        before=interaction.occurred_at,
-        exclude_interaction_id=interaction_id,
+        messages=[(m.id, m.customer_id, m.occurred_at) for m in inbound if m.customer_id in moods],
     )
-    out = RoutingFacts(
-        channel=interaction.channel,
-        customer_vip=bool(customer.vip),
-        customer_tags=list(customer.tags or []),
-        customer_previous_negative=prev is not None,
-        customer_days_since_previous_negative=(
-            round((interaction.occurred_at - prev.occurred_at).total_seconds() / 86400, 2)
-            if prev
-            else None
-        ),
-        churn_risk=mood.churn_risk,
-        churn_level=mood_service.churn_level(mood.churn_risk or 0.0),
-        mood_label=mood.label,
-        mood_open_issues=len(mood.open_issues or []),
-        complaint_reason=complaint.reason if complaint else None,
-        complaint_confidence=complaint.confidence if complaint else None,
-    )
-    reading = mood_service.readings_for(session, interaction_ids=[interaction_id]).get(
-        interaction_id
-    )
-    if reading is not None:
-        _add_reading(out, reading)
+    readings = mood_service.readings_for(session, interaction_ids=ids)
+    out: dict[int, RoutingFacts] = {}
+    for m in inbound:
+        customer, mood = customers.get(m.customer_id), moods.get(m.customer_id)
+        if customer is None or mood is None:
+            continue
+        complaint, before = complaints.get(m.id), prev.get(m.id)
+        f = RoutingFacts(
+            channel=m.channel,
+            customer_vip=bool(customer.vip),
+            customer_tags=list(customer.tags or []),
+            customer_previous_negative=before is not None,
+            customer_days_since_previous_negative=(
+                round((m.occurred_at - before).total_seconds() / 86400, 2) if before else None
+            ),
+            churn_risk=mood.churn_risk,
+            churn_level=mood_service.churn_level(mood.churn_risk or 0.0),
+            mood_label=mood.label,
+            mood_open_issues=len(mood.open_issues or []),
+            complaint_reason=complaint.reason if complaint else None,
+            complaint_confidence=complaint.confidence if complaint else None,
+        )
+        reading = readings.get(m.id)
+        if reading is not None:
+            _add_reading(f, reading)
+        out[m.id] = f
     return out
 
 
@@ -252,24 +272,48 @@ def decide(rules: RoutingRules, facts_: RoutingFacts | Mapping[str, Any]) -> dic
 
 def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any] | None:
     """Set the conversation's queue, priority and SLA from the rules (escalate only; idempotent)."""
-    f = facts(session, interaction_id=interaction_id)
-    if f is None:
-        return None
     interaction = interaction_service.get_interaction(session, interaction_id=interaction_id)
-    assert interaction.conversation_id is not None
-    conv = interaction_service.get_conversation(
-        session, conversation_id=interaction.conversation_id
-    )
+    return route_messages(session, messages=[interaction]).get(interaction_id)
+
+
+def route_messages(session: Session, *, messages: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """Route a batch of messages, in the order given, reading everything set-wise; returns
+    {interaction id: the conversation's routing} for the messages that routed (or kept) it."""
+    found = facts_of(session, messages=messages)
+    if not found:
+        return {}
+    convs = {
+        c.id: c
+        for c in interaction_service.conversations_by_ids(
+            session, ids=sorted({m.conversation_id for m in messages if m.id in found})
+        )
+    }
+    rules, source = get_rules(session)
+    out: dict[int, dict[str, Any]] = {}
+    for m in messages:
+        f, conv = found.get(m.id), convs.get(m.conversation_id)
+        if f is None or conv is None:
+            continue
+        routed = _route_one(conv, m.id, decide(rules, f), rules, source)
+        if routed is not None:
+            out[m.id] = routed
+    session.flush()
+    return out
+
+
+def _route_one(
+    conv: Any, interaction_id: int, decision: dict[str, Any], rules: RoutingRules, source: str
+) -> dict[str, Any] | None:
+    """Apply one decision to its conversation (escalate only; the same outcome keeps the
+    first reason and SLA)."""
     if conv.status not in (ConversationStatus.OPEN, ConversationStatus.PENDING):
         return None
-    rules, source = get_rules(session)
-    decision = decide(rules, f)
     value = PRIORITY_VALUE[decision["priority"]]
     routed_before = bool(conv.routing)
     if routed_before and value < conv.priority:
         return None  # never lower: an earlier, angrier message set it
     if routed_before and value == conv.priority and conv.queue == decision["queue"]:
-        return conv.routing  # same outcome: keep the first reason and SLA
+        return dict(conv.routing)  # same outcome: keep the first reason and SLA
     # The SLA due time is the clocks' (routing.sla, run next by the route stage): escalation
     # can only bring it closer.
     conv.queue = decision["queue"]
@@ -287,8 +331,7 @@ def route_interaction(session: Session, *, interaction_id: int) -> dict[str, Any
         if routed_before
         else [],
     }
-    session.flush()
-    return conv.routing
+    return dict(conv.routing)
 
 
 def sla_warn_seconds(session: Session) -> int:

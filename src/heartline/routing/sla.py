@@ -54,12 +54,39 @@ def calendar_for(session: Session, *, team_id: int | None) -> BusinessHours | No
     return BusinessHours.model_validate(row.calendar) if row is not None else None
 
 
-def _calendar(session: Session, conv: Any) -> BusinessHours | None:
+class _Batch:
+    """What a batch of messages reads once: clocks, queue teams and calendars by key (a key
+    known to have no row is remembered too, so it is not asked again)."""
+
+    def __init__(self, session: Session, conversations: list[Any]) -> None:
+        ids = [c.id for c in conversations]
+        found: Any = (
+            session.scalars(select(SlaClock).where(id_filter(SlaClock.conversation_id, ids)))
+            if ids
+            else []
+        )
+        self.clocks: dict[int, SlaClock] = {c.conversation_id: c for c in found}
+        queues = {c.queue for c in conversations if c.queue}
+        self.teams: dict[str, int | None] = {q: None for q in queues}
+        if queues:
+            for q in session.scalars(select(QueueSetting).where(QueueSetting.queue.in_(queues))):
+                self.teams[q.queue] = q.team_id
+        self.hours: dict[int | None, BusinessHours | None] = {None: None}
+
+
+def _calendar(session: Session, conv: Any, batch: _Batch | None = None) -> BusinessHours | None:
     team_id = conv.team_id
     if team_id is None:
-        queue = session.get(QueueSetting, conv.queue)
-        team_id = queue.team_id if queue is not None else None
-    return calendar_for(session, team_id=team_id)
+        if batch is not None and conv.queue in batch.teams:
+            team_id = batch.teams[conv.queue]
+        else:
+            queue = session.get(QueueSetting, conv.queue)
+            team_id = queue.team_id if queue is not None else None
+    if batch is None:
+        return calendar_for(session, team_id=team_id)
+    if team_id not in batch.hours:
+        batch.hours[team_id] = calendar_for(session, team_id=team_id)
+    return batch.hours[team_id]
 
 
 def _target(rules: RoutingRules, conv: Any, which: str) -> int:
@@ -88,12 +115,14 @@ def _sync(conv: Any, clock: SlaClock) -> None:
     conv.sla_due_at = min(dues) if dues else None
 
 
-def _clock(session: Session, conversation_id: int) -> SlaClock:
-    clock = session.get(SlaClock, conversation_id)
+def _clock(session: Session, conversation_id: int, batch: _Batch | None = None) -> SlaClock:
+    clock = batch.clocks.get(conversation_id) if batch else session.get(SlaClock, conversation_id)
     if clock is None:
         clock = SlaClock(conversation_id=conversation_id, reply_target_s=0, resolve_target_s=0)
         clock.paused_seconds = 0
         session.add(clock)
+        if batch is not None:
+            batch.clocks[conversation_id] = clock
     return clock
 
 
@@ -111,12 +140,18 @@ def _resume(clock: SlaClock, at: datetime, hours: BusinessHours | None) -> None:
 
 
 def customer_wrote(
-    session: Session, *, conv: Any, at: datetime, rules: RoutingRules, agent_replied: bool
+    session: Session,
+    *,
+    conv: Any,
+    at: datetime,
+    rules: RoutingRules,
+    agent_replied: bool,
+    batch: _Batch | None = None,
 ) -> SlaClock:
     """A customer message at `at`: resume, (re)start the reply and resolution clocks, and
     bring the running reply due time closer if the priority went up. Idempotent."""
-    hours = _calendar(session, conv)
-    clock = _clock(session, conv.id)
+    hours = _calendar(session, conv, batch)
+    clock = _clock(session, conv.id, batch)
     if (
         conv.status == ConversationStatus.PENDING
         and clock.paused_since is not None
@@ -153,9 +188,11 @@ def customer_wrote(
     return clock
 
 
-def agent_replied(session: Session, *, conv: Any, at: datetime) -> None:
+def agent_replied(
+    session: Session, *, conv: Any, at: datetime, batch: _Batch | None = None
+) -> None:
     """An agent's reply at `at` stops the running reply clock (met when on time)."""
-    clock = session.get(SlaClock, conv.id)
+    clock = batch.clocks.get(conv.id) if batch else session.get(SlaClock, conv.id)
     if clock is None or not _reply_running(clock):
         return
     assert clock.reply_started_at is not None
@@ -166,12 +203,14 @@ def agent_replied(session: Session, *, conv: Any, at: datetime) -> None:
     _sync(conv, clock)
 
 
-def status_changed(session: Session, *, conv: Any, at: datetime) -> None:
+def status_changed(
+    session: Session, *, conv: Any, at: datetime, batch: _Batch | None = None
+) -> None:
     """Pending pauses every clock; resolved/closed stops them; open resumes. Idempotent."""
-    clock = session.get(SlaClock, conv.id)
+    clock = batch.clocks.get(conv.id) if batch else session.get(SlaClock, conv.id)
     if clock is None:
         return
-    hours = _calendar(session, conv)
+    hours = _calendar(session, conv, batch)
     if conv.status == ConversationStatus.PENDING:
         if clock.paused_since is None:
             clock.paused_since = at
@@ -194,11 +233,19 @@ def on_messages(session: Session, *, interaction_ids: list[int], rules: RoutingR
     conversation already resolved (imported history) gets its clocks too, stopped at its
     resolve once all of the batch's messages have run, so history says met or missed."""
     messages = interaction_service.interactions_by_ids(session, ids=interaction_ids).values()
+    # read once per batch: the conversations, their clocks, queues and calendars
+    convs = {
+        c.id: c
+        for c in interaction_service.conversations_by_ids(
+            session, ids=sorted({m.conversation_id for m in messages if m.conversation_id})
+        )
+    }
+    batch = _Batch(session, list(convs.values()))
     finished: dict[int, Any] = {}
     for m in sorted(messages, key=lambda m: (m.occurred_at, m.id)):
-        if m.conversation_id is None:
+        if m.conversation_id is None or m.conversation_id not in convs:
             continue
-        conv = interaction_service.get_conversation(session, conversation_id=m.conversation_id)
+        conv = convs[m.conversation_id]
         if m.direction == Direction.INBOUND:
             if m.channel == Channel.SURVEY:
                 continue  # a survey comment answers our question: feedback, not a request
@@ -210,11 +257,11 @@ def on_messages(session: Session, *, interaction_ids: list[int], rules: RoutingR
                 m.occurred_at
             )
             customer_wrote(session, conv=conv, at=m.occurred_at, rules=rules,
-                           agent_replied=replied)  # fmt: skip
+                           agent_replied=replied, batch=batch)  # fmt: skip
         elif not (m.meta or {}).get("playbook"):  # automated messages are nobody's reply
-            agent_replied(session, conv=conv, at=m.occurred_at)
+            agent_replied(session, conv=conv, at=m.occurred_at, batch=batch)
     for conv in finished.values():
-        status_changed(session, conv=conv, at=conv.resolved_at or utcnow())
+        status_changed(session, conv=conv, at=conv.resolved_at or utcnow(), batch=batch)
     session.flush()
 
 
