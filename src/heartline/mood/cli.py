@@ -41,10 +41,14 @@ def pending_rescore(
 
 
 def rescore_batch(session: Session, ids: Sequence[int]) -> int:
-    """Re-score a batch and refresh the memory built on it (corrections are re-applied)."""
+    """Re-score a batch and refresh the memory built on it (corrections are re-applied); on
+    the Celery runner the workers do it, the batch split by customer (returns how many)."""
+    from heartline import pipeline
     from heartline.emotion import service as emotion_service
     from heartline.mood.tasks import remember_interactions
 
+    if pipeline.submit_history(session, "rescore", ids):
+        return len(ids)
     scored = emotion_service.score_interactions(session, ids, force=True)
     remember_interactions(session, ids)
     return len(scored)
