@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from heartline.config import get_settings
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.errors import AppError
@@ -112,7 +113,7 @@ class Run:
         self.report = HelpdeskReport(kind=source)
         self.orgs: dict[str, str] = {}
         self.agents: dict[str, str] = {}
-        self.pending = store.Pending()
+        self.pending = store.Pending(parallel=get_settings().pipeline_runner == "celery")
         self.catch_up = False
 
     def close(self) -> None:

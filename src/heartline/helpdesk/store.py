@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from heartline import pipeline
 from heartline.api.validation import parse_item
 from heartline.customers import service as customer_service
 from heartline.customers.schemas import CustomerIn
@@ -36,18 +37,49 @@ SILENT_STAGES: dict[str, tuple[str, ...]] = {
 @dataclass
 class Pending:
     """Ids a batch hands to the silent stages before it commits, and the customers whose
-    memory the run recomputes at its end (bounded by customers, not tickets)."""
+    memory the run recomputes at its end (bounded by customers, not tickets).
+
+    With the Celery runner (`parallel`), a batch's ticket messages go to the workers instead,
+    as the silent `history` pipeline split by customer (pipeline.submit_partitioned) once the
+    batch commits: workers score and remember them in parallel, each customer's messages of a
+    batch in one task. Rating comments, survey answers and resolutions of tickets without new
+    messages stay in the batch, as inline."""
 
     ids: dict[str, list[int]] = field(default_factory=dict)
     customers: set[int] = field(default_factory=set)
     resolved: dict[int, Any] = field(default_factory=dict)  # conversation id -> resolved_at
+    parallel: bool = False
+    # ticket messages for the workers: (id, customer id, conversation id)
+    messages: list[tuple[int, int, int | None]] = field(default_factory=list)
 
     def add(self, event: str, ids: Sequence[int]) -> None:
         self.ids.setdefault(event, []).extend(ids)
 
+    def add_message(
+        self, interaction_id: int, customer_id: int, conversation_id: int | None
+    ) -> None:
+        """A ticket's inbound message to read (in the batch, or on the workers)."""
+        if self.parallel:
+            self.messages.append((interaction_id, customer_id, conversation_id))
+        else:
+            self.add("interaction", [interaction_id])
+
+    def _hand_over(self, session: Session) -> set[int]:
+        """Queue the batch's ticket messages for the workers (sent after the commit); the
+        customers they will remember, from everything this batch commits."""
+        items = [(iid, cid) for iid, cid, _ in self.messages]
+        pipeline.submit_partitioned(session, "history", items)
+        for _, _, conversation_id in self.messages:  # the workers' resolve stage closes it
+            self.resolved.pop(conversation_id or 0, None)
+        handed = {cid for _, cid, _ in self.messages}
+        self.messages.clear()
+        return handed
+
     def run(self, session: Session) -> None:
         """Read, remember complaints and count, in the batch's own transaction: rows and
-        readings commit together, so nothing imported is left for the live pipeline."""
+        readings commit together, so nothing imported is left for the live pipeline (in
+        parallel mode the recovery job sends imported messages back to the silent stages)."""
+        handed = self._hand_over(session) if self.messages else set()
         messages = list(dict.fromkeys(self.ids.get("interaction", [])))
         if messages:
             stage_named("interaction", "score").fn(session, messages)
@@ -69,6 +101,7 @@ class Pending:
                     current = stage_named(event, name).fn(session, current)
         self.ids.clear()
         self.resolved.clear()
+        self.customers -= handed  # remembered by the workers after this batch commits
 
 
 def store_person(session: Session, person: Person) -> str:
@@ -133,7 +166,7 @@ def store_ticket(session: Session, source: str, ticket: Ticket, pending: Pending
         statuses.append(result.status)
         conversation_id = result.obj.conversation_id or conversation_id
         if message.inbound and interaction_service.needs_pipeline(result):
-            pending.add("interaction", [result.obj.id])
+            pending.add_message(result.obj.id, result.obj.customer_id, result.obj.conversation_id)
     status = ConversationStatus(ticket.status)
     interaction_service.set_conversation_status(
         session, conversation_id=conversation_id, status=status, at=ticket.updated_at

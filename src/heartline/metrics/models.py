@@ -26,6 +26,8 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "category": ("category",),
     "language": ("language",),
     "full": ("channel", "queue", "team", "agent", "language"),
+    # "full" without the agent (about a tenth of its rows): slices that do not ask for an agent
+    "slices": ("channel", "queue", "team", "language"),
     "category_full": ("category", "channel", "queue", "team", "agent", "language"),
 }
 

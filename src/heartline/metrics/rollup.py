@@ -221,8 +221,10 @@ def _fill(session: Session, d0: date | None, d1: date | None) -> None:
     _insert_from_source(session, "category_full", _source(session, start, end, category=True))
     _insert_surveys(session, "full", _survey_source(session, start, end, category=False))
     _insert_surveys(session, "category_full", _survey_source(session, start, end, category=True))
-    for grain in ("channel", "queue", "team", "agent", "language"):
-        _insert_from_grain(session, grain, "full", d0, d1)
+    _insert_from_grain(session, "slices", "full", d0, d1)
+    _insert_from_grain(session, "agent", "full", d0, d1)
+    for grain in ("channel", "queue", "team", "language"):  # from the smaller "slices"
+        _insert_from_grain(session, grain, "slices", d0, d1)
     _insert_from_grain(session, "category", "category_full", d0, d1)
 
 

@@ -7,6 +7,21 @@ never finished (the scheduler calls it).
 """
 
 from heartline.pipeline.recovery import recover
-from heartline.pipeline.runner import QueueUnavailable, get_runner, resubmit, submit
+from heartline.pipeline.runner import (
+    QueueUnavailable,
+    get_runner,
+    resubmit,
+    submit,
+    submit_history,
+    submit_partitioned,
+)
 
-__all__ = ["QueueUnavailable", "get_runner", "recover", "resubmit", "submit"]
+__all__ = [
+    "QueueUnavailable",
+    "get_runner",
+    "recover",
+    "resubmit",
+    "submit",
+    "submit_history",
+    "submit_partitioned",
+]

@@ -104,6 +104,39 @@ def submit(session: Session, event: str, ids: Sequence[int]) -> None:
         get_runner().submit(event, list(ids))
 
 
+def partitions(items: Sequence[tuple[int, int]], parts: int) -> list[list[int]]:
+    """Ids split into at most `parts` lists by their key (the customer): one key's ids all in
+    one list, in the order given; empty lists left out."""
+    out: list[list[int]] = [[] for _ in range(max(1, parts))]
+    for item_id, key in items:
+        out[key % len(out)].append(item_id)
+    return [ids for ids in out if ids]
+
+
+def submit_partitioned(session: Session, event: str, items: Sequence[tuple[int, int]]) -> None:
+    """History work: (id, customer id) pairs to `event`'s stages once `session` commits. On
+    Celery they go as `history_partitions` tasks split by customer, so workers score them in
+    parallel and each customer's messages of the batch stay in one task, in order; inline,
+    as one batch, as before."""
+    settings = get_settings()
+    parts = settings.history_partitions if settings.pipeline_runner == "celery" else 1
+    for ids in partitions(items, parts):
+        submit(session, event, ids)
+
+
+def submit_history(session: Session, event: str, ids: Sequence[int]) -> bool:
+    """On the Celery runner, queue stored messages to `event`'s history stages split by
+    customer (see submit_partitioned) and return True; inline, return False (the caller reads
+    them in its own transaction, as before)."""
+    if get_settings().pipeline_runner != "celery" or not ids:
+        return False
+    from heartline.interactions import service as interaction_service
+
+    found = interaction_service.interactions_by_ids(session, ids=ids)
+    submit_partitioned(session, event, [(i, found[i].customer_id) for i in ids if i in found])
+    return True
+
+
 def resubmit(event: str, ids: Sequence[int]) -> None:
     """Hand ids of rows known to be committed (the recovery job) to the pipeline."""
     if ids:

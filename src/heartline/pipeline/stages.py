@@ -162,8 +162,47 @@ PIPELINES: Final[Mapping[PipelineEvent, tuple[Stage, ...]]] = {
 }
 
 
+def _rescore(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.emotion.service import score_interactions
+
+    score_interactions(session, ids, force=True)  # a new model reads them all again
+    return ids
+
+
+def _resolve_history(session: Session, ids: Sequence[int]) -> Sequence[int]:
+    from heartline.interactions import service as interaction_service
+    from heartline.mood.tasks import remember_conversations
+
+    # a ticket solved in the export closes its complaints, which the remember stage just made
+    conversations = interaction_service.conversation_ids_of(session, interaction_ids=ids)
+    remember_conversations(session, sorted({c for c in conversations.values() if c}))
+    return ids
+
+
+# History work: the past, read in parallel across workers. Silent (never routed, alerted,
+# answered by a playbook or sent), and not an event playbooks react to. Callers split a batch
+# by customer (runner.submit_partitioned), so one task holds all of a customer's messages of
+# the batch, in order; the remember stage locks its customers and recomputes each one from
+# every stored reading, so batches of one customer landing on two workers still agree.
+HISTORY: Final[Mapping[str, tuple[Stage, ...]]] = {
+    "history": (  # help-desk imports: new messages, scored once
+        Stage("score", _score),
+        Stage("remember", _remember),
+        Stage("resolve", _resolve_history),
+        Stage("rollup", _rollup_interactions),
+    ),
+    "rescore": (  # `heartline model rescore`: read again with the active model
+        Stage("score", _rescore),
+        Stage("remember", _remember),
+        Stage("rollup", _rollup_interactions),
+    ),
+}
+
+
 def stages_for(event: str) -> tuple[Stage, ...]:
     """The ordered stages of an event (unknown events have none)."""
+    if event in HISTORY:
+        return HISTORY[event]
     try:
         return PIPELINES[PipelineEvent(event)]
     except ValueError:
