@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from heartline.customers import service as customer_service
 from heartline.db import utcnow
 from heartline.enums import ConversationStatus, Direction
 from heartline.errors import AppError, unknown_reference
+from heartline.interactions.bulk_sql import insert_rows, update_rows
 from heartline.interactions.ingest import (
     analysis_outcome,
     goes_to_pipeline,
@@ -224,8 +225,8 @@ class _Batch:
         convs = conversation_states(self.session, ids=ids, external_ids=external)
         if threading:
             since = min(self.at[i] for i in threading) - THREAD_WINDOW
-            customers = {self.customer[i] for i in threading}
-            convs += thread_heads(self.session, customer_ids=customers, since=since)
+            pairs = {(self.customer[i], str(self.items[i].channel)) for i in threading}
+            convs += thread_heads(self.session, pairs=pairs, since=since)
         return ThreadBook(convs)
 
     def _plan(self, i: int, book: ThreadBook, planned: list[_Planned]) -> None:
@@ -319,13 +320,14 @@ def _write(session: Session, book: ThreadBook, planned: list[_Planned], out: lis
              "subject": c.subject, "opened_at": c.opened_at, "updated_at": now, **c.changes()}
             for c in book.opened
         ]  # fmt: skip
-        for conv, conv_id in zip(book.opened, _insert(session, Conversation, rows), strict=True):
+        ids = insert_rows(session, Conversation, rows)
+        for conv, conv_id in zip(book.opened, ids, strict=True):
             conv.id = conv_id
     if planned:
         for p in planned:
             p.values["conversation_id"] = p.conv.id if p.conv is not None else None
             p.values["created_at"] = p.values["updated_at"] = now
-        ids = _insert(session, Interaction, [p.values for p in planned])
+        ids = insert_rows(session, Interaction, [p.values for p in planned])
         for p, interaction_id in zip(planned, ids, strict=True):
             out[p.index] = Outcome(
                 external_id=p.values["external_id"], status="created", id=interaction_id,
@@ -334,38 +336,15 @@ def _write(session: Session, book: ThreadBook, planned: list[_Planned], out: lis
     _update_conversations(session, book, now)
 
 
-def _insert(
-    session: Session, model: type[Conversation] | type[Interaction], rows: list[dict[str, Any]]
-) -> list[int]:
-    """Insert rows (multi-row INSERT ... RETURNING, insertmanyvalues), their ids in row order.
-
-    Ids come from the table's integer key, assigned row after row in VALUES order (SQLite:
-    the largest rowid + 1; PostgreSQL: the sequence, whose values only grow), so sorting the
-    returned ids gives them in row order. RETURNING's own order is not promised, and asking
-    SQLAlchemy to sort (sort_by_parameter_order) makes it insert one row per statement on
-    SQLite, which has no sentinel it trusts."""
-    # render_nulls: a None is sent as NULL, so rows with and without a value share a statement
-    stmt = insert(model).returning(model.id).execution_options(render_nulls=True)
-    ids = sorted(session.scalars(stmt, rows))
-    if len(ids) != len(rows):
-        raise RuntimeError(f"{model.__tablename__}: {len(rows)} rows inserted, {len(ids)} ids")
-    return ids
-
-
 def _update_conversations(session: Session, book: ThreadBook, now: datetime) -> None:
-    """Write what the batch changed on stored conversations, grouped by the fields changed
-    (one executemany per group), and drop stale copies from the session's identity map."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    """Write what the batch changed on stored conversations (an executemany per set of
+    fields changed), and drop stale copies from the session's identity map."""
+    rows = []
     for conv in book.by_id.values():
-        if conv.loaded is None:
-            continue
-        changed = conv.changes()
+        changed = conv.changes() if conv.loaded is not None else None
         if changed:
-            groups.setdefault(tuple(sorted(changed)), []).append(
-                {"id": conv.id, "updated_at": now, **changed}
-            )
+            rows.append({"id": conv.id, "updated_at": now, **changed})
             cached = session.identity_map.get(session.identity_key(Conversation, conv.id))
             if cached is not None:
                 session.expire(cached)
-    for params in groups.values():
-        session.execute(update(Conversation), params)
+    update_rows(session, Conversation, rows)

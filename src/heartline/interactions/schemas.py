@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from heartline.api.validation import INT_MAX, YEARS, check_bounds
 from heartline.customers.schemas import CustomerRef
 from heartline.enums import SURVEY_RANGES, Channel, Direction, SurveyKind
 from heartline.schemas import ExternalId, OutModel, ShortText, UTCDatetime
@@ -18,8 +19,28 @@ MessageText = Annotated[
 ]
 
 
+def _bounded_fast(value: Any) -> Any:
+    """BoundedModel's check (api.validation.check_bounds), with the common cases (text
+    without NUL, None, a 32-bit int) answered first: a history import validates millions of
+    messages, and the general check was half of validating one."""
+    kind = type(value)
+    if value is None or (isinstance(value, str) and "\x00" not in value):  # enums too
+        return value
+    if (kind is int and -INT_MAX <= value <= INT_MAX) or (kind is dict and not value):
+        return value
+    if kind is datetime and YEARS[0] <= value.year <= YEARS[1]:
+        return value
+    check_bounds(value)  # anything else, and every failure, exactly as BoundedModel says it
+    return value
+
+
 class InteractionIn(CustomerRef):
     """A message from or to a customer (idempotent by external_id)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:  # overrides BoundedModel's: same rule, faster
+        return _bounded_fast(value)
 
     external_id: ExternalId | None = None
     conversation_external_id: ExternalId | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from heartline.enums import ConversationStatus
@@ -150,12 +150,10 @@ _COLUMNS = (
 
 
 def _state(row: Any) -> ConvState:
-    conv = ConvState(
-        id=row.id, customer_id=row.customer_id, channel=row.channel, external_id=row.external_id,
-        **{name: getattr(row, name) for name in TOUCHED},
-    )  # fmt: skip
-    conv.loaded = {name: getattr(row, name) for name in TOUCHED}
-    return conv
+    cid, customer_id, channel, external_id = row[:4]
+    touched = row[4 : 4 + len(TOUCHED)]  # (thread_heads' rows end with their rank)
+    loaded = dict(zip(TOUCHED, touched, strict=True))
+    return ConvState(cid, customer_id, channel, external_id, **loaded, loaded=dict(loaded))
 
 
 def conversation_states(
@@ -172,21 +170,22 @@ def conversation_states(
 
 
 def thread_heads(
-    session: Session, *, customer_ids: Iterable[int], since: datetime
+    session: Session, *, pairs: Iterable[tuple[int, str]], since: datetime
 ) -> list[ConvState]:
-    """Per customer and channel, the open or pending conversation with the newest activity
-    since `since`: the only one the row-by-row threading query could pick for any message
-    of the batch (its window starts at `since` or later), in one query per 5,000 customers."""
+    """Per (customer, channel) pair, the open or pending conversation with the newest
+    activity since `since`: the only one the row-by-row threading query could pick for any
+    message of the batch (its window starts at `since` or later); one query per 5,000 pairs,
+    an index range each (ix_conversations_thread)."""
     ranked = func.row_number().over(
         partition_by=(Conversation.customer_id, Conversation.channel),
         order_by=(Conversation.last_activity_at.desc(), Conversation.id.desc()),
     )
     out: list[ConvState] = []
-    for chunk in chunks(customer_ids):
+    for chunk in chunks(pairs):
         inner = (
             select(*_COLUMNS, ranked.label("rank"))
             .where(
-                Conversation.customer_id.in_(chunk),
+                tuple_(Conversation.customer_id, Conversation.channel).in_(chunk),
                 Conversation.status.in_(_OPEN),
                 Conversation.last_activity_at >= since,
             )
