@@ -12,9 +12,11 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
+from rich.text import Text
 
 from heartline import csvsafe
 
@@ -65,14 +67,20 @@ def import_cmd(
 ) -> None:
     """Import a CSV or JSONL file, or a Zendesk/Freshdesk export (a folder or one file) as
     silent history; bad rows are reported (line, field, reason), good rows stored."""
-    from heartline.interactions.importers import KINDS, import_file
-
     if kind in ("zendesk", "freshdesk"):
         _import_helpdesk(kind, file, errors_out, batch_size, restart)
-        return
-    if kind.startswith(("shopify-", "woocommerce-")):
+    elif kind.startswith(("shopify-", "woocommerce-")):
         _import_shop(kind, file, errors_out, shop)
-        return
+    else:
+        _import_file(kind, file, fmt, errors_out, batch_size, score)
+
+
+def _import_file(
+    kind: str, file: Path, fmt: str | None, errors_out: Path | None, batch_size: int, score: bool
+) -> None:
+    """A CSV or JSONL file of one kind, with a progress bar: rows, rows/s, ETA (by bytes)."""
+    from heartline.interactions.importers import KINDS, import_file
+
     if file.is_dir():
         _fail(f"{file} is a folder: {kind} imports read one CSV or JSONL file")
     if kind not in KINDS:
@@ -81,18 +89,18 @@ def import_cmd(
         _fail("--format must be csv or jsonl")
     size = file.stat().st_size
     with _ErrorSink(errors_out) as sink, _progress() as bar:
-        task = bar.add_task(f"importing {kind}", total=size)
+        task = bar.add_task(f"importing {kind}", total=size, rows=0)
         report = import_file(
             _sessions(),
             kind=kind,
             path=file,
             fmt=fmt,
             batch_size=batch_size,
-            on_progress=lambda pos: bar.update(task, completed=pos),
+            on_progress=lambda pos, rows: bar.update(task, completed=pos, rows=rows),
             on_error=sink.add,
             score=score,
         )
-        bar.update(task, completed=size)
+        bar.update(task, completed=size, rows=report.rows)
     sink.summarise(report.failed)
     out.print(_summary(kind, report))
     if report.rows and report.stored == 0:
@@ -148,12 +156,22 @@ def _import_shop(kind: str, path: Path, errors_out: Path | None, shop: str | Non
         raise typer.Exit(1)
 
 
+class _RowsColumn(ProgressColumn):
+    """Rows read so far and rows per second (the bar and the ETA go by bytes of the file)."""
+
+    def render(self, task: Task) -> Text:
+        rows = int(task.fields.get("rows", 0))
+        elapsed = task.finished_time if task.finished else task.elapsed
+        rate = f"{rows / elapsed:,.0f} rows/s" if elapsed else "- rows/s"
+        return Text(f"{rows:,} rows  {rate}", style="progress.data.speed")
+
+
 def _progress() -> Progress:
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
+        _RowsColumn(),
         DownloadColumn(),
-        TransferSpeedColumn(),
         TimeRemainingColumn(),
         console=err,
         disable=not err.is_terminal,
