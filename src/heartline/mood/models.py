@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from heartline.db import Base, JSONType, UTCDateTime, utcnow
@@ -17,11 +17,19 @@ class EmotionReading(Base):
     __tablename__ = "emotion_readings"
     __table_args__ = (
         Index("ix_readings_customer_time", "customer_id", "occurred_at"),
-        Index("ix_readings_review", "needs_review"),
         # Added in 0002: dashboards filter readings by time range.
         Index("ix_readings_time", "occurred_at"),
         # Added in 0010: filters and dashboards slice readings by language.
         Index("ix_readings_language", "language", "occurred_at"),
+        # 0027: the waiting readings in queue order (replaces an index on needs_review): the
+        # review queue pages through it and counts it; readings that wait are few.
+        Index(
+            "ix_readings_review_queue",
+            "occurred_at",
+            "id",
+            sqlite_where=text("needs_review = 1"),
+            postgresql_where=text("needs_review"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,9 +7,10 @@ re-applied if the reading is recomputed; the model's original output stays in Re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from heartline.errors import AppError, ErrorCode, not_found
@@ -46,28 +47,59 @@ def sync_reasons(session: Session, row: EmotionReading, *, new: bool = False) ->
     session.flush()
 
 
+# A place in the queue: (occurred_at, reading id) of a row; pages continue after or before it.
+Cursor = tuple[datetime, int]
+
+
+def _waiting(reason: str | None) -> Select[EmotionReading]:
+    """Readings waiting for a reviewer (optionally with one reason). The bare boolean test
+    (``= 1`` on SQLite, ``needs_review`` on PostgreSQL) is what lets both databases walk the
+    partial index ``ix_readings_review_queue`` (migration 0027) in queue order."""
+    stmt = select(EmotionReading).where(EmotionReading.needs_review)
+    if reason is not None:
+        flagged = select(ReadingReviewReason.reading_id).where(
+            ReadingReviewReason.reading_id == EmotionReading.id,
+            ReadingReviewReason.reason == reason,
+        )
+        stmt = stmt.where(flagged.exists())
+    return stmt
+
+
 def queue(
-    session: Session, *, limit: int = 50, offset: int = 0, reason: str | None = None
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    reason: str | None = None,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
 ) -> tuple[list[tuple[EmotionReading, Any]], int]:
     """Readings waiting for a reviewer, oldest first, with their interactions, and the total
-    (filtered by reason and paged in the database)."""
-    stmt = select(EmotionReading).where(EmotionReading.needs_review.is_(True))
-    if reason is not None:
-        flagged = select(ReadingReviewReason.reading_id).where(ReadingReviewReason.reason == reason)
-        stmt = stmt.where(EmotionReading.id.in_(flagged))
+    (filtered by reason, ordered, counted and paged in the database).
+
+    A page is read in queue order from a partial index of the waiting readings, so it costs
+    the same whatever the backlog: `after` / `before` (keyset: the cursor of the last / first
+    row of the page seen) start right there; `offset` (kept for the API and direct links) skips
+    that many index entries first. The total counts the partial index."""
+    stmt = _waiting(reason)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = list(
-        session.scalars(
-            stmt.order_by(EmotionReading.occurred_at, EmotionReading.id).limit(limit).offset(offset)
+    key = tuple_(EmotionReading.occurred_at, EmotionReading.id)
+    if before is not None:  # the page before: walk the index backwards, then turn it round
+        stmt = stmt.where(key < tuple_(*before)).order_by(
+            EmotionReading.occurred_at.desc(), EmotionReading.id.desc()
         )
-    )
+        page = list(reversed(session.scalars(stmt.limit(limit)).all()))
+    else:
+        stmt = stmt.where(key > tuple_(*after)) if after is not None else stmt.offset(offset)
+        stmt = stmt.order_by(EmotionReading.occurred_at, EmotionReading.id).limit(limit)
+        page = list(session.scalars(stmt))
     found = interaction_service.interactions_by_ids(session, ids=[r.interaction_id for r in page])
     return [(r, found[r.interaction_id]) for r in page if r.interaction_id in found], total
 
 
 def queue_size(session: Session) -> int:
     """How many readings wait for review."""
-    return session.scalar(select(func.count()).where(EmotionReading.needs_review.is_(True))) or 0
+    return session.scalar(select(func.count()).where(EmotionReading.needs_review)) or 0
 
 
 def latest_review(session: Session, *, reading_id: int) -> ReadingReview | None:

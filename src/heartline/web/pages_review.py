@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +21,24 @@ from heartline.web.render import check_csrf, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 25
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_of(row: Any) -> str:
+    """A reading's place in the queue as a link token: ``<epoch microseconds>-<reading id>``."""
+    at = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=UTC)
+    return f"{(at - EPOCH) // timedelta(microseconds=1)}-{row.id}"
+
+
+def parse_cursor(token: str) -> tuple[datetime, int] | None:
+    """The place a `cursor_of` token names; None for anything else (a hand-edited link)."""
+    micros, _, rid = token.partition("-")
+    if not (micros.isdigit() and rid.isdigit()) or len(micros) > 17 or len(rid) > 18:
+        return None
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), int(rid)
+    except OverflowError:
+        return None
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -27,16 +47,38 @@ def review_page(
     db: Db,
     user: ReviewerUser,
     reason: str | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=1_000_000),
+    after: str = Query("", max_length=40),
+    before: str = Query("", max_length=40),
 ) -> Response:
-    """Readings flagged for a human, oldest first."""
+    """Readings flagged for a human, oldest first, a page at a time. Next and Previous carry
+    the cursor of the page's last or first reading (keyset paging: a page costs the same
+    however long the queue, and reviewing a page's readings does not make Next skip any);
+    a bare `page=N` still jumps there by offset."""
+    after_at = parse_cursor(after) if after else None
+    before_at = parse_cursor(before) if before else None
     rows, total = mood_service.review_queue(
-        db, limit=PAGE, offset=(page - 1) * PAGE, reason=reason or None
+        db,
+        limit=PAGE,
+        offset=0 if (after_at or before_at) else (page - 1) * PAGE,
+        reason=reason or None,
+        after=after_at,
+        before=None if after_at else before_at,
     )
     customers = {
         c.id: c
         for c in customer_service.list_customers_by_ids(db, ids={r.customer_id for r, _ in rows})
     }
+    pages = max(1, -(-total // PAGE))
+    page = min(page, pages)
+    base = {"reason": reason} if reason else {}
+    prev_q = next_q = ""
+    if rows and page > 1:
+        first = {} if page == 2 else {"before": cursor_of(rows[0][0])}
+        prev_q = urlencode({**base, **first, **({"page": page - 1} if page > 2 else {})})
+    if rows and page < pages:
+        last = cursor_of(rows[-1][0])
+        next_q = urlencode({**base, "after": last, "page": page + 1})
     return render(
         request,
         "review.html",
@@ -46,7 +88,10 @@ def review_page(
             "customers": customers,
             "reason": reason or "",
             "page": page,
-            "pages": max(1, -(-total // PAGE)),
+            "pages": pages,
+            "prev_q": prev_q,
+            "next_q": next_q,
+            "first_q": urlencode(base),
             "sentiments": SENTIMENTS,
             "emotions": CS_EMOTIONS,
             "intents": INTENT_LABELS,

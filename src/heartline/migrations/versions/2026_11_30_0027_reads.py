@@ -1,4 +1,9 @@
-"""reads: indexes for paged review and bucketed dashboards (reserved slot)
+"""reads: indexes for paged review and bucketed dashboards
+
+The review queue read every waiting reading's index entry and sorted them to show 25: a partial
+index of the waiting readings in queue order (occurred_at, id) lets a page start at its cursor
+and stop after 25 rows, and keeps the queue's count to the waiting readings' index entries. It replaces the index on
+needs_review, which SQLite (without statistics) preferred for the queue, sorting the backlog.
 
 Revision ID: 0027
 Revises: 0026
@@ -7,6 +12,9 @@ Create Date: 2026-11-30 00:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0027"
 down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +22,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("emotion_readings", schema=None) as batch_op:
+        batch_op.drop_index("ix_readings_review")
+        batch_op.create_index(
+            "ix_readings_review_queue",
+            ["occurred_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("needs_review = 1"),
+            postgresql_where=sa.text("needs_review"),
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("emotion_readings", schema=None) as batch_op:
+        batch_op.drop_index("ix_readings_review_queue")
+        batch_op.create_index("ix_readings_review", ["needs_review"], unique=False)
