@@ -90,3 +90,99 @@ def test_posted_interaction_is_scored_on_the_timeline(server):
     assert item["text"].startswith("I've been waiting")
     assert item["reading"]["sentiment"] == "negative"
     assert item["reading"]["model"]
+
+
+def _build_processes(status_file: str) -> list[int]:
+    """Running `heartline demo --status-file STATUS_FILE` processes (the background build)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                args = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if b"demo" in args and status_file.encode() in args:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to find the build process")
+def test_serve_demo_answers_while_the_workspace_is_built(tmp_path):
+    """`make run` on an empty database: the server answers at once with a page that says the
+    demo is being built (and refreshes itself); signing in works once the users exist; the
+    build stops with the server."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HEARTLINE_DATA_DIR": str(tmp_path),
+        "HEARTLINE_EMOTION_ENGINE": "lexicon",
+        "HEARTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+    }
+    env.pop("HEARTLINE_PIPELINE_RUNNER", None)
+    status_file = str(tmp_path / "demo-build.json")
+    log = tmp_path / "serve.log"
+    with open(log, "w") as sink:  # a file, not a pipe: nobody drains a pipe while we poll
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "heartline", "serve", "--demo", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first = _wait_for(lambda: httpx.get(f"{base}/", timeout=2), 120, proc, log)
+        assert first.status_code == 200
+        assert "Building the demo workspace" in first.text
+        assert "of 300</strong> customers" in first.text
+        assert '<meta http-equiv="refresh"' in first.text  # refreshes without JavaScript
+        assert _build_processes(status_file), "the build runs beside the server"
+        # the server itself is up: health, the API (its own 401), static files
+        assert httpx.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
+        assert httpx.get(f"{base}/api/v1/customers", timeout=5).status_code == 401
+        assert httpx.get(f"{base}/static/app.css", timeout=5).status_code == 200
+
+        # once the demo users exist the page says so, and signing in works
+        def users_ready() -> httpx.Response | None:
+            page = httpx.get(f"{base}/", timeout=5)
+            done = page.status_code != 200  # finished: `/` goes to the inbox again
+            return page if done or "sign in</a> now" in page.text else None
+
+        page = _wait_for(users_ready, 180, proc, log)
+        assert "Building the demo workspace" in page.text  # still building
+        client = httpx.Client(base_url=base, timeout=30)
+        form = client.get("/login")
+        assert form.status_code == 200
+        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        signed_in = client.post(
+            "/login",
+            data={"email": "manager@heartline.local", "password": "demo-kettle-harbour",
+                  "csrf": csrf, "next": "/inbox"},
+        )  # fmt: skip
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/inbox"
+        inbox = client.get("/inbox")
+        assert inbox.status_code == 200 and "Building the demo workspace" not in inbox.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while _build_processes(status_file) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _build_processes(status_file) == []  # the build ended with the server
+
+
+def _wait_for(probe, seconds, proc, log):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("server exited: " + log.read_text())
+        try:
+            result = probe()
+        except httpx.HTTPError:
+            result = None
+        if result is not None:
+            return result
+        time.sleep(0.3)
+    proc.kill()
+    pytest.fail(f"gave up after {seconds} s: " + log.read_text())

@@ -4,7 +4,8 @@ The server starts at once; the build runs in its own process (`heartline demo --
 and reports its progress in a small JSON file in the data directory, which the server's
 "being built" page reads (web/building.py). The file says:
   state       building | done | failed
-  done/total  customers written and scored so far / planned
+  written     customers written so far
+  done/total  customers written and scored (the pipeline ran on them) / planned
   users_ready the demo users exist (signing in works)
   error       why it failed (state failed)
 An interrupted build (the server stopped mid-way) is finished on the next start: the build is
@@ -96,6 +97,7 @@ def start_if_needed(
         path,
         state="building",
         done=0,
+        written=0,
         total=customers,
         users_ready=False,
         started=time.time(),
@@ -124,10 +126,12 @@ def run_with_status(
 
     path = Path(path)
     now = now or default_now()  # kept, so an interrupted build resumes the same workspace
-    write_status(path, state="building", total=customers, done=0, error=None, now=now.isoformat())
+    write_status(
+        path, state="building", total=customers, written=0, done=0, error=None, now=now.isoformat()
+    )
 
-    def progress(done: int, total: int, users_ready: bool) -> None:
-        write_status(path, done=done, total=total, users_ready=users_ready)
+    def progress(**fields: Any) -> None:
+        write_status(path, **fields)
 
     try:
         summary = build(seed=seed, customers=customers, console=console, now=now, progress=progress)
@@ -135,6 +139,11 @@ def run_with_status(
         write_status(path, state="failed", error=f"{type(exc).__name__}: {exc}")
         raise
     write_status(
-        path, state="done", done=customers, users_ready=True, seconds=round(summary.seconds, 1)
+        path,
+        state="done",
+        done=customers,
+        written=customers,
+        users_ready=True,
+        seconds=round(summary.seconds, 1),
     )
     return summary

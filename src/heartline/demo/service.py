@@ -49,10 +49,12 @@ __all__ = [
     "write_plan",
 ]
 
-Progress = Callable[[int, int, bool], None]  # customers done, customers planned, users exist
+# Hears how far the build is: users_ready, total (customers planned), written, done (scored).
+Progress = Callable[..., None]
 # Customers per pipeline batch (~800 messages): the stages work set-wise over a batch, and
 # the rollup recounts every day a batch touches (a customer's history spans 18 months).
 BATCH_CUSTOMERS = 75
+PROGRESS_EVERY = 15  # customers written between progress reports
 
 
 @dataclass
@@ -196,7 +198,7 @@ def write_plan(
     plan: DemoPlan, *, console: Any = None, progress: Progress | None = None
 ) -> DemoSummary:
     """Write a plan through the services and feed the pipeline a batch at a time;
-    `progress(done, total, users_ready)` hears after the users and after every batch.
+    `progress` hears when the users exist, as customers are written and as they are scored.
 
     Each customer is written in its own short transaction (the server signs people in while
     the demo is built: its writes must not wait behind a long one); the pipeline takes
@@ -210,13 +212,15 @@ def write_plan(
         staff = {u.name: u.id for u in auth_service.list_users(session)}
     total = len(plan.customers)
     if progress is not None:
-        progress(0, total, True)  # the users are committed: signing in works from now on
+        progress(users_ready=True, total=total, written=0, done=0)  # signing in works now
     done = 0
     for batch in _batches(plan.customers, BATCH_CUSTOMERS):
         ids = _BatchIds()
-        for customer in batch:
+        for n, customer in enumerate(batch, start=1):
             with session_scope() as session:
                 _write_customer(session, customer, ids, staff)
+            if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(batch)):
+                progress(written=done + n)
         with session_scope() as session:  # nothing to write: the stages run now
             _submit(session, ids)
         summary.orders += len(ids.orders)
@@ -225,7 +229,7 @@ def write_plan(
         summary.resolved += len(ids.conversations)
         done += len(batch)
         if progress is not None:
-            progress(done, total, True)
+            progress(done=done)
         if console is not None:
             console.print(
                 f"  demo: {done}/{total} customers written and scored "

@@ -97,6 +97,7 @@ def render_page(status: dict[str, Any] | None) -> str:
     """The progress page: N of M customers, signing in once the users exist."""
     state = (status or {}).get("state", "done")
     done, total = int((status or {}).get("done") or 0), int((status or {}).get("total") or 0)
+    written = max(done, int((status or {}).get("written") or 0))
     refresh = f'<meta http-equiv="refresh" content="{REFRESH_S}">' if state == "building" else ""
     if state == "done":
         title, lines = "The demo workspace is ready", [_sign_in_line(ready=True)]
@@ -111,9 +112,9 @@ def render_page(status: dict[str, Any] | None) -> str:
         started = float((status or {}).get("started") or time.time())
         title = "Building the demo workspace…"
         lines = [
-            f'<p><progress value="{done}" max="{max(total, 1)}"></progress></p>',
-            f"<p><strong>{done} of {total}</strong> customers written and scored "
-            f"({time.time() - started:.0f} s so far).</p>",
+            f'<p><progress value="{done + written}" max="{max(2 * total, 1)}"></progress></p>',
+            f"<p><strong>{done} of {total}</strong> customers written and scored; "
+            f"{written} written ({time.time() - started:.0f} s so far).</p>",
             _sign_in_line(ready=bool((status or {}).get("users_ready"))),
             f"<p class=muted>This page refreshes every {REFRESH_S} seconds and becomes the "
             "inbox when the workspace is complete.</p>",
