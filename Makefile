@@ -13,7 +13,7 @@ help:
 	@echo "make run          create .venv, migrate the SQLite db, serve on $(HOST):$(PORT) (the demo builds in the background)"
 	@echo "make test         create .venv and run the whole suite (set HEARTLINE_TEST_POSTGRES_URL for PostgreSQL)"
 	@echo "make lint         ruff + mypy --strict + the architecture check (boundaries, cycles, sizes)"
-	@echo "make bench        benchmarks (ingestion, memory, playbooks, web)"
+	@echo "make bench        benchmarks, each figure against its limit (start-up, ingest, pipeline, scale-out, mail, help-desk, memory, dashboards, playbooks, web)"
 	@echo "make bench-emotion  emotion engines side by side"
 	@echo "make train-env    separate .venv-train with torch==2.13.0 for model training"
 
@@ -68,7 +68,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP) mailserver
-	@for b in bench/bench_ingest.py bench/bench_mailbox.py bench/bench_helpdesk.py bench/bench_memory.py bench/bench_metrics.py bench/bench_playbooks.py bench/bench_web.py; do \
+	@for b in bench/bench_startup.py bench/bench_ingest.py bench/bench_pipeline.py bench/bench_scaleout.py bench/bench_mailbox.py bench/bench_helpdesk.py bench/bench_memory.py bench/bench_metrics.py bench/bench_playbooks.py bench/bench_web.py; do \
 		if [ -f $$b ]; then echo "== $$b"; $(BIN)/python $$b || exit 1; fi; done
 
 bench-ingest: $(STAMP)
