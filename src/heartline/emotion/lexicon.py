@@ -28,6 +28,9 @@ class LexiconEngine:
 
     model_id = LEXICON_MODEL_ID
     model_ids: frozenset[str] = frozenset([LEXICON_MODEL_ID])
+    # Its occlusion re-scores every sentence once per content word: bulk scoring defers it to
+    # when a person opens the message, like the neural engine (emotion/evidence_lazy.py).
+    lazy_evidence = True
     supported_languages: frozenset[str] = frozenset(["en"])
 
     def __init__(self) -> None:

@@ -4,7 +4,8 @@ other domain through mood.service (with their reviewers' corrections applied).""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -204,13 +205,30 @@ def explain_pending(session: Session, *, readings: Sequence[EmotionReading]) -> 
     return len(done)
 
 
+@contextmanager
+def _briefly(session: Session) -> Iterator[None]:
+    """On SQLite, wait at most a moment for the write lock: a caller that holds it (a request
+    that wrote and has not committed) must not stall on its own page; the evidence is then
+    stored the next time. Set on the raw connection, so it is restored whatever happened."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA busy_timeout=250")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA busy_timeout=30000")
+
+
 def _keep_evidence(done: dict[int, list[dict[str, Any]]]) -> None:
     """Store computed evidence on rows still waiting for it (a re-score in the meantime
     made a new reading, which is left alone)."""
     from heartline.db import session_scope
 
     try:
-        with session_scope() as own:
+        with session_scope() as own, _briefly(own):
             for row in own.scalars(
                 select(EmotionReading)
                 .where(EmotionReading.id.in_(sorted(done)))

@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
+from heartline.db import utcnow
 from heartline.enums import Direction
 from heartline.interactions import service as interaction_service
 from heartline.mood import complaints, review
@@ -82,28 +85,31 @@ def remember_messages(
     existing = complaints_for(session, interaction_ids=ids)
     orders = {} if orders is None else orders
     out: dict[int, int] = {}
-    with session.no_autoflush:  # one flush for the batch: the complaints go in one insert
+    inserts: list[dict[str, Any]] = []
+    with session.no_autoflush:  # one flush for the batch
         for interaction in interactions:
             cid = _remember_one(
                 session,
                 interaction,
-                readings.get(interaction.id),
-                existing.get(interaction.id),
+                (readings.get(interaction.id), existing.get(interaction.id)),
                 orders,
+                inserts,
             )
             if cid is not None:
                 out[interaction.id] = cid
     session.flush()
+    _insert_complaints(session, inserts)
     return out
 
 
 def _remember_one(
     session: Session,
     interaction: Any,
-    row: EmotionReading | None,
-    existing: Complaint | None,
+    stored: tuple[EmotionReading | None, Complaint | None],
     orders: dict[int, list[Any]],
+    inserts: list[dict[str, Any]],
 ) -> int | None:
+    row, existing = stored
     if row is None:
         if existing is not None:
             session.delete(existing)
@@ -139,8 +145,27 @@ def _remember_one(
         "evidence": complaints.explain(result, how),
         "occurred_at": interaction.occurred_at,
     }
-    _upsert_complaint(session, interaction.id, existing, values)
+    if existing is None:
+        inserts.append({"interaction_id": interaction.id, **values})
+    else:
+        _upsert_complaint(session, interaction.id, existing, values)
     return int(interaction.customer_id)
+
+
+def _insert_complaints(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New complaints in one multi-row insert; one another worker stored meanwhile is left
+    as it is (ON CONFLICT DO NOTHING on the unique interaction id): same message, same words."""
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    for start in range(0, len(rows), 200):
+        chunk = [{**r, "created_at": now} for r in rows[start : start + 200]]
+        session.execute(
+            insert(Complaint)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["interaction_id"])
+        )
 
 
 def _upsert_complaint(

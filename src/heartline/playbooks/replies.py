@@ -105,21 +105,39 @@ def record_replies(
     interactions: Sequence[tuple[int, int, datetime]],
     valence_of: Callable[[int], float | None],
 ) -> list[int]:
-    """Link inbound replies (id, customer_id, at) to the message they answer; outbox ids."""
+    """Link inbound replies (id, customer_id, at) to the message they answer; outbox ids.
+
+    The batch's candidates (sent, unanswered, in the reply window of any of its messages)
+    are read in one query; each message, in the order given, takes its customer's latest."""
+    if not interactions:
+        return []
+    first = min(at for _, _, at in interactions) - REPLY_WINDOW
+    last = max(at for _, _, at in interactions)
+    candidates: dict[int | None, list[OutboxMessage]] = {}
+    for sent in session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.customer_id.in_(sorted({c for _, c, _ in interactions})),
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.sent_at <= last,
+            OutboxMessage.sent_at >= first,
+            OutboxMessage.replied_at.is_(None),
+            OutboxMessage.channel != "webhook",
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id)
+    ):
+        candidates.setdefault(sent.customer_id, []).append(sent)
     linked: list[int] = []
     for interaction_id, customer_id, at in interactions:
-        msg = session.scalar(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.customer_id == customer_id,
-                OutboxMessage.status == OutboxStatus.SENT,
-                OutboxMessage.sent_at <= at,
-                OutboxMessage.sent_at >= at - REPLY_WINDOW,
-                OutboxMessage.replied_at.is_(None),
-                OutboxMessage.channel != "webhook",
-            )
-            .order_by(OutboxMessage.sent_at.desc())
-            .limit(1)
+        msg = next(
+            (
+                m
+                for m in candidates.get(customer_id, ())
+                if m.replied_at is None
+                and m.sent_at is not None
+                and at - REPLY_WINDOW <= m.sent_at <= at
+            ),
+            None,
         )
         if msg is None or msg.interaction_id == interaction_id:
             continue
