@@ -5,7 +5,12 @@ row fails alone; stored rows are skipped; a batch costs a handful of statements.
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -265,3 +270,111 @@ def test_statements_per_row_are_few(tmp_path, db):
     # ~12 per batch of 500 (lookups, one multi-row INSERT per table, an UPDATE executemany
     # per set of changed fields, savepoints, the commit); the row path made ~6.8 per row
     assert len(seen) / n < 0.05, seen
+
+
+_IMPORT = """
+import os, sys
+from pathlib import Path
+os.environ["HEARTLINE_DATABASE_URL"] = sys.argv[1]
+from heartline import db as dbmod
+from heartline.interactions.importers import import_file
+r = import_file(dbmod.get_sessionmaker(), kind="interactions", path=Path(sys.argv[2]),
+                batch_size=int(sys.argv[3]), score=False)
+print(r.created, r.unchanged, r.failed)
+"""
+
+
+def test_resume_after_kill_stores_every_row_once(backend, tmp_path):
+    """kill -9 an import mid-way (some batches committed), run it again: every row once."""
+    from tests.conftest import new_database
+
+    url, cleanup = new_database(backend, str(tmp_path))
+    engine = dbmod.make_engine(url)
+    try:
+        from heartline import migrate
+
+        migrate.upgrade(engine)
+        with Session(engine) as s:
+            s.add_all(Customer(external_id=f"kc{i}", name=f"K{i}") for i in range(50))
+            s.commit()
+        n = 6000
+        path = tmp_path / "history.jsonl"
+        path.write_text(
+            "".join(
+                json.dumps({"external_id": f"kill-{i}", "customer_external_id": f"kc{i % 50}",
+                            "channel": "email", "text": f"message {i}",
+                            "occurred_at": (T0 + timedelta(minutes=i)).isoformat()}) + "\n"
+                for i in range(n)
+            )
+        )  # fmt: skip
+        stored = _stored_count(engine)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _IMPORT, url, str(path), "100"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 300
+        while stored() < 1000 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        before = stored()
+        why = (before, proc.returncode, proc.stderr.read()[-2000:] if proc.stderr else "")
+        assert proc.returncode == -signal.SIGKILL and 1000 <= before < n, why
+        done = subprocess.run(
+            [sys.executable, "-c", _IMPORT, url, str(path), "100"],
+            env=env, capture_output=True, text=True, timeout=600, check=True,
+        )  # fmt: skip
+        created, unchanged, failed = map(int, done.stdout.split())
+        assert (created, unchanged, failed) == (n - before, before, 0)
+        assert stored() == n
+        with engine.connect() as conn:
+            distinct = conn.scalar(select(func.count(func.distinct(Interaction.external_id))))
+            threads = conn.scalar(select(func.count()).select_from(Conversation))
+        assert distinct == n
+        assert threads == 50  # minute-apart messages: one conversation per customer, kill or not
+    finally:
+        engine.dispose()
+        cleanup()
+
+
+def _stored_count(engine):
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(Interaction)) or 0)
+
+    return count
+
+
+def test_memory_stays_flat_as_the_file_grows(tmp_path, db, backend):
+    """Streaming, a batch at a time: four times the rows, not four times the memory."""
+    import tracemalloc
+
+    if backend != "sqlite":
+        pytest.skip("memory is the importer's own (Python), the same on both databases")
+    _world(db)
+
+    def peak(n: int, tag: str) -> int:
+        path = tmp_path / f"{tag}.jsonl"
+        path.write_text(
+            "".join(
+                json.dumps({"external_id": f"{tag}-{i}", "customer_external_id": f"bk{i % 3}",
+                            "channel": "chat", "text": f"a longer message, number {i} " * 4,
+                            "occurred_at": (T0 + timedelta(minutes=i)).isoformat()}) + "\n"
+                for i in range(n)
+            )
+        )  # fmt: skip
+        tracemalloc.start()
+        try:
+            report = import_file(
+                dbmod.get_sessionmaker(), kind="interactions", path=path, batch_size=250,
+                score=False,
+            )  # fmt: skip
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert report.created == n
+
+    peak(500, "warm")  # statement caches fill once
+    small, large = peak(1000, "small"), peak(4000, "large")
+    assert large < small * 1.25 + 256 * 1024, (small, large)
