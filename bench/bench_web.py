@@ -4,9 +4,13 @@ Builds each workspace in a scratch SQLite database (the demo through the demo ge
 large one bulk-inserted with readings, conversations, orders and surveys), signs in through the
 login form with TestClient and prints the median of 5 timed requests per page, side by side.
 Targets: under 200 ms with the demo workspace, under 1 s with 100,000 interactions.
-Prints, asserts nothing.
+The large workspace's review queue is timed twice: with its ~1% of flagged readings and after
+flagging more (``--review-backlog``, 12,000 by default: the neural engine's 15 % flag rate at
+80k messages), on the first page, a deep page and a reason filter, so a page's cost can be
+compared across backlogs. Prints, asserts nothing.
 
     .venv/bin/python bench/bench_web.py [--rows 100000] [--demo-customers 300] [--skip-demo]
+        [--review-backlog 12000] [--pg ADMIN_URL]
 """
 
 from __future__ import annotations
@@ -219,6 +223,78 @@ def build_large(rows: int) -> dict[str, int]:
     return {"conversation": 10, "customer": conv_customer[10]}
 
 
+REVIEW_REASONS = ("possible_sarcasm", "low_confidence", "conflicting_signals")
+
+
+def flag_readings(backlog: int) -> int:
+    """Flag readings for review (oldest unflagged first, one or two reasons each, reason rows
+    too) until `backlog` wait; returns how many wait."""
+    from sqlalchemy import func, insert, select, update
+
+    from heartline.db import session_scope
+    from heartline.mood.models import EmotionReading as ER
+    from heartline.mood.models import ReadingReviewReason
+
+    with session_scope() as s:
+        have = s.scalar(select(func.count()).where(ER.needs_review.is_(True))) or 0
+        ids = list(
+            s.scalars(
+                select(ER.id)
+                .where(ER.needs_review.is_(False))
+                .order_by(ER.id)
+                .limit(max(0, backlog - have))
+            )
+        )
+        rows, readings = [], []
+        for n, rid in enumerate(ids):
+            reasons = list(
+                dict.fromkeys([REVIEW_REASONS[n % 3], *(["low_confidence"] * (n % 5 == 0))])
+            )
+            rows += [{"reading_id": rid, "reason": r} for r in reasons]
+            readings.append(
+                {"id": rid, "needs_review": True,
+                 "data": {"evidence": [], "review_reasons": reasons}}
+            )  # fmt: skip
+        if readings:
+            s.execute(update(ER), readings)
+            s.execute(insert(ReadingReviewReason.__table__), rows)
+        return have + len(ids)
+
+
+def time_review(backlog: int) -> dict[str, float]:
+    """The review queue's pages: first, deep (the middle of the backlog), a reason filter."""
+    agent = _client("agent@bench.local")
+    middle = max(1, backlog // 25 // 2)
+    pages = [
+        (f"review, {backlog:,} waiting", "/review"),
+        (f"review page {middle}", f"/review?page={middle}"),
+        ("review, one reason", "/review?reason=conflicting_signals"),
+    ]
+    out = {}
+    for name, path in pages:
+        r = agent.get(path)
+        if r.status_code != 200:
+            print(f"  {name}: HTTP {r.status_code}: {r.text[:160]}")
+            out[name] = float("nan")
+            continue
+        nxt = re.search(r'href="(\?[^"]*after=[^"]+)"', r.text)
+        if nxt and name.startswith("review, "):
+            out["review, next page (cursor)"] = _median(
+                agent, "/review" + nxt.group(1).replace("&amp;", "&")
+            )
+        out[name] = _median(agent, path)
+    return out
+
+
+def _median(client: Any, path: str) -> float:
+    times = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
 def rebuild_rollup() -> int:
     """Build the metrics daily rollup the dashboard reads (a bulk load bypasses the pipeline)."""
     from heartline.db import session_scope
@@ -325,25 +401,68 @@ def _pg_scratch(admin_url: str) -> tuple[str, Any]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def _large(url: str, rows: int) -> dict[str, float]:
+def _kept(rows: int) -> dict[str, int] | None:
+    """The ids of a kept workspace holding `rows` interactions, with the review backlog the
+    last run added taken back; None when the database is new."""
+    from sqlalchemy import delete, func, select, update
+
+    from heartline.db import session_scope
+    from heartline.interactions.models import Conversation, Interaction
+    from heartline.mood.models import EmotionReading as ER
+    from heartline.mood.models import ReadingReviewReason
+
+    with session_scope() as s:
+        have = s.scalar(select(func.count()).select_from(Interaction)) or 0
+        if not have:
+            return None
+        if have != rows:
+            raise SystemExit(f"the kept workspace holds {have:,} interactions, not {rows:,}")
+        flagged = select(ReadingReviewReason.reading_id)
+        s.execute(update(ER).where(ER.id.in_(flagged)).values(needs_review=False))
+        s.execute(delete(ReadingReviewReason))
+        return {"conversation": 10, "customer": s.get_one(Conversation, 10).customer_id}
+
+
+def _large(url: str, rows: int, backlog: int, keep: bool = False) -> dict[str, float]:
     from heartline import db as dbmod
 
     engine = _engine(url)
     t0 = time.perf_counter()
-    ids = build_large(rows)
-    t1 = time.perf_counter()
-    rollup_rows = rebuild_rollup()
-    print(f"daily rollup rebuilt ({rollup_rows:,} rows) in {time.perf_counter() - t1:.1f} s")
+    ids = _kept(rows) if keep else None
+    if ids is not None:
+        print(f"reusing the kept {rows:,}-interaction workspace ({url.split('/')[-1]})")
+    else:
+        ids = build_large(rows)
+        t1 = time.perf_counter()
+        rollup_rows = rebuild_rollup()
+        print(f"daily rollup rebuilt ({rollup_rows:,} rows) in {time.perf_counter() - t1:.1f} s")
     if engine.dialect.name == "postgresql":
         # Autovacuum would analyse the freshly loaded tables soon; do it now so plans are real.
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
     print(
-        f"{rows:,} interactions bulk-loaded into {engine.dialect.name} "
-        f"in {time.perf_counter() - t0:.0f} s"
+        f"{rows:,} interactions ready in {engine.dialect.name} in {time.perf_counter() - t0:.0f} s"
     )
     out = time_pages(ids)
+    before = flag_readings(0)
+    out.update(
+        {
+            k.replace(f"{before:,} waiting", "small backlog"): v
+            for k, v in time_review(before).items()
+            if "cursor" not in k
+        }
+    )
+    t1 = time.perf_counter()
+    waiting = flag_readings(backlog)
+    print(f"{waiting:,} readings flagged for review in {time.perf_counter() - t1:.1f} s")
+    out.update(
+        {
+            k.replace(f"{waiting:,} waiting", "big backlog"): v
+            for k, v in time_review(waiting).items()
+        }
+    )
+    print(f"review backlog: small = {before:,} waiting, big = {waiting:,} waiting")
     engine.dispose()
     dbmod.set_sessionmaker(None, None)
     return out
@@ -358,9 +477,23 @@ def main() -> None:
     parser.add_argument("--demo-customers", type=int, default=300)
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--pg", help="also time the large workspace on PostgreSQL (admin URL)")
+    parser.add_argument(
+        "--review-backlog",
+        type=int,
+        default=12_000,
+        help="readings flagged for review in the large workspace's second review timing",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the large SQLite workspace in DIR and reuse it on the next run with the "
+        "same --rows (building 100k takes minutes on a busy machine)",
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
-    tmp = tempfile.mkdtemp(prefix="heartline-bench-web-")
+    tmp = args.keep or tempfile.mkdtemp(prefix="heartline-bench-web-")
+    if args.keep:
+        os.makedirs(tmp, exist_ok=True)
     if not args.skip_demo:
         engine = _engine(f"sqlite:///{tmp}/demo.db")
         t0 = time.perf_counter()
@@ -372,17 +505,20 @@ def main() -> None:
         results["demo sqlite"] = time_pages(ids)
         engine.dispose()
         dbmod.set_sessionmaker(None, None)
-    results[f"{args.rows // 1000}k sqlite"] = _large(f"sqlite:///{tmp}/large.db", args.rows)
+    results[f"{args.rows // 1000}k sqlite"] = _large(
+        f"sqlite:///{tmp}/large-{args.rows}.db", args.rows, args.review_backlog, bool(args.keep)
+    )
     if args.pg:
         url, drop = _pg_scratch(args.pg)
         try:
-            results[f"{args.rows // 1000}k postgres"] = _large(url, args.rows)
+            results[f"{args.rows // 1000}k postgres"] = _large(url, args.rows, args.review_backlog)
         finally:
             drop()
     cols = list(results)
     print(f"\nServer time per page, median of {RUNS} (ms); targets: demo < 200, 100k < 1000")
     print(f"{'page':<22}" + "".join(f"{c:>16}" for c in cols))
-    for page in results[cols[-1]]:
+    pages = list(dict.fromkeys(p for c in cols for p in results[c]))
+    for page in pages:
         vals = [results[c].get(page, float("nan")) for c in cols]
         print(f"{page:<22}" + "".join(f"{v:>16.1f}" for v in vals))
 

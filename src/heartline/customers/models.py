@@ -56,7 +56,10 @@ class Order(Base):
     """A purchase; dates drive cadence (churn) and delay detection."""
 
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_customer_placed", "customer_id", "placed_at"),)
+    # 0027: with the status, retention's "last order per customer" reads only the index.
+    __table_args__ = (
+        Index("ix_orders_customer_placed_status", "customer_id", "placed_at", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -55,19 +55,36 @@ def summary(db: Db, _: Manager, f: Filtered) -> dict[str, Any]:
     return service.summary(db, start=f.start, end=f.end, where=f.where)
 
 
+# By agent, a trend keeps the agents with most messages and sums the rest in one row.
+TOP_AGENTS = 10
+
+
 @router.get("/sentiment-trend")
 def sentiment_trend(
     db: Db,
     _: Manager,
     f: Filtered,
-    bucket: Bucket = "day",
+    bucket: Bucket | None = Query(
+        None, description="day, week or month; by default days up to 62 days, weeks to a year"
+    ),
     by: Slice | None = None,
+    top: int | None = Query(
+        None,
+        ge=0,
+        le=1000,
+        description="keep the N slices with most messages and sum the rest in one row keyed "
+        f"'{service.OTHERS}'; 0 keeps every slice; by agent the default is {TOP_AGENTS}",
+    ),
     format: Format = "json",
 ) -> Any:
     """Average valence, sentiment shares and emotion mix per day, ISO week or month (UTC),
     optionally per slice; `format=csv` for a spreadsheet."""
+    first, last = service.report_days(f.start, f.end)
+    bars = bucket or service.default_bucket((last - first).days + 1)
+    if top is None:
+        top = TOP_AGENTS if by == "agent" else 0
     rows = service.sentiment_trend(
-        db, bucket=bucket, by=by, start=f.start, end=f.end, where=f.where
+        db, bucket=bars, by=by, start=f.start, end=f.end, where=f.where, top=top or None
     )
     if format == "json":
         return rows

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -50,6 +50,7 @@ __all__ = [
     "DIM_COLUMNS",
     "MIN_ANSWERS",
     "NO_VALUE",
+    "OTHERS",
     "READING_FILTERS",
     "READING_MEASURES",
     "SLICES",
@@ -112,7 +113,22 @@ def _grain(needs: set[str]) -> str:
         return "channel"
     if len(needs) == 1:
         return next(iter(needs))
-    return "category_full" if "category" in needs else "full"
+    if "category" in needs:
+        return "category_full"
+    return "full" if "agent" in needs else "slices"  # slices: full without the agent
+
+
+# The key of the row that sums every slice outside a trend's top N (`top=`).
+OTHERS = "(others)"
+
+
+def _top_keys(
+    session: Session, *, grain: str, by: str, conds: list[ColumnElement[bool]], top: int
+) -> list[Any]:
+    """The `top` values of a slice with the most readings over the filtered days."""
+    col = getattr(R, DIM_COLUMNS[by])
+    stmt = select(col).where(*conds).group_by(col).order_by(func.sum(R.n).desc(), col).limit(top)
+    return list(session.scalars(stmt))
 
 
 def _reading_rows(
@@ -123,44 +139,66 @@ def _reading_rows(
     start: datetime,
     end: datetime,
     where: dict[str, Any],
+    top: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Summed rollup rows per (bucket, key), each with its sentiment and emotion counts."""
+    """Summed rollup rows per (bucket, key), each with its sentiment and emotion counts.
+
+    Buckets are grouped in SQL, so a year by week returns 53 rows per key whatever the days
+    read; with `top`, the slices beyond the `top` with most readings are summed in SQL into
+    one row keyed OTHERS."""
     grain = _grain({*where, *([by] if by else [])})
-    cols: list[Any] = []
-    if bucket:
-        cols.append(bucket_of(session, R.day, bucket))
-    if by:
-        cols.append(getattr(R, DIM_COLUMNS[by]))
-    sums = [func.sum(getattr(R, m)) for m in READING_MEASURES]
-    stmt = select(*cols, *sums).where(
+    conds = [
         R.grain == grain,
         *_day_bounds(start, end),
         *(getattr(R, DIM_COLUMNS[k]) == v for k, v in where.items()),
-    )
+    ]
+    cols: list[Any] = []
+    if bucket:
+        cols.append(bucket_of(session, R.day, bucket))
+    folded: set[Any] | None = None
+    if by:
+        key: Any = getattr(R, DIM_COLUMNS[by])
+        if top:
+            kept = _top_keys(session, grain=grain, by=by, conds=conds, top=top)
+            folded = set(kept)
+            # NULL (no agent, no team...) is a key of its own when it is among the top.
+            inside = (
+                [key.in_([k for k in kept if k is not None])] if len(kept) > (None in kept) else []
+            )
+            if None in kept:
+                inside.append(key.is_(None))
+            other: ColumnElement[Any] = literal_column(
+                "-1" if by in ("team", "agent") else f"'{OTHERS}'"
+            )
+            key = case((or_(*inside), key), else_=other) if inside else other
+        cols.append(key)
+    sums = [func.sum(getattr(R, m)) for m in READING_MEASURES]
+    stmt = select(*cols, *sums).where(*conds)
     if cols:
         stmt = stmt.group_by(*cols)
     k = len(cols)
     s0, e0 = k + READING_MEASURES.index("s_negative"), k + READING_MEASURES.index("e_anger")
-    sentiments = (*SENTIMENTS, "none")
+    sentiment_at = list(enumerate((*SENTIMENTS, "none"), s0))
+    emotion_at = list(enumerate(CS_EMOTIONS, e0))
     out = []
-    # Core rows (no ORM layer) and positional unpacking: a year by day x agent is ~20k rows.
-    for row in session.connection().execute(stmt):
+    # Core rows fetched at once and unpacked by position: a year by day x agent is ~20k rows.
+    for row in session.connection().execute(stmt).all():
         n = int(row[k] or 0)
-        if n:
-            out.append(
-                {
-                    "bucket": str(row[0]) if bucket else None,
-                    "key": row[k - 1] if by else "all",
-                    "n": n,
-                    "valence_sum": float(row[k + 1] or 0),
-                    "sentiment": {
-                        s: int(v) for s, v in zip(sentiments, row[s0:e0], strict=True) if v
-                    },
-                    "emotions": {
-                        e: int(v) for e, v in zip(CS_EMOTIONS, row[e0:], strict=True) if v
-                    },
-                }
-            )
+        if not n:
+            continue
+        slice_key = row[k - 1] if by else "all"
+        if folded is not None and slice_key not in folded:
+            slice_key = OTHERS
+        out.append(
+            {
+                "bucket": str(row[0]) if bucket else None,
+                "key": slice_key,
+                "n": n,
+                "valence_sum": float(row[k + 1] or 0),
+                "sentiment": {s: int(row[i]) for i, s in sentiment_at if row[i]},
+                "emotions": {e: int(row[i]) for i, e in emotion_at if row[i]},
+            }
+        )
     return out
 
 
@@ -172,13 +210,15 @@ def sentiment_trend(
     start: datetime | None = None,
     end: datetime | None = None,
     where: dict[str, Any] | None = None,
+    top: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Valence, sentiment shares and emotion mix per day or week (optionally per slice)."""
+    """Valence, sentiment shares and emotion mix per day, ISO week or month (optionally per
+    slice; with `top`, the `top` slices with most readings and one OTHERS row for the rest)."""
     start, end = _range(start, end)
     where = {k: v for k, v in (where or {}).items() if v is not None}
-    rows = _reading_rows(session, bucket=bucket, by=by, start=start, end=end, where=where)
+    rows = _reading_rows(session, bucket=bucket, by=by, start=start, end=end, where=where, top=top)
     out = []
-    for item in sorted(rows, key=lambda i: (i["bucket"], str(i["key"]))):
+    for item in sorted(rows, key=lambda i: (i["bucket"] or "", str(i["key"]))):
         n, vsum = item["n"], item.pop("valence_sum")
         item["avg_valence"] = round(vsum / n, 4)
         item["negative_share"] = round(item["sentiment"].get("negative", 0) / n, 4)

