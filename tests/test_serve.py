@@ -132,20 +132,20 @@ def test_serve_demo_answers_while_the_workspace_is_built(tmp_path):
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        first = _wait_for(lambda: httpx.get(f"{base}/", timeout=2), 120, proc, log)
+        first = _wait_for(lambda: httpx.get(f"{base}/", timeout=5), 240, proc, log)
         assert first.status_code == 200
         assert "Building the demo workspace" in first.text
         assert "of 300</strong> customers" in first.text
         assert '<meta http-equiv="refresh"' in first.text  # refreshes without JavaScript
         assert _build_processes(status_file), "the build runs beside the server"
         # the server itself is up: health, the API (its own 401), static files
-        assert httpx.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
-        assert httpx.get(f"{base}/api/v1/customers", timeout=5).status_code == 401
-        assert httpx.get(f"{base}/static/app.css", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/healthz", timeout=30).json()["status"] == "ok"
+        assert httpx.get(f"{base}/api/v1/customers", timeout=30).status_code == 401
+        assert httpx.get(f"{base}/static/app.css", timeout=30).status_code == 200
 
         # once the demo users exist the page says so, and signing in works
         def users_ready() -> httpx.Response | None:
-            page = httpx.get(f"{base}/", timeout=5)
+            page = httpx.get(f"{base}/", timeout=30)
             done = page.status_code != 200  # finished: `/` goes to the inbox again
             return page if done or "sign in</a> now" in page.text else None
 

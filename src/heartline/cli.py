@@ -181,6 +181,7 @@ def demo(
         except ValueError:
             _fail(f"--now must be an ISO time, not {now!r}")
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    dbmod.begin_immediately()  # a pure writer: never fails on a server's commit (db.py)
     migrate.upgrade(dbmod.get_engine())
     if status_file is None:
         demo_service.build_demo_workspace(seed=seed, customers=customers, console=out, now=at)

@@ -77,7 +77,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE where the transaction will write (writes_first, begin_immediately): a
+        # deferred one that reads, sees another writer commit, then writes fails at once
+        # (SQLITE_BUSY_SNAPSHOT skips the busy timeout); IMMEDIATE waits its turn instead.
+        immediate = _state.immediate or conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -103,6 +107,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class _State:
     engine: Engine | None = None
     factory: sessionmaker[Session] | None = None
+    immediate: bool = False  # every SQLite transaction of this process writes (see _begin)
 
 
 _state = _State()
@@ -131,6 +136,18 @@ def set_sessionmaker(factory: sessionmaker[Session] | None, engine: Engine | Non
     """Install a session factory (used by tests and the CLI's --database-url)."""
     _state.factory = factory
     _state.engine = engine
+
+
+def writes_first(session: Session) -> None:
+    """On SQLite, start `session`'s transaction with the write lock (call before using it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_immediate": True})
+
+
+def begin_immediately() -> None:
+    """On SQLite, every transaction of this process takes the write lock when it begins (a
+    process that writes throughout beside a server, like the background demo build)."""
+    _state.immediate = True
 
 
 @contextmanager

@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session
 from heartline.auth import service as auth_service
 from heartline.auth.service import Principal, User
 from heartline.config import get_settings
-from heartline.db import get_sessionmaker
+from heartline.db import get_sessionmaker, writes_first
 from heartline.errors import AppError, ErrorCode
 
 
-def get_db() -> Iterator[Session]:
-    """A session for this request; the handler commits, anything uncommitted is rolled back."""
+def get_db(request: Request) -> Iterator[Session]:
+    """A session for this request; the handler commits, anything uncommitted is rolled back.
+    A request that may write (not GET/HEAD) takes SQLite's write lock up front (db.py)."""
     session = get_sessionmaker()()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        writes_first(session)
     try:
         yield session
     finally:
