@@ -378,3 +378,33 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path, db, backend):
     peak(500, "warm")  # statement caches fill once
     small, large = peak(1000, "small"), peak(4000, "large")
     assert large < small * 1.25 + 256 * 1024, (small, large)
+
+
+def test_a_failing_set_wise_write_goes_row_by_row(db, monkeypatch):
+    """If the multi-row write fails (another writer stored a message meanwhile), the batch's
+    savepoint rolls back and its rows are stored one by one, with the same outcomes."""
+    from sqlalchemy.exc import IntegrityError
+
+    from heartline.interactions import batch
+
+    _world(db)
+    items = [
+        InteractionIn(external_id=f"bf{i}", customer_external_id="bk0", channel="chat",
+                      text=f"t {i}", occurred_at=T0 + timedelta(minutes=i))
+        for i in range(5)
+    ]  # fmt: skip
+    real = batch.insert_rows
+    calls = []
+
+    def failing(session, model, rows):
+        calls.append(len(rows))
+        real(session, model, rows)  # the rows go in, then the statement fails: rolled back
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(batch, "insert_rows", failing)
+    outcomes = ingest_interactions(db, items=items)
+    assert calls == [1]  # the batch's one conversation, then row by row
+    assert [o.status for o in outcomes] == ["created"] * 5
+    stored = db.scalars(select(Interaction).where(Interaction.external_id.like("bf%"))).all()
+    assert sorted(m.id for m in stored) == sorted(o.id for o in outcomes)
+    assert len({m.conversation_id for m in stored}) == 1

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from heartline.interactions.models import Conversation, Interaction
@@ -106,17 +107,20 @@ def _copy(session: Session, model: Model, rows: list[dict[str, Any]]) -> list[in
     )
     defaults = {key: _default(default) for key, _, default, _ in columns}  # once a batch
     names = ", ".join(f'"{name}"' for _, name, _, _ in columns)
+    import psycopg
+
     raw: Any = session.connection().connection.dbapi_connection  # psycopg's, in our transaction
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" (id, {names}) FROM STDIN') as copy,
-    ):
-        for row_id, row in zip(ids, rows, strict=True):
-            values: list[Any] = [row_id]
-            for key, _, _, is_json in columns:
-                value = row[key] if key in row else defaults[key]
-                values.append(json.dumps(value) if is_json and value is not None else value)
-            copy.write_row(values)
+    sql = f'COPY "{table.name}" (id, {names}) FROM STDIN'
+    try:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row_id, row in zip(ids, rows, strict=True):
+                values: list[Any] = [row_id]
+                for key, _, _, is_json in columns:
+                    value = row[key] if key in row else defaults[key]
+                    values.append(json.dumps(value) if is_json and value is not None else value)
+                copy.write_row(values)
+    except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
     return ids
 
 
