@@ -261,14 +261,14 @@ def flag_readings(backlog: int) -> int:
         return have + len(ids)
 
 
-def time_review(backlog: int) -> dict[str, float]:
+def time_review(backlog: int, label: str) -> dict[str, float]:
     """The review queue's pages: first, deep (the middle of the backlog), a reason filter."""
     agent = _client("agent@bench.local")
     middle = max(1, backlog // 25 // 2)
     pages = [
-        (f"review, {backlog:,} waiting", "/review"),
-        (f"review page {middle}", f"/review?page={middle}"),
-        ("review, one reason", "/review?reason=conflicting_signals"),
+        (f"review, {label}", "/review"),
+        (f"review page {middle} (offset)", f"/review?page={middle}"),
+        (f"review, {label}, one reason", "/review?reason=conflicting_signals"),
     ]
     out = {}
     for name, path in pages:
@@ -277,21 +277,29 @@ def time_review(backlog: int) -> dict[str, float]:
             print(f"  {name}: HTTP {r.status_code}: {r.text[:160]}")
             out[name] = float("nan")
             continue
-        nxt = re.search(r'href="(\?[^"]*after=[^"]+)"', r.text)
-        if nxt and name.startswith("review, "):
-            out["review, next page (cursor)"] = _median(
-                agent, "/review" + nxt.group(1).replace("&amp;", "&")
-            )
-        out[name] = _median(agent, path)
+        nxt = re.search(r'href="/review(\?[^"]*after=[^"]+)"', r.text)
+        if nxt and name == f"review, {label}":
+            cursor = f"review, {label}, Next (cursor)"
+            out[cursor] = _median(agent, "/review" + nxt.group(1).replace("&amp;", "&"), cursor)
+        out[name] = _median(agent, path, name)
     return out
 
 
-def _median(client: Any, path: str) -> float:
-    times = []
+# page -> median CPU ms of the last timing (TestClient serves in this process, so the process's
+# CPU time is the server's work plus the client's small share: on a busy machine it says more
+# than the wall clock, which also counts waiting for a core).
+CPU: dict[str, float] = {}
+
+
+def _median(client: Any, path: str, name: str = "") -> float:
+    """Median wall ms of RUNS requests; the median CPU ms goes to CPU[name]."""
+    times, cpus = [], []
     for _ in range(RUNS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         client.get(path)
         times.append((time.perf_counter() - t0) * 1000)
+        cpus.append((time.process_time() - c0) * 1000)
+    CPU[name or path] = statistics.median(cpus)
     return statistics.median(times)
 
 
@@ -371,12 +379,7 @@ def time_pages(ids: dict[str, int]) -> dict[str, float]:
             print(f"  {name}: HTTP {r.status_code}: {r.text[:160]}")
             out[name] = float("nan")
             continue
-        times = []
-        for _ in range(RUNS):
-            t0 = time.perf_counter()
-            client.get(path)
-            times.append((time.perf_counter() - t0) * 1000)
-        out[name] = statistics.median(times)
+        out[name] = _median(client, path, name)
     return out
 
 
@@ -446,22 +449,11 @@ def _large(url: str, rows: int, backlog: int, keep: bool = False) -> dict[str, f
     )
     out = time_pages(ids)
     before = flag_readings(0)
-    out.update(
-        {
-            k.replace(f"{before:,} waiting", "small backlog"): v
-            for k, v in time_review(before).items()
-            if "cursor" not in k
-        }
-    )
+    out.update(time_review(before, "small backlog"))
     t1 = time.perf_counter()
     waiting = flag_readings(backlog)
     print(f"{waiting:,} readings flagged for review in {time.perf_counter() - t1:.1f} s")
-    out.update(
-        {
-            k.replace(f"{waiting:,} waiting", "big backlog"): v
-            for k, v in time_review(waiting).items()
-        }
-    )
+    out.update(time_review(waiting, "big backlog"))
     print(f"review backlog: small = {before:,} waiting, big = {waiting:,} waiting")
     engine.dispose()
     dbmod.set_sessionmaker(None, None)
@@ -515,12 +507,16 @@ def main() -> None:
         finally:
             drop()
     cols = list(results)
-    print(f"\nServer time per page, median of {RUNS} (ms); targets: demo < 200, 100k < 1000")
-    print(f"{'page':<22}" + "".join(f"{c:>16}" for c in cols))
+    print(
+        f"\nServer time per page, median of {RUNS} (ms); targets: demo < 200, 100k < 1000; "
+        f"CPU ms of the last column's run beside it"
+    )
+    print(f"{'page':<28}" + "".join(f"{c:>16}" for c in cols) + f"{'CPU':>10}")
     pages = list(dict.fromkeys(p for c in cols for p in results[c]))
     for page in pages:
         vals = [results[c].get(page, float("nan")) for c in cols]
-        print(f"{page:<22}" + "".join(f"{v:>16.1f}" for v in vals))
+        line = f"{page:<28}" + "".join(f"{v:>16.1f}" for v in vals)
+        print(line + f"{CPU.get(page, float('nan')):>10.1f}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ class DailyReadingRollup(Base):
     __table_args__ = (
         Index("ix_metric_daily_readings_grain_day", "grain", "day"),
         Index("ix_metric_daily_readings_channel", "grain", "channel", "day"),
+        # 0027: a dashboard filtered by channel and queue reads only that pair's rows.
+        Index("ix_metric_daily_readings_channel_queue", "grain", "channel", "queue", "day"),
         Index("ix_metric_daily_readings_queue", "grain", "queue", "day"),
         Index("ix_metric_daily_readings_team", "grain", "team_id", "day"),
         Index("ix_metric_daily_readings_agent", "grain", "agent_id", "day"),
