@@ -216,11 +216,12 @@ def write_plan(
     done = 0
     for batch in _batches(plan.customers, BATCH_CUSTOMERS):
         ids = _BatchIds()
-        for n, customer in enumerate(batch, start=1):
-            with session_scope() as session:
+        with session_scope() as session:  # one session: what it loaded stays loaded
+            for n, customer in enumerate(batch, start=1):
                 _write_customer(session, customer, ids, staff)
-            if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(batch)):
-                progress(written=done + n)
+                session.commit()  # one customer per transaction: short write locks
+                if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(batch)):
+                    progress(written=done + n)
         with session_scope() as session:  # nothing to write: the stages run now
             _submit(session, ids)
         summary.orders += len(ids.orders)
