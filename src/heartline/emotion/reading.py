@@ -55,14 +55,30 @@ class Reading:
     intent_scores: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict of every field."""
-        return dataclasses.asdict(self)
+        """Return a JSON-safe dict of every field (what dataclasses.asdict gives, its dicts and
+        lists copied by plain recursion: asdict's generic one was a quarter of storing a batch
+        of readings)."""
+        out = dict(self.__dict__)
+        for key, value in out.items():
+            if isinstance(value, dict):
+                out[key] = {k: _copy(v) for k, v in value.items()}
+            elif isinstance(value, list):
+                out[key] = [_copy(v) for v in value]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reading:
         """Rebuild a Reading from ``to_dict()`` output (unknown keys are ignored)."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def unscored(model: str, language: str, reason: str) -> Reading:

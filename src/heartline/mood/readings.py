@@ -27,8 +27,6 @@ from heartline.mood.models import Complaint, EmotionReading, ReadingReviewReason
 from heartline.mood.points import INTENT_MIN_CONFIDENCE
 
 log = logging.getLogger(__name__)
-# Rows per multi-row INSERT: 14 columns each stays far below SQLite's bound on parameters.
-INSERT_CHUNK = 200
 
 
 class ScoredMessage(Protocol):
@@ -66,27 +64,23 @@ def _values(interaction: ScoredMessage, reading: Reading, pending: bool) -> dict
 
 
 def _insert_new(session: Session, values: list[dict[str, Any]]) -> dict[int, int]:
-    """Insert readings in one statement per chunk; {interaction_id: reading id} of the rows
-    this call inserted. A row another worker inserted meanwhile is skipped (ON CONFLICT DO
+    """Insert readings set-wise; {interaction_id: reading id} of the rows this call inserted.
+    One statement, compiled once and cached, sent as multi-row batches (SQLAlchemy's
+    insertmanyvalues). A row another worker inserted meanwhile is skipped (ON CONFLICT DO
     NOTHING on the unique interaction id), never a key violation: the caller updates it."""
+    if not values:
+        return {}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = EmotionReading.__table__
     assert isinstance(table, Table)
     now = utcnow()
-    out: dict[int, int] = {}
-    for start in range(0, len(values), INSERT_CHUNK):
-        rows = [
-            {**v, "created_at": now, "updated_at": now}
-            for v in values[start : start + INSERT_CHUNK]
-        ]
-        stmt = (
-            insert(table)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["interaction_id"])
-            .returning(table.c.interaction_id, table.c.id)
-        )
-        out.update({int(i): int(r) for i, r in session.execute(stmt)})
-    return out
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["interaction_id"])
+        .returning(table.c.interaction_id, table.c.id)
+    )
+    rows = session.execute(stmt, [{**v, "created_at": now, "updated_at": now} for v in values])
+    return {int(i): int(r) for i, r in rows}
 
 
 def store_readings(
