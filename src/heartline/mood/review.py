@@ -82,7 +82,13 @@ def queue(
     row of the page seen) start right there; `offset` (kept for the API and direct links) skips
     that many index entries first. The total counts the partial index."""
     stmt = _waiting(reason)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    counted = select(func.count()).where(EmotionReading.needs_review)
+    if reason is not None:  # counted from the reason's rows: fewer than the waiting readings
+        with_reason = select(ReadingReviewReason.reading_id).where(
+            ReadingReviewReason.reason == reason
+        )
+        counted = counted.where(EmotionReading.id.in_(with_reason))
+    total = session.scalar(counted) or 0
     key = tuple_(EmotionReading.occurred_at, EmotionReading.id)
     if before is not None:  # the page before: walk the index backwards, then turn it round
         stmt = stmt.where(key < tuple_(*before)).order_by(
