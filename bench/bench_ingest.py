@@ -7,7 +7,7 @@ For each backend, in one run and on the same rows and migrated schema:
 - `POST /api/v1/interactions:bulk`, 1,000 items a call;
 with scoring deferred, each printed as rows/s and as a ratio of the limit against the #15
 target (>= 25 %). Then the scoring stage alone on a slice, so the two costs stay apart.
-Usage: python bench/bench_ingest.py [--rows 20000] [--score-rows 5000]
+Usage: python bench/bench_ingest.py [--rows 20000] [--score-rows 1000]
                                     [--backends sqlite,postgresql]
 """
 
@@ -231,7 +231,7 @@ def bench_backend(backend: str, rows: int, score_rows: int, tmp: Path) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--score-rows", type=int, default=5_000)
+    parser.add_argument("--score-rows", type=int, default=1_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     print(

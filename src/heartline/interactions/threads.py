@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heartline.enums import ConversationStatus
@@ -174,24 +174,29 @@ def thread_heads(
 ) -> list[ConvState]:
     """Per (customer, channel) pair, the open or pending conversation with the newest
     activity since `since`: the only one the row-by-row threading query could pick for any
-    message of the batch (its window starts at `since` or later); one query per 5,000 pairs,
-    an index range each (ix_conversations_thread)."""
+    message of the batch (its window starts at `since` or later); one query per 5,000
+    customers, an index range each (ix_conversations_thread). Filtered by customer and by
+    channel, not by pair: PostgreSQL tests a list of pairs against every row it reads."""
+    wanted = set(pairs)
+    channels = sorted({channel for _, channel in wanted})
     ranked = func.row_number().over(
         partition_by=(Conversation.customer_id, Conversation.channel),
         order_by=(Conversation.last_activity_at.desc(), Conversation.id.desc()),
     )
     out: list[ConvState] = []
-    for chunk in chunks(pairs):
+    for chunk in chunks(customer for customer, _ in wanted):
         inner = (
             select(*_COLUMNS, ranked.label("rank"))
             .where(
-                tuple_(Conversation.customer_id, Conversation.channel).in_(chunk),
+                Conversation.customer_id.in_(chunk),
+                Conversation.channel.in_(channels),
                 Conversation.status.in_(_OPEN),
                 Conversation.last_activity_at >= since,
             )
             .subquery()
         )
-        out += map(_state, session.execute(select(inner).where(inner.c.rank == 1)))
+        rows = session.execute(select(inner).where(inner.c.rank == 1))
+        out += (_state(row) for row in rows if (row.customer_id, row.channel) in wanted)
     return out
 
 
