@@ -159,3 +159,44 @@ def test_remember_in_any_order_and_twice_gives_the_same_state(committed_db, lexi
         ordered = {m.customer_id: _state(m) for m in s.scalars(select(MoodState))}
     assert len(ordered) == 3
     assert shuffled == ordered
+
+
+def test_two_workers_remember_and_route_shared_customers_at_once(committed_db, lexicon, backend):
+    """Two threads (two workers' transactions) run remember and route over overlapping
+    batches of the same customers at the same time: the customer locks make them take turns
+    (PostgreSQL), so no key violation or deadlock, and the memory is what one run gives."""
+    if backend != "postgresql":
+        pytest.skip("concurrent writers are PostgreSQL's case (SQLite has one writer)")
+    import threading
+
+    ids = _backlog(200, 10)
+    run_stage("interaction", "score", ids)
+    batches = [ids[:140], ids[60:]]  # 80 messages in both, every customer in both
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(batch: list[int]) -> None:
+        try:
+            start.wait()
+            for name in ("remember", "route", "remember"):
+                run_stage("interaction", name, batch)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    at = utcnow()
+    with session_scope() as s:
+        cids = sorted(s.scalars(select(MoodState.customer_id)))
+        assert len(cids) == 10
+        mood_service.update_customers(s, customer_ids=cids, now=at)
+        together = {m.customer_id: _state(m) for m in s.scalars(select(MoodState))}
+    run_stage("interaction", "remember", ids)  # one worker, the whole backlog
+    with session_scope() as s:
+        mood_service.update_customers(s, customer_ids=cids, now=at)
+        alone = {m.customer_id: _state(m) for m in s.scalars(select(MoodState))}
+    assert together == alone

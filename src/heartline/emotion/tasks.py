@@ -19,7 +19,9 @@ from heartline.mood import service as mood_service
 log = logging.getLogger(__name__)
 
 # The engine batches internally; this bounds memory per stage run on a 10k-row import chunk.
-SCORE_BATCH = 256
+# A pipeline batch (500) is read in one engine call: its sarcasm probes and any evidence
+# variants then share batches too.
+SCORE_BATCH = 512
 
 
 def score_interactions(session: Session, ids: Sequence[int], *, force: bool = False) -> list[int]:
