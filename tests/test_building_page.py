@@ -69,7 +69,8 @@ def test_when_done_the_front_door_is_the_inbox_again(site, status_file):
     front = site.get("/", headers=HTML)
     assert front.status_code == 303 and front.headers["location"] == "/inbox"
     ready = site.get("/building", headers=HTML)
-    assert "ready" in ready.text and "http-equiv" not in ready.text  # no more refreshing
+    assert "ready" in ready.text and 'href="/inbox"' in ready.text
+    assert "http-equiv" not in ready.text  # no more refreshing
 
 
 def test_a_failed_build_says_so_and_stops_refreshing(site, status_file):

@@ -100,7 +100,8 @@ def render_page(status: dict[str, Any] | None) -> str:
     written = max(done, int((status or {}).get("written") or 0))
     refresh = f'<meta http-equiv="refresh" content="{REFRESH_S}">' if state == "building" else ""
     if state == "done":
-        title, lines = "The demo workspace is ready", [_sign_in_line(ready=True)]
+        title = "The demo workspace is ready"
+        lines = ['<p><a href="/inbox">Open the inbox</a> (signing in first if need be).</p>']
     elif state == "failed":
         title = "The demo workspace could not be finished"
         lines = [
