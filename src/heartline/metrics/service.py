@@ -12,18 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 
 from heartline.customers import service as customer_service
 from heartline.db import utcnow
-from heartline.emotion.taxonomy import CS_EMOTIONS, SENTIMENTS
+from heartline.emotion.taxonomy import SENTIMENTS
 from heartline.metrics.models import DailyReadingRollup as R
 from heartline.metrics.reports import (
     BUCKETS,
     MIN_ANSWERS,
-    bucket_of,
     bucket_spans,
     bucket_start,
     default_bucket,
@@ -43,6 +41,10 @@ from heartline.metrics.rollup import (
     refresh_recent,
     refresh_rollup,
 )
+from heartline.metrics.trends import OTHERS
+from heartline.metrics.trends import day_bounds as _day_bounds
+from heartline.metrics.trends import grain_for as _grain
+from heartline.metrics.trends import reading_rows as _reading_rows
 from heartline.mood import service as mood_service
 
 __all__ = [
@@ -98,108 +100,6 @@ def report_days(start: datetime | None, end: datetime | None) -> tuple[date, dat
     end_utc = end.astimezone(UTC)
     last = end_utc.date() if end_utc.time() != time_of_day() else end_utc.date() - timedelta(1)
     return start.astimezone(UTC).date(), max(last, start.astimezone(UTC).date())
-
-
-def _day_bounds(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """Rollup days that overlap [start, end) (the rollup is day-granular)."""
-    end_utc = end.astimezone(UTC)
-    last = end_utc.date() if end_utc.time() != time_of_day() else end_utc.date() - timedelta(1)
-    return [R.day >= start.astimezone(UTC).date(), R.day <= last]
-
-
-def _grain(needs: set[str]) -> str:
-    """The narrowest rollup grain that holds every dimension asked for."""
-    if needs <= {"channel"}:
-        return "channel"
-    if len(needs) == 1:
-        return next(iter(needs))
-    if "category" in needs:
-        return "category_full"
-    return "full" if "agent" in needs else "slices"  # slices: full without the agent
-
-
-# The key of the row that sums every slice outside a trend's top N (`top=`).
-OTHERS = "(others)"
-
-
-def _top_keys(
-    session: Session, *, grain: str, by: str, conds: list[ColumnElement[bool]], top: int
-) -> list[Any]:
-    """The `top` values of a slice with the most readings over the filtered days."""
-    col = getattr(R, DIM_COLUMNS[by])
-    stmt = select(col).where(*conds).group_by(col).order_by(func.sum(R.n).desc(), col).limit(top)
-    return list(session.scalars(stmt))
-
-
-def _reading_rows(
-    session: Session,
-    *,
-    bucket: str | None,
-    by: str | None,
-    start: datetime,
-    end: datetime,
-    where: dict[str, Any],
-    top: int | None = None,
-) -> list[dict[str, Any]]:
-    """Summed rollup rows per (bucket, key), each with its sentiment and emotion counts.
-
-    Buckets are grouped in SQL, so a year by week returns 53 rows per key whatever the days
-    read; with `top`, the slices beyond the `top` with most readings are summed in SQL into
-    one row keyed OTHERS."""
-    grain = _grain({*where, *([by] if by else [])})
-    conds = [
-        R.grain == grain,
-        *_day_bounds(start, end),
-        *(getattr(R, DIM_COLUMNS[k]) == v for k, v in where.items()),
-    ]
-    cols: list[Any] = []
-    if bucket:
-        cols.append(bucket_of(session, R.day, bucket))
-    folded: set[Any] | None = None
-    if by:
-        key: Any = getattr(R, DIM_COLUMNS[by])
-        if top:
-            kept = _top_keys(session, grain=grain, by=by, conds=conds, top=top)
-            folded = set(kept)
-            # NULL (no agent, no team...) is a key of its own when it is among the top.
-            inside = (
-                [key.in_([k for k in kept if k is not None])] if len(kept) > (None in kept) else []
-            )
-            if None in kept:
-                inside.append(key.is_(None))
-            other: ColumnElement[Any] = literal_column(
-                "-1" if by in ("team", "agent") else f"'{OTHERS}'"
-            )
-            key = case((or_(*inside), key), else_=other) if inside else other
-        cols.append(key)
-    sums = [func.sum(getattr(R, m)) for m in READING_MEASURES]
-    stmt = select(*cols, *sums).where(*conds)
-    if cols:
-        stmt = stmt.group_by(*cols)
-    k = len(cols)
-    s0, e0 = k + READING_MEASURES.index("s_negative"), k + READING_MEASURES.index("e_anger")
-    sentiment_at = list(enumerate((*SENTIMENTS, "none"), s0))
-    emotion_at = list(enumerate(CS_EMOTIONS, e0))
-    out = []
-    # Core rows fetched at once and unpacked by position: a year by day x agent is ~20k rows.
-    for row in session.connection().execute(stmt).all():
-        n = int(row[k] or 0)
-        if not n:
-            continue
-        slice_key = row[k - 1] if by else "all"
-        if folded is not None and slice_key not in folded:
-            slice_key = OTHERS
-        out.append(
-            {
-                "bucket": str(row[0]) if bucket else None,
-                "key": slice_key,
-                "n": n,
-                "valence_sum": float(row[k + 1] or 0),
-                "sentiment": {s: int(row[i]) for i, s in sentiment_at if row[i]},
-                "emotions": {e: int(row[i]) for i, e in emotion_at if row[i]},
-            }
-        )
-    return out
 
 
 def sentiment_trend(
