@@ -66,6 +66,11 @@ class Reading:
                 out[key] = [_copy(v) for v in value]
         return out
 
+    def fields_dict(self) -> dict[str, Any]:
+        """Every field, the nested dicts and lists shared rather than copied: for writing the
+        reading out at once (a stored row's JSON), where copying them is wasted work."""
+        return dict(self.__dict__)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reading:
         """Rebuild a Reading from ``to_dict()`` output (unknown keys are ignored)."""

@@ -43,7 +43,7 @@ class ScoredMessage(Protocol):
 
 
 def _values(interaction: ScoredMessage, reading: Reading, pending: bool) -> dict[str, Any]:
-    data = reading.to_dict()
+    data = reading.fields_dict()  # serialised right away: nothing to copy
     if pending:
         data[PENDING] = True
     return {
