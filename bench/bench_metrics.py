@@ -10,7 +10,8 @@ week, the top 10 agents and the rest in one row) and every read the dashboard pa
 query costs when the wall clock also counts waiting for a core.
 
 Loading 1M rows takes minutes (on a busy 2-core VM: SQLite 19 s to generate, 22 min to load,
-5.5 min to build the rollup); `--keep DIR` keeps the databases and reuses them.
+5.5 min to build the rollup; PostgreSQL 63 s, 9 min, 4-5 min); `--keep DIR` keeps the databases
+and reuses them, so a second run takes a few minutes.
 
     .venv/bin/python bench/bench_metrics.py [--rows 1000000] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
         [--skip-sqlite] [--skip-pg] [--keep DIR] [--rebuild-rollup] [--raw]
