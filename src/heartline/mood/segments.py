@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from heartline.customers import service as customer_service
@@ -193,21 +195,25 @@ def _last_channel(session: Session, customer_id: int) -> str | None:
 
 
 def ensure_builtins(session: Session) -> None:
-    """Create the built-in segments once (definitions are updated to the shipped ones)."""
+    """Create the built-in segments once (definitions are updated to the shipped ones).
+
+    Missing rows go in with INSERT .. ON CONFLICT DO NOTHING on the unique key: two workers
+    reaching a fresh database at once both try, and neither fails."""
     rows = {s.key: s for s in session.scalars(select(Segment).where(Segment.builtin.is_(True)))}
+    fields = ("name", "description", "definition")
+    missing = [
+        {"key": key, "builtin": True, **{f: spec[f] for f in fields}}
+        for key, spec in BUILTIN.items()
+        if key not in rows
+    ]
+    if missing:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Segment).values(missing).on_conflict_do_nothing(index_elements=["key"])
+        )
     for key, spec in BUILTIN.items():
         row = rows.get(key)
-        if row is None:
-            session.add(
-                Segment(
-                    key=key,
-                    name=spec["name"],
-                    description=spec["description"],
-                    builtin=True,
-                    definition=spec["definition"],
-                )
-            )
-        elif row.definition != spec["definition"]:
+        if row is not None and row.definition != spec["definition"]:
             row.definition = spec["definition"]
     session.flush()
 

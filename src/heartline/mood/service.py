@@ -203,7 +203,9 @@ def churn_probability(score: float) -> float:
 def update_customer(
     session: Session, *, customer_id: int, now: datetime | None = None
 ) -> MoodState:
-    """Recompute mood, churn risk, recovery stories and segment membership of a customer."""
+    """Recompute mood, churn risk, recovery stories and segment membership of a customer
+    (locked first on PostgreSQL, like the stages: callers outside them are safe too)."""
+    lock_customers(session, customer_ids=[customer_id])
     mood = state.recompute(session, customer_id=customer_id, now=now)
     segments.refresh(session, customer_ids=[customer_id], now=now)
     return mood
@@ -221,6 +223,7 @@ def update_customers(
     ids = sorted(set(customer_ids))
     if not ids:
         return {}
+    lock_customers(session, customer_ids=ids)  # held already in the stages: taken again, no wait
     pre = prefetch.load(session, customer_ids=ids, now=now or utcnow(), orders=orders)
     pre.segments = segments.all_segments(session)
     out = {cid: state.recompute(session, customer_id=cid, pre=pre) for cid in ids}
