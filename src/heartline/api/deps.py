@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session
 from heartline.auth import service as auth_service
 from heartline.auth.service import Principal, User
 from heartline.config import get_settings
-from heartline.db import get_sessionmaker, writes_first
+from heartline.db import get_sessionmaker
 from heartline.errors import AppError, ErrorCode
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def get_db() -> Iterator[Session]:
     """A session for this request; the handler commits, anything uncommitted is rolled back.
-    A request that may write (not GET/HEAD) takes SQLite's write lock up front (db.py)."""
+    Not IMMEDIATE for every write request: a handler whose work commits through a session of
+    its own (the inline pipeline after a reply) would wait on its own request's write lock;
+    a handler that reads then writes beside another process calls db.writes_first itself."""
     session = get_sessionmaker()()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        writes_first(session)
     try:
         yield session
     finally:

@@ -11,6 +11,7 @@ from heartline.api.deps import Db
 from heartline.auth import service as auth_service
 from heartline.auth.service import Principal
 from heartline.config import get_settings
+from heartline.db import writes_first
 from heartline.errors import AppError
 from heartline.privacy import service as privacy_service
 from heartline.web.deps import CurrentUser
@@ -48,6 +49,9 @@ def login(
 ) -> Response:
     """Check credentials (unless throttled) and start a server-side session."""
     check_csrf(request, csrf)
+    # Reads then writes while the demo may be building in another process: take SQLite's
+    # write lock first, or a commit in between fails the login (SQLITE_BUSY_SNAPSHOT).
+    writes_first(db)
     ip, who = _ip(request), email.strip().lower()
     anonymous = Principal("system", 0, role=None, name=who)  # type: ignore[arg-type]
 
