@@ -60,7 +60,9 @@ def _folded(key: Any, by: str, kept: list[Any]) -> ColumnElement[Any]:
     if None in kept:
         inside.append(key.is_(None))
     other: ColumnElement[Any] = literal_column("-1" if by in ("team", "agent") else f"'{OTHERS}'")
-    return case((or_(*inside), key), else_=other) if inside else other
+    # Nothing kept means no rows match: group by the column itself (a bare constant in GROUP
+    # BY is an error on PostgreSQL).
+    return case((or_(*inside), key), else_=other) if inside else key
 
 
 def reading_rows(
