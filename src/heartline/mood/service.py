@@ -7,6 +7,7 @@ session passed in, no commits. Reads never write; the pipeline's REMEMBER stage 
         -> {interaction_id: reading id}     (set-wise, safe under concurrent workers)
     readings_for(session, *, interaction_ids, explain=False) -> {interaction_id: EmotionReading}
         (explain: a person reads them; evidence deferred by bulk scoring is computed now)
+    explain_pending(session, *, readings) -> int  (the same for readings already loaded)
     delete_reading(session, *, interaction_id) -> None
     interactions_with_reading(*, needs_review=None, language=None) -> select of interaction ids
     current_readings(*, model_ids, languages) -> select of interaction ids needing no re-score
@@ -78,6 +79,7 @@ from heartline.mood.points import intent_of as _intent_of
 from heartline.mood.readings import (
     current_readings,
     delete_reading,
+    explain_pending,
     forget_text,
     intent_holds,
     interactions_with_reading,
@@ -141,6 +143,7 @@ __all__ = [
     "daily_refresh",
     "delete_reading",
     "episodes_recovered",
+    "explain_pending",
     "forget_customer_feelings",
     "forget_text",
     "get_mood",

@@ -65,6 +65,8 @@ def review_page(
         after=after_at,
         before=None if after_at else before_at,
     )
+    # A reviewer judges by the words: evidence bulk scoring deferred is computed now.
+    mood_service.explain_pending(db, readings=[r for r, _ in rows])
     customers = {
         c.id: c
         for c in customer_service.list_customers_by_ids(db, ids={r.customer_id for r, _ in rows})
