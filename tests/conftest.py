@@ -186,3 +186,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.undo()
     get_settings.cache_clear()
     reset_engine()
+
+
+@pytest.fixture
+def committed_db(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh migrated database with real commits (worker threads and processes need their own
+    connections to see what a test wrote)."""
+    url, cleanup = new_database(backend, str(tmp_path))
+    engine = dbmod.make_engine(url)
+    migrate.upgrade(engine)
+    dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
+    yield engine
+    dbmod.set_sessionmaker(None, None)
+    engine.dispose()
+    cleanup()

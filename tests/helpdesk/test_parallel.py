@@ -116,19 +116,6 @@ def _pending(broker: str, queue: str) -> int:
     return int(r.llen(queue)) + unacked
 
 
-@pytest.fixture
-def committed_db(backend, tmp_path):
-    """A fresh migrated database with real commits (workers are other processes)."""
-    url, cleanup = new_database(backend, str(tmp_path))
-    engine = dbmod.make_engine(url)
-    migrate.upgrade(engine)
-    dbmod.set_sessionmaker(sessionmaker(bind=engine, expire_on_commit=False), engine)
-    yield engine
-    dbmod.set_sessionmaker(None, None)
-    engine.dispose()
-    cleanup()
-
-
 def test_parallel_import_remembers_like_the_inline_one(
     committed_db, backend, tmp_path: Path, monkeypatch
 ) -> None:
